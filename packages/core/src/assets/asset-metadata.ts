@@ -1,0 +1,26 @@
+import type { UsageV1 } from '../spec/usage-v1.js';
+
+/** Where an asset came from and what it cost. */
+export interface AssetMetadata {
+  /** Provider id. */
+  provider?: string;
+  /** Model id. */
+  model?: string;
+  /** Wall time of the call that produced it, in milliseconds. */
+  latencyMs?: number;
+  /** What the call consumed. */
+  usage?: UsageV1;
+  /** The provider's request id. */
+  requestId?: string;
+  /** Seed used, when known. */
+  seed?: number;
+  /** Why generation stopped (text). */
+  finishReason?: string;
+  /** When the asset was created (ISO 8601). */
+  createdAt: string;
+}
+
+/** Metadata with `createdAt` filled in. */
+export function withCreatedAt(metadata: Partial<AssetMetadata> | undefined): AssetMetadata {
+  return { createdAt: new Date().toISOString(), ...metadata };
+}

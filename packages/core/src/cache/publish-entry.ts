@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CacheDirs } from './cache-dirs.js';
+
+/** A fresh temporary folder in the cache's `tmp/` (same filesystem, so rename is atomic). */
+export async function temporaryEntry(dirs: CacheDirs, label: string): Promise<string> {
+  const path = join(dirs.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  await mkdir(path, { recursive: true });
+  return path;
+}
+
+/**
+ * Moves a finished temporary folder to its final place in one rename. If another process
+ * published the same entry first, ours is discarded: entries are immutable and equal.
+ * Returns false when someone else's entry was kept.
+ */
+export async function publishEntry(temporary: string, final: string): Promise<boolean> {
+  await mkdir(join(final, '..'), { recursive: true });
+  try {
+    await rename(temporary, final);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    await rm(temporary, { recursive: true, force: true });
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') return false;
+    throw error;
+  }
+}

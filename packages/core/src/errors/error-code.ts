@@ -1,0 +1,38 @@
+/**
+ * Stable error codes. Match on `error.code`, never on the message text.
+ * Codes are never renamed within a major version of `@mediaconduit/core`.
+ */
+export const ERROR_CODES = [
+  // loading providers
+  'INVALID_SPECIFIER',
+  'INVALID_OPTIONS',
+  'REF_NOT_FOUND',
+  'GIT_FAILED',
+  'NOT_CACHED',
+  'INVALID_MANIFEST',
+  'INSTALL_FAILED',
+  'BUILD_FAILED',
+  'PROVIDER_LOAD_FAILED',
+  'INCOMPATIBLE_PROVIDER',
+  'INTEGRITY_MISMATCH',
+  'LOCKFILE_FROZEN',
+  'LOCK_TIMEOUT',
+  // using models
+  'MODEL_NOT_FOUND',
+  'UNSUPPORTED_CAPABILITY',
+  'INVALID_INPUT',
+  'MISSING_CONFIGURATION',
+  'MISSING_API_KEY',
+  'AUTHENTICATION_FAILED',
+  'PERMISSION_DENIED',
+  'INSUFFICIENT_CREDITS',
+  'RATE_LIMITED',
+  'CONTENT_REFUSED',
+  'PROVIDER_ERROR',
+  'TIMEOUT',
+  'CONNECTION_FAILED',
+  'ABORTED',
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,36 @@
+import { mcError } from '../errors/mediaconduit-error.js';
+import type { ManifestEnvVar } from '../manifest/manifest.js';
+import type { LoggerV1 } from '../spec/logger-v1.js';
+import type { ProviderContextV1 } from '../spec/provider-context-v1.js';
+
+/** Builds the context a provider factory receives. */
+export function createProviderContext(options: {
+  manifest: { id: string; name: string; version: string; env: readonly ManifestEnvVar[] };
+  config: Readonly<Record<string, unknown>>;
+  dispatcher: object | undefined;
+  logger: LoggerV1;
+  signal: AbortSignal;
+  environment?: NodeJS.ProcessEnv;
+}): ProviderContextV1 {
+  const declared = new Map(options.manifest.env.map((v) => [v.name, v]));
+  const overrides = (options.config.env ?? {}) as Readonly<Record<string, string | undefined>>;
+  const environment = options.environment ?? process.env;
+  const env = (name: string) => (declared.has(name) ? (overrides[name] ?? environment[name]) : undefined);
+  return {
+    specificationVersion: 'v1',
+    manifest: { id: options.manifest.id, name: options.manifest.name, version: options.manifest.version },
+    config: options.config,
+    env,
+    requireEnv(name) {
+      const value = env(name);
+      if (value) return value;
+      const variable = declared.get(name);
+      throw mcError('MISSING_CONFIGURATION', variable
+        ? `${options.manifest.id}: ${name} is not set (${variable.description || 'see the provider README'}); export ${name}=… or pass { config: { env: { ${name}: … } } } to getProvider`
+        : `${options.manifest.id}: ${name} is not declared under env in MediaConduit.provider.yml; declare it there to read it`);
+    },
+    dispatcher: options.dispatcher,
+    logger: options.logger,
+    signal: options.signal,
+  };
+}

@@ -1,0 +1,30 @@
+import semver from 'semver';
+import { z } from 'zod';
+import { CAPABILITIES } from '../spec/capability.js';
+
+const capability = z.string().refine((v) => (CAPABILITIES as readonly string[]).includes(v), {
+  error: (issue) => `unknown capability ${JSON.stringify(issue.input)}; expected one of ${CAPABILITIES.join(', ')}`,
+});
+
+/** Strict schema of `MediaConduit.provider.yml`: unknown keys are errors. */
+export const manifestSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be lower-case letters, digits and "-", starting with a letter or digit (max 64)' }),
+  name: z.string().min(1).max(120),
+  version: z.string().refine((v) => semver.valid(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver version such as "1.0.0"` }),
+  description: z.string().max(2000).default(''),
+  type: z.enum(['remote', 'local'], { error: (i) => `${JSON.stringify(i.input)} is not "remote" or "local"` }),
+  capabilities: z.array(capability).min(1, { error: 'list at least one capability' })
+    .refine((list) => new Set(list).size === list.length, { error: 'lists a capability twice' }),
+  entry: z.string().min(1).default('src/index.ts'),
+  core: z.string().refine((v) => semver.validRange(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver range such as "^0.1.0"` }),
+  env: z.array(z.strictObject({
+    name: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an upper-case environment variable name' }),
+    description: z.string().default(''),
+    required: z.boolean().default(false),
+  })).default([]),
+  models: z.array(z.strictObject({
+    id: z.string().min(1),
+    capability,
+    description: z.string().optional(),
+  })).default([]),
+});

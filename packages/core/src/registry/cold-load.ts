@@ -1,0 +1,233 @@
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import { bundleProvider } from '../build/bundle-provider.js';
+import { installDependencies, providerDependencies } from '../build/install-dependencies.js';
+import { bundleEntry, checkoutEntry, refsFile, type CacheDirs } from '../cache/cache-dirs.js';
+import { withEntryLock } from '../cache/entry-lock.js';
+import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
+import { mcError } from '../errors/mediaconduit-error.js';
+import { expandShortSha, fetchCommit } from '../git/fetch-commit.js';
+import type { GitRunOptions } from '../git/git-runner.js';
+import { lsRemote } from '../git/ls-remote.js';
+import { resolveRef } from '../git/resolve-ref.js';
+import { gitTreeHash } from '../git/tree-hash.js';
+import type { LockEntry } from '../lockfile/lockfile.js';
+import { readManifest } from '../manifest/read-manifest.js';
+import type { ProviderSource } from '../source/provider-source.js';
+import { applyUrlRewrites } from '../source/url-rewrites.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
+import { sha256 } from '../util/hash.js';
+import { CORE_VERSION } from '../version.js';
+import { bundleKey, readBundleRecord, type BundleRecord } from './bundle-record.js';
+import type { LoadEnvironment } from './load-environment.js';
+
+/** A commit to load, and how it was chosen. */
+export interface Pin {
+  commit: string;
+  resolved: string | null;
+  resolvedKind: LockEntry['resolvedKind'];
+}
+
+/** A built provider ready to import. */
+export interface Located {
+  record: BundleRecord;
+  bundlePath: string;
+}
+
+function gitOptions(env: LoadEnvironment, source: ProviderSource): GitRunOptions & { remoteUrl: string } {
+  const remoteUrl = applyUrlRewrites(source.cloneUrl, env.options.rewrites);
+  return { timeoutMs: env.options.gitTimeoutMs, signal: env.signal, remoteUrl, token: source.host ? env.options.tokens[source.host] : undefined };
+}
+
+async function timed<T>(env: LoadEnvironment, specifier: string, phase: 'resolve' | 'fetch' | 'install' | 'build', detail: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  env.emit({ specifier, phase, status: 'start', detail });
+  const result = await work();
+  env.emit({ specifier, phase, status: 'done', detail, durationMs: performance.now() - started });
+  return result;
+}
+
+/** Resolves a specifier's ref to a commit: over the network, or from the refs cache when offline. */
+export async function resolvePin(env: LoadEnvironment, source: ProviderSource): Promise<Pin> {
+  const refKey = source.ref ?? '';
+  const cacheFile = refsFile(env.dirs, source.url);
+  if (env.options.offline) {
+    const known = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<string, Pin>;
+    const pin = known[refKey];
+    if (!pin) throw mcError('NOT_CACHED', `resolve ${source.specifier}: offline, and this ref was never resolved on this machine; load it once online or pin it in the lockfile`);
+    env.emit({ specifier: source.specifier, phase: 'resolve', status: 'cached', detail: pin.commit });
+    return pin;
+  }
+  const git = gitOptions(env, source);
+  const pin = await timed(env, source.specifier, 'resolve', source.ref ?? '(default branch)', async () => {
+    const refs = await lsRemote(git.remoteUrl, git);
+    const resolved = resolveRef(source.specifier, source.ref, refs);
+    let commit = resolved.commit;
+    if (resolved.needsExpansion) {
+      const scratch = await temporaryEntry(env.dirs, 'expand');
+      try {
+        const full = await expandShortSha(git.remoteUrl, resolved.commit, scratch, git);
+        if (!full) throw mcError('REF_NOT_FOUND', `resolve ${source.specifier}: no tag, branch or commit matches "${source.ref}"`);
+        commit = full;
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    }
+    const kind: Pin['resolvedKind'] = resolved.kind === 'tag' || resolved.kind === 'range' ? 'tag' : resolved.kind === 'commit' ? 'commit' : 'branch';
+    return { commit, resolved: resolved.name ?? null, resolvedKind: kind };
+  });
+  const known = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<string, Pin>;
+  await atomicWriteFile(cacheFile, JSON.stringify({ ...known, [refKey]: pin }));
+  return pin;
+}
+
+/** Fails with `INTEGRITY_MISMATCH` when a pinned tag now points at another commit. */
+export async function checkTagNotMoved(env: LoadEnvironment, source: ProviderSource, entry: LockEntry): Promise<void> {
+  if (entry.resolvedKind !== 'tag' || !entry.resolved || env.options.offline) return;
+  const git = gitOptions(env, source);
+  const refs = await lsRemote(git.remoteUrl, git);
+  const now = refs.tags.get(entry.resolved);
+  if (now && now !== entry.commit) {
+    throw mcError('INTEGRITY_MISMATCH', `load ${source.specifier}: tag ${entry.resolved} moved: the lockfile pins commit ${entry.commit} but the remote now has ${now}; if the move is intended, run update with { acceptMovedTags: true }`, {
+      details: { expected: entry.commit, actual: now, tag: entry.resolved },
+    });
+  }
+}
+
+/** The checkout of `commit`, fetched into the cache when missing. Returns the entry folder. */
+async function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin: Pin): Promise<string> {
+  const entry = checkoutEntry(env.dirs, source.url, pin.commit);
+  const exists = () => stat(join(entry, 'record.json')).then(() => true, () => false);
+  if (await exists()) {
+    env.emit({ specifier: source.specifier, phase: 'fetch', status: 'cached', detail: pin.commit });
+    return entry;
+  }
+  if (env.options.offline) throw mcError('NOT_CACHED', `fetch ${source.specifier}: offline, and commit ${pin.commit} is not in the cache ${env.dirs.root}; run once online to fetch it`);
+  return withEntryLock(env.dirs, `checkout:${source.url}:${pin.commit}`, async () => {
+    if (await exists()) {
+      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'cached', detail: pin.commit });
+      return entry;
+    }
+    const git = gitOptions(env, source);
+    const temporary = await temporaryEntry(env.dirs, 'checkout');
+    try {
+      await timed(env, source.specifier, 'fetch', pin.commit, async () => {
+        const refName = pin.resolved ? `refs/${pin.resolvedKind === 'tag' ? 'tags' : 'heads'}/${pin.resolved}` : undefined;
+        const fetched = await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), '', { ...git, ...(refName ? { refName } : {}) });
+        const onDisk = await gitTreeHash(join(temporary, 'tree'));
+        if (onDisk !== fetched.tree) {
+          throw mcError('GIT_FAILED', `fetch ${source.specifier}: the checkout differs from commit ${pin.commit} (tree ${fetched.tree}, files hash to ${onDisk}); .gitattributes filters or line-ending conversions are not supported in provider repositories`);
+        }
+        await writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit: pin.commit, tree: fetched.tree, fetchedAt: new Date().toISOString() }));
+      });
+      await publishEntry(temporary, entry);
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+    return entry;
+  }, env.options.lockWaitMs);
+}
+
+/** Installs the provider's npm dependencies into a cache entry keyed by its lockfile; `undefined` when it has none. */
+async function ensureDependencies(env: LoadEnvironment, source: ProviderSource, providerDir: string): Promise<string | undefined> {
+  const deps = await providerDependencies(providerDir);
+  if (!deps.lockHash) return undefined;
+  const entry = join(env.dirs.deps, deps.lockHash.slice(0, 32));
+  const exists = () => stat(join(entry, 'node_modules')).then(() => true, () => false);
+  if (await exists()) {
+    env.emit({ specifier: source.specifier, phase: 'install', status: 'cached', detail: deps.names.join(', ') });
+    return entry;
+  }
+  if (env.options.offline) throw mcError('NOT_CACHED', `install ${source.specifier}: offline, and its dependencies (${deps.names.join(', ')}) are not in the cache; run once online`);
+  return withEntryLock(env.dirs, `deps:${deps.lockHash}`, async () => {
+    if (await exists()) return entry;
+    const temporary = await temporaryEntry(env.dirs, 'deps');
+    try {
+      await timed(env, source.specifier, 'install', deps.names.join(', '), () =>
+        installDependencies(providerDir, temporary, { timeoutMs: env.options.installTimeoutMs, signal: env.signal }));
+      await publishEntry(temporary, entry);
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+    return entry;
+  }, env.options.lockWaitMs);
+}
+
+/**
+ * Loads a provider the slow way: resolve (unless pinned), fetch, verify, read the manifest,
+ * install, build, and record the result in the lockfile.
+ */
+export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { writeLock?: boolean; pin?: Pin } = {}): Promise<Located & { entry: LockEntry }> {
+  const label = source.specifier;
+  if (!locked && !options.pin) await env.lock.assertMayAdd(source.key);
+  const pin: Pin = options.pin ?? locked ?? (await resolvePin(env, source));
+  const checkoutCached = await stat(join(checkoutEntry(env.dirs, source.url, pin.commit), 'record.json')).then(() => true, () => false);
+  if (locked && !checkoutCached) await checkTagNotMoved(env, source, locked);
+  const checkout = await ensureCheckout(env, source, pin);
+  const checkoutDir = join(checkout, 'tree');
+  const providerDir = source.subdir ? join(checkoutDir, source.subdir) : checkoutDir;
+  if (!(await stat(providerDir).then((s) => s.isDirectory(), () => false))) {
+    throw mcError('INVALID_MANIFEST', `load ${label}: folder "${source.subdir}" does not exist at commit ${pin.commit.slice(0, 12)}; check the subfolder in the specifier`);
+  }
+  const tree = await gitTreeHash(providerDir);
+  if (locked && locked.commit === pin.commit && tree !== locked.tree) {
+    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached checkout of ${pin.commit.slice(0, 12)} was modified: the lockfile expects tree ${locked.tree} but the files hash to ${tree}; run \`mediaconduit cache verify --fix\` or delete ${checkout}`, {
+      details: { expected: locked.tree, actual: tree, path: checkout },
+    });
+  }
+  const key = bundleKey(source.url, pin.commit, source.subdir, env.coreExports);
+  const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree });
+  const entry: LockEntry = {
+    url: source.url, subdir: source.subdir, ref: source.ref ?? null, resolved: pin.resolved, resolvedKind: pin.resolvedKind,
+    commit: pin.commit, tree, bundle: { key, sha256: located.record.sha256 }, provider: { id: located.record.manifest.id, version: located.record.manifest.version },
+  };
+  if (options.writeLock !== false) await env.lock.set(source.key, entry, env.dirs, { derivedOnly: locked?.commit === entry.commit });
+  return { ...located, entry };
+}
+
+async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: { pin: Pin; key: string; checkoutDir: string; providerDir: string; tree: string }): Promise<Located> {
+  const label = source.specifier;
+  const entryDir = bundleEntry(env.dirs, at.key);
+  const cached = await readBundleRecord(entryDir);
+  if (cached) {
+    env.emit({ specifier: label, phase: 'build', status: 'cached', detail: cached.bundleFile });
+    return { record: cached, bundlePath: join(entryDir, cached.bundleFile) };
+  }
+  return withEntryLock(env.dirs, `bundle:${at.key}`, async () => {
+    const again = await readBundleRecord(entryDir);
+    if (again) {
+      env.emit({ specifier: label, phase: 'build', status: 'cached', detail: again.bundleFile });
+      return { record: again, bundlePath: join(entryDir, again.bundleFile) };
+    }
+    const manifest = await readManifest(at.providerDir, label);
+    if (!semver.satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
+      throw mcError('INCOMPATIBLE_PROVIDER', `load ${label}: provider ${manifest.id}@${manifest.version} needs @mediaconduit/core ${manifest.core}, but this is ${CORE_VERSION}; pin an older provider version or upgrade core`, {
+        details: { required: manifest.core, actual: CORE_VERSION },
+      });
+    }
+    const dependenciesDir = await ensureDependencies(env, source, at.providerDir);
+    const temporary = await temporaryEntry(env.dirs, 'bundle');
+    try {
+      const record = await timed(env, label, 'build', manifest.entry, async () => {
+        const { code, inputs } = await bundleProvider({ checkoutDir: at.checkoutDir, providerDir: at.providerDir, entry: manifest.entry, dependenciesDir, coreExports: env.coreExports, label });
+        const hash = sha256(code);
+        const bundleFile = `provider-${hash.slice(0, 16)}.mjs`;
+        const built: BundleRecord = {
+          format: 1, key: at.key, url: source.url, commit: at.pin.commit, subdir: source.subdir, tree: at.tree, bundleFile, sha256: hash,
+          manifest, inputs, core: CORE_VERSION, builtAt: new Date().toISOString(),
+        };
+        await writeFile(join(temporary, bundleFile), code);
+        await writeFile(join(temporary, 'record.json'), JSON.stringify(built, null, 2));
+        return built;
+      });
+      await publishEntry(temporary, entryDir);
+      const final = (await readBundleRecord(entryDir)) ?? record;
+      return { record: final, bundlePath: join(entryDir, final.bundleFile) };
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+  }, env.options.lockWaitMs);
+}
+
+export type { CacheDirs };

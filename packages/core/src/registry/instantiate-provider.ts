@@ -1,0 +1,63 @@
+import { pathToFileURL } from 'node:url';
+import { mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
+import { createProviderContext } from '../load/provider-context.js';
+import { validateProvider } from '../load/validate-provider.js';
+import type { ProviderManifest } from '../manifest/manifest.js';
+import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
+import type { LoggerV1 } from '../spec/logger-v1.js';
+
+/**
+ * Imports a bundle, calls its default export (a factory, or a ready provider), validates the
+ * result against the manifest and awaits `initialize()`.
+ *
+ * @throws `PROVIDER_LOAD_FAILED` when the provider throws, `INCOMPATIBLE_PROVIDER` when its shape is wrong.
+ */
+export async function instantiateProvider(options: {
+  bundlePath: string;
+  manifest: ProviderManifest;
+  label: string;
+  config: Readonly<Record<string, unknown>>;
+  dispatcher: object | undefined;
+  logger: LoggerV1;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+}): Promise<MediaProviderV1> {
+  const { label } = options;
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(options.bundlePath).href)) as { default?: unknown };
+  } catch (error) {
+    throw loadFailed(label, 'threw while being imported', error);
+  }
+  const exported = module.default;
+  if (exported === undefined) {
+    throw mcError('INCOMPATIBLE_PROVIDER', `load ${label}: ${options.manifest.entry} has no default export; export a factory: \`export default (context) => createMyProvider(context)\``);
+  }
+  let value: unknown = exported;
+  if (typeof exported === 'function') {
+    const context = createProviderContext({ manifest: options.manifest, config: options.config, dispatcher: options.dispatcher, logger: options.logger, signal: options.signal, environment: options.env });
+    try {
+      value = await (exported as (c: unknown) => unknown)(context);
+    } catch (error) {
+      throw loadFailed(label, 'factory threw', error);
+    }
+  }
+  const provider = validateProvider(value, options.manifest, label);
+  if (provider.initialize) {
+    try {
+      await provider.initialize({ signal: options.signal });
+    } catch (error) {
+      throw loadFailed(label, 'initialize() failed', error);
+    }
+  }
+  return provider;
+}
+
+function loadFailed(label: string, what: string, error: unknown): MediaConduitError {
+  if (MediaConduitError.isInstance(error) && error.code === 'PROVIDER_LOAD_FAILED') return error;
+  const reason = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return mcError('PROVIDER_LOAD_FAILED', `load ${label}: the provider ${what}: ${reason}`, {
+    cause: error,
+    ...(MediaConduitError.isInstance(error) ? { details: { providerErrorCode: error.code } } : {}),
+  });
+}

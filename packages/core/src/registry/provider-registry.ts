@@ -1,0 +1,267 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as core from '../index.js';
+import { bindCore } from '../build/core-binding.js';
+import { bundleEntry, cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
+import { abortError, mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
+import type { LockEntry } from '../lockfile/lockfile.js';
+import { LockfileStore } from '../lockfile/lockfile-store.js';
+import { parseSpecifier } from '../source/parse-specifier.js';
+import type { ProviderSource } from '../source/provider-source.js';
+import type { Capability } from '../spec/capability.js';
+import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
+import type { ModelInfoV1 } from '../spec/model-info-v1.js';
+import { sha256 } from '../util/hash.js';
+import { bundleKey, readBundleRecord, type BundleRecord } from './bundle-record.js';
+import type { Located } from './cold-load.js';
+import { instantiateProvider } from './instantiate-provider.js';
+import type { LoadEnvironment } from './load-environment.js';
+import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
+
+/** Options of one `getProvider` call. */
+export interface GetProviderOptions {
+  /** Settings for the provider's factory (`apiKey`, `baseURL`, `env` overrides, …). Part of the instance's identity. */
+  config?: Readonly<Record<string, unknown>>;
+  /** Stops waiting for this call (the shared load goes on for other callers). */
+  signal?: AbortSignal;
+}
+
+/** A provider the registry has loaded. */
+export interface LoadedProvider {
+  specifier: string;
+  id: string;
+  name: string;
+  version: string;
+  commit: string;
+  capabilities: readonly Capability[];
+  provider: MediaProviderV1;
+}
+
+/** A model found across loaded providers. */
+export interface FoundModel {
+  provider: MediaProviderV1;
+  model: ModelInfoV1;
+}
+
+/** What `update` changed. */
+export interface UpdateResult {
+  specifier: string;
+  before: LockEntry | undefined;
+  after: LockEntry;
+  changed: boolean;
+}
+
+/** Loads providers from Git and keeps them. */
+export interface ProviderRegistry {
+  /** Loads (or returns the already loaded) provider for `specifier`. Concurrent calls share one load. */
+  getProvider(specifier: string, options?: GetProviderOptions): Promise<MediaProviderV1>;
+  /**
+   * Re-resolves `specifier` over the network, fetches and builds the new commit if it moved,
+   * rewrites its lockfile entry, and drops the loaded instance so the next `getProvider` uses it.
+   */
+  update(specifier: string, options?: { acceptMovedTags?: boolean }): Promise<UpdateResult>;
+  /** The providers loaded so far. */
+  listProviders(): LoadedProvider[];
+  /** Models with `capability` across all loaded providers (live discovery per provider). */
+  findModels(capability: Capability, options?: { signal?: AbortSignal }): Promise<FoundModel[]>;
+  /** Disposes every loaded provider and aborts their context signal. */
+  close(): Promise<void>;
+  /** The options in effect, defaults applied. */
+  readonly options: Readonly<ResolvedRegistryOptions>;
+}
+
+const coreExports = Object.keys(core).sort();
+
+/** Creates a registry. See {@link ProviderRegistryOptions} for defaults and environment variables. */
+export function createProviderRegistry(options: ProviderRegistryOptions = {}): ProviderRegistry {
+  return new Registry(resolveRegistryOptions(options));
+}
+
+let defaultRegistry: ProviderRegistry | undefined;
+
+/** A process-wide registry with default options (created on first use). */
+export function getProviderRegistry(): ProviderRegistry {
+  defaultRegistry ??= createProviderRegistry();
+  return defaultRegistry;
+}
+
+class Registry implements ProviderRegistry {
+  private readonly bySpecifier = new Map<string, Promise<MediaProviderV1>>();
+  private readonly byKey = new Map<string, Promise<MediaProviderV1>>();
+  private readonly loaded = new Map<string, LoadedProvider>();
+  private readonly controller = new AbortController();
+  private readonly dirs: CacheDirs;
+  private readonly lock: LockfileStore;
+  private readonly env: LoadEnvironment;
+
+  constructor(readonly options: ResolvedRegistryOptions) {
+    this.dirs = cacheDirs(options.cacheDir);
+    this.lock = new LockfileStore(options.lockfile, options.frozen);
+    this.env = {
+      options, dirs: this.dirs, lock: this.lock, coreExports, signal: this.controller.signal,
+      emit: (event) => {
+        try {
+          options.onProgress(event);
+        } catch (error) {
+          options.logger.warn('onProgress listener threw', { error: String(error) });
+        }
+      },
+    };
+  }
+
+  getProvider(specifier: string, options: GetProviderOptions = {}): Promise<MediaProviderV1> {
+    const memo = options.config ? `${specifier}\0${stableJson(options.config)}` : specifier;
+    let pending = this.bySpecifier.get(memo);
+    if (!pending) {
+      pending = this.loadShared(specifier, options.config ?? {});
+      this.bySpecifier.set(memo, pending);
+      pending.catch(() => this.bySpecifier.delete(memo));
+    }
+    return options.signal ? raceAbort(pending, options.signal, `getProvider ${specifier}`) : pending;
+  }
+
+  private async loadShared(specifier: string, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
+    if (this.controller.signal.aborted) throw mcError('ABORTED', `getProvider ${specifier}: the registry is closed`);
+    const source = parseSpecifier(specifier);
+    const key = `${source.key}\0${stableJson(config)}`;
+    let pending = this.byKey.get(key);
+    if (!pending) {
+      pending = this.load(source, config);
+      this.byKey.set(key, pending);
+      pending.catch(() => this.byKey.delete(key));
+    }
+    return pending;
+  }
+
+  private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
+    const located = (await this.warm(source)) ?? (await this.cold(source));
+    const started = performance.now();
+    this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
+    bindCore(core);
+    const provider = await instantiateProvider({
+      bundlePath: located.bundlePath, manifest: located.record.manifest, label: source.specifier, config,
+      dispatcher: this.options.dispatcher, logger: this.options.logger, signal: this.controller.signal, env: this.options.env,
+    });
+    this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
+    const { manifest } = located.record;
+    this.loaded.set(`${source.key}\0${stableJson(config)}`, {
+      specifier: source.specifier, id: manifest.id, name: manifest.name, version: manifest.version, commit: located.record.commit, capabilities: provider.capabilities, provider,
+    });
+    return provider;
+  }
+
+  /** The warm path: lockfile entry → bundle record → verified bundle. No network, no child process. */
+  private async warm(source: ProviderSource): Promise<Located | undefined> {
+    const entry = await this.lock.get(source.key);
+    if (!entry) return undefined;
+    const key = bundleKey(source.url, entry.commit, entry.subdir, coreExports);
+    const dir = bundleEntry(this.dirs, key);
+    const record = await readBundleRecord(dir);
+    if (!record) return undefined;
+    const bundlePath = join(dir, record.bundleFile);
+    const bytes = await readFile(bundlePath).catch(() => undefined);
+    if (!bytes) return undefined;
+    const actual = sha256(bytes);
+    const expected = entry.bundle.key === key ? entry.bundle.sha256 : record.sha256;
+    if (actual !== expected || record.commit !== entry.commit) {
+      throw mcError('INTEGRITY_MISMATCH', `load ${source.specifier}: the cached bundle ${bundlePath} was modified: expected sha256 ${expected} but it hashes to ${actual}; delete ${dir} to rebuild it`, {
+        details: { expected, actual, path: bundlePath },
+      });
+    }
+    this.env.emit({ specifier: source.specifier, phase: 'build', status: 'cached', detail: record.bundleFile });
+    if (entry.bundle.key !== key) await this.lock.set(source.key, { ...entry, bundle: { key, sha256: actual } }, this.dirs, { derivedOnly: true });
+    return { record, bundlePath };
+  }
+
+  private async cold(source: ProviderSource): Promise<Located> {
+    const { coldLoad } = await import('./cold-load.js');
+    return coldLoad(this.env, source, await this.lock.get(source.key));
+  }
+
+  async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
+    const source = parseSpecifier(specifier);
+    if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
+    const { coldLoad, resolvePin } = await import('./cold-load.js');
+    const before = await this.lock.get(source.key);
+    const pin = await resolvePin(this.env, source);
+    if (before && before.resolvedKind === 'tag' && pin.resolved === before.resolved && pin.commit !== before.commit && !options.acceptMovedTags) {
+      throw mcError('INTEGRITY_MISMATCH', `update ${specifier}: tag ${before.resolved} moved: the lockfile pins commit ${before.commit} but the remote now has ${pin.commit}; pass { acceptMovedTags: true } if the move is intended`, {
+        details: { expected: before.commit, actual: pin.commit, tag: before.resolved },
+      });
+    }
+    const { entry } = await coldLoad(this.env, source, undefined, { pin, writeLock: false });
+    const changed = JSON.stringify(before) !== JSON.stringify(entry);
+    if (changed) {
+      if (this.options.frozen) throw mcError('LOCKFILE_FROZEN', `update ${specifier}: the lockfile is frozen; ${before ? `commit ${before.commit} would become ${entry.commit}` : 'the entry would be added'}`);
+      await this.lock.set(source.key, entry, this.dirs);
+      await this.forget(source);
+    }
+    return { specifier, before, after: entry, changed };
+  }
+
+  private async forget(source: ProviderSource): Promise<void> {
+    for (const [key, loaded] of this.loaded) {
+      if (!key.startsWith(`${source.key}\0`)) continue;
+      this.loaded.delete(key);
+      this.byKey.delete(key);
+      await loaded.provider.dispose?.().catch(() => {});
+    }
+    for (const [memo, pending] of this.bySpecifier) {
+      const spec = memo.split('\0')[0]!;
+      try {
+        if (parseSpecifier(spec).key === source.key) this.bySpecifier.delete(memo);
+      } catch {
+        void pending;
+      }
+    }
+  }
+
+  listProviders(): LoadedProvider[] {
+    return [...this.loaded.values()];
+  }
+
+  async findModels(capability: Capability, options: { signal?: AbortSignal } = {}): Promise<FoundModel[]> {
+    const lists = await Promise.all(this.listProviders().filter((p) => p.capabilities.includes(capability)).map(async ({ provider }) => {
+      const models = await provider.listModels({ capability, ...(options.signal ? { signal: options.signal } : {}) });
+      return models.filter((model) => model.capability === capability).map((model) => ({ provider, model }));
+    }));
+    return lists.flat();
+  }
+
+  async close(): Promise<void> {
+    this.controller.abort(mcError('ABORTED', 'the provider registry was closed'));
+    const providers = [...this.loaded.values()];
+    this.loaded.clear();
+    this.bySpecifier.clear();
+    this.byKey.clear();
+    await Promise.all(providers.map((p) => p.provider.dispose?.().catch(() => {})));
+  }
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    if (Object.getPrototypeOf(value) !== Object.prototype) return `#${objectId(value)}`;
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+function objectId(value: object): number {
+  let id = ids.get(value);
+  if (id === undefined) ids.set(value, (id = ++nextId));
+  return id;
+}
+
+function raceAbort<T>(pending: Promise<T>, signal: AbortSignal, operation: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(operation, signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(operation, signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export type { BundleRecord, MediaConduitError };

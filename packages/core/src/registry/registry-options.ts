@@ -1,0 +1,114 @@
+import { join, resolve } from 'node:path';
+import { mcError } from '../errors/mediaconduit-error.js';
+import { parseUrlRewrites, type UrlRewrites } from '../source/url-rewrites.js';
+import type { LoggerV1 } from '../spec/logger-v1.js';
+import { createLogger } from '../util/logger.js';
+import type { ProgressEvent } from './progress-event.js';
+
+/** Options of {@link createProviderRegistry}. Every option has an environment-variable default. */
+export interface ProviderRegistryOptions {
+  /** Cache root. Default: `MEDIACONDUIT_CACHE_DIR`, else `./cache`. */
+  cacheDir?: string;
+  /** Lockfile path, or `false` for none. Default: `MEDIACONDUIT_LOCKFILE`, else `./mediaconduit.lock.json`. */
+  lockfile?: string | false;
+  /** Refuse any change to the lockfile (like `npm ci`). Default: `MEDIACONDUIT_FROZEN_LOCKFILE=1`. */
+  frozen?: boolean;
+  /** Never touch the network; fail with `NOT_CACHED` when something is missing. Default: `MEDIACONDUIT_OFFLINE=1`. */
+  offline?: boolean;
+  /** URL prefix rewrites (like git's `insteadOf`), merged over `MEDIACONDUIT_GIT_REWRITES`. */
+  rewrites?: UrlRewrites;
+  /**
+   * Git tokens by host of the specifier (`{ 'github.com': '…' }`), merged over `GITHUB_TOKEN`/`GH_TOKEN`
+   * (for github.com) and `MEDIACONDUIT_GIT_TOKEN` (for `MEDIACONDUIT_GIT_TOKEN_HOST`, default github.com).
+   * A token is sent only as an HTTP header to that host's (possibly rewritten) URL.
+   */
+  tokens?: Readonly<Record<string, string>>;
+  /** Kill a git process after this long. Default 120 000 ms. */
+  gitTimeoutMs?: number;
+  /** Kill `npm ci` after this long. Default 300 000 ms. */
+  installTimeoutMs?: number;
+  /** Wait at most this long for another process building the same entry. Default 600 000 ms. */
+  lockWaitMs?: number;
+  /** HTTP dispatcher (an undici `Dispatcher`) handed to providers. */
+  dispatcher?: object;
+  /** Logger for the registry and providers. Default: stderr, debug output behind `DEBUG=mediaconduit:*`. */
+  logger?: LoggerV1;
+  /** Called for every load step. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Environment to read defaults and provider variables from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Options with every default applied. */
+export interface ResolvedRegistryOptions {
+  cacheDir: string;
+  lockfile: string | false;
+  frozen: boolean;
+  offline: boolean;
+  rewrites: UrlRewrites;
+  tokens: Readonly<Record<string, string>>;
+  gitTimeoutMs: number;
+  installTimeoutMs: number;
+  lockWaitMs: number;
+  dispatcher: object | undefined;
+  logger: LoggerV1;
+  onProgress: (event: ProgressEvent) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const KNOWN = new Set(['cacheDir', 'lockfile', 'frozen', 'offline', 'rewrites', 'tokens', 'gitTimeoutMs', 'installTimeoutMs', 'lockWaitMs', 'dispatcher', 'logger', 'onProgress', 'env']);
+
+/** Applies defaults and checks types; reports every problem at once as `INVALID_OPTIONS`. */
+export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): ResolvedRegistryOptions {
+  const problems: string[] = [];
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) problems.push(`${key}: unknown option; expected one of ${[...KNOWN].join(', ')}`);
+  const check = (key: keyof ProviderRegistryOptions, ok: (v: unknown) => boolean, expected: string) => {
+    const value = options[key];
+    if (value !== undefined && !ok(value)) problems.push(`${key}: expected ${expected}, got ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  };
+  const isRecordOfStrings = (v: unknown) => typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
+  const isPositive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  check('cacheDir', (v) => typeof v === 'string' && v !== '', 'a folder path');
+  check('lockfile', (v) => v === false || (typeof v === 'string' && v !== ''), 'a file path or false');
+  check('frozen', (v) => typeof v === 'boolean', 'a boolean');
+  check('offline', (v) => typeof v === 'boolean', 'a boolean');
+  check('rewrites', isRecordOfStrings, 'an object mapping URL prefixes to URL prefixes');
+  check('tokens', isRecordOfStrings, 'an object mapping host names to tokens');
+  check('gitTimeoutMs', isPositive, 'a positive number of milliseconds');
+  check('installTimeoutMs', isPositive, 'a positive number of milliseconds');
+  check('lockWaitMs', isPositive, 'a positive number of milliseconds');
+  check('dispatcher', (v) => typeof v === 'object' && v !== null, 'an undici Dispatcher');
+  check('onProgress', (v) => typeof v === 'function', 'a function');
+  const env = options.env ?? process.env;
+  let envRewrites: Record<string, string> = {};
+  try {
+    envRewrites = parseUrlRewrites(env.MEDIACONDUIT_GIT_REWRITES);
+  } catch (error) {
+    problems.push(`MEDIACONDUIT_GIT_REWRITES: ${(error as Error).message}`);
+  }
+  if (problems.length > 0) {
+    throw mcError('INVALID_OPTIONS', `createProviderRegistry: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { problems } });
+  }
+  const flag = (name: string) => env[name] === '1' || env[name] === 'true';
+  const tokens: Record<string, string> = {};
+  const githubToken = env.GITHUB_TOKEN || env.GH_TOKEN;
+  if (githubToken) tokens['github.com'] = githubToken;
+  if (env.MEDIACONDUIT_GIT_TOKEN) tokens[(env.MEDIACONDUIT_GIT_TOKEN_HOST || 'github.com').toLowerCase()] = env.MEDIACONDUIT_GIT_TOKEN;
+  Object.assign(tokens, Object.fromEntries(Object.entries(options.tokens ?? {}).map(([host, token]) => [host.toLowerCase(), token])));
+  const lockfile = options.lockfile ?? env.MEDIACONDUIT_LOCKFILE ?? join(process.cwd(), 'mediaconduit.lock.json');
+  return {
+    cacheDir: resolve(options.cacheDir ?? env.MEDIACONDUIT_CACHE_DIR ?? 'cache'),
+    lockfile: lockfile === false || lockfile === '' ? false : resolve(lockfile),
+    frozen: options.frozen ?? flag('MEDIACONDUIT_FROZEN_LOCKFILE'),
+    offline: options.offline ?? flag('MEDIACONDUIT_OFFLINE'),
+    rewrites: { ...envRewrites, ...options.rewrites },
+    tokens,
+    gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
+    installTimeoutMs: options.installTimeoutMs ?? 300_000,
+    lockWaitMs: options.lockWaitMs ?? 600_000,
+    dispatcher: options.dispatcher,
+    logger: options.logger ?? createLogger('registry'),
+    onProgress: options.onProgress ?? (() => {}),
+    env,
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { MediaConduitError } from '../errors/mediaconduit-error.js';
+import { parseSpecifier } from './parse-specifier.js';
+
+const GH = 'https://github.com/acme/tools';
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+describe('parseSpecifier accepts every documented form', () => {
+  it.each([
+    // [specifier, url, subdir, ref, kind]
+    ['https://github.com/acme/tools', GH, '', undefined, 'github'],
+    ['https://github.com/acme/tools.git', GH, '', undefined, 'github'],
+    ['https://github.com/Acme/Tools/', GH, '', undefined, 'github'],
+    ['https://github.com/acme/tools@v1.2.0', GH, '', 'v1.2.0', 'github'],
+    ['https://github.com/acme/tools.git@main', GH, '', 'main', 'github'],
+    ['github:acme/tools@v1.2.0', GH, '', 'v1.2.0', 'github'],
+    ['github:acme/tools', GH, '', undefined, 'github'],
+    ['github:acme/tools/packages/x@v2', GH, 'packages/x', 'v2', 'github'],
+    ['https://github.com/acme/tools/tree/v1.0.0/packages/x', GH, 'packages/x', 'v1.0.0', 'github'],
+    ['https://github.com/acme/tools/tree/main', GH, '', 'main', 'github'],
+    [`github:acme/tools@${SHA}`, GH, '', SHA, 'github'],
+    ['github:acme/tools@0123abc', GH, '', '0123abc', 'github'],
+    ['github:acme/tools@^1.2', GH, '', '^1.2', 'github'],
+    ['github:acme/tools@~1.2.3', GH, '', '~1.2.3', 'github'],
+    ['github:acme/tools@>=1 <2', GH, '', '>=1 <2', 'github'],
+    ['github:acme/tools@feature/new-voices', GH, '', 'feature/new-voices', 'github'],
+    ['https://gitlab.example.com/group/sub/repo.git', 'https://gitlab.example.com/group/sub/repo', '', undefined, 'git'],
+    ['https://gitlab.example.com/group/repo.git/providers/a@v1', 'https://gitlab.example.com/group/repo', 'providers/a', 'v1', 'git'],
+    ['https://git.example.com/team/repo//providers/a@^2', 'https://git.example.com/team/repo', 'providers/a', '^2', 'git'],
+    ['http://127.0.0.1:8123/acme/tools.git', 'http://127.0.0.1:8123/acme/tools', '', undefined, 'git'],
+    ['file:///srv/repos/tools', 'file:///srv/repos/tools', '', undefined, 'file'],
+    ['file:///srv/repos/tools//packages/mock@main', 'file:///srv/repos/tools', 'packages/mock', 'main', 'file'],
+    ['/srv/repos/tools@v1.0.0', 'file:///srv/repos/tools', '', 'v1.0.0', 'file'],
+    ['/srv/repos/tools//packages/mock', 'file:///srv/repos/tools', 'packages/mock', undefined, 'file'],
+  ] as const)('%s', (specifier, url, subdir, ref, kind) => {
+    const source = parseSpecifier(specifier);
+    expect(source).toMatchObject({ url, subdir, kind });
+    expect(source.ref).toBe(ref);
+    expect(source.key).toBe(`${url}${subdir ? `//${subdir}` : ''}${ref === undefined ? '' : `@${ref}`}`);
+  });
+
+  it('gives equal keys to different spellings of one repository', () => {
+    const keys = ['https://github.com/acme/tools.git@v1', 'github:acme/tools@v1', 'https://github.com/ACME/tools@v1'].map((s) => parseSpecifier(s).key);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('keeps the .git suffix in the clone URL of other hosts', () => {
+    expect(parseSpecifier('https://gitlab.example.com/group/repo.git').cloneUrl).toBe('https://gitlab.example.com/group/repo.git');
+    expect(parseSpecifier('github:acme/tools').cloneUrl).toBe('https://github.com/acme/tools.git');
+  });
+});
+
+describe('parseSpecifier rejects bad input with INVALID_SPECIFIER and a reason', () => {
+  it.each([
+    ['', /empty/],
+    ['github:/tools', /owner is empty/],
+    ['github:acme/', /repository name is empty/],
+    ['https://github.com//tools', /owner is empty/],
+    ['github:acme/tools/../../etc@v1', /contains "\.\."/],
+    ['/srv/../etc/repo', /contains "\.\."/],
+    ['github:-acme/tools', /starts with "-"/],
+    ['github:acme/-u', /starts with "-"/],
+    ['github:acme/tools@--upload-pack=x', /starts with "-"/],
+    ['-c core.pager=x', /starts with "-"/],
+    ['ext::sh -c touch% /tmp/pwned', /remote helpers/],
+    ['fd::17', /remote helpers/],
+    ['https://github.com/acme/tools::x', /remote helpers/],
+    ['github:acme/tools;rm -rf ~', /shell metacharacters/],
+    ['github:acme/$(whoami)', /shell metacharacters/],
+    ['github:acme/tools@v1`id`', /not allowed/],
+    ['github:acme/tools@v1\nmain', /newline/],
+    ['ftp://example.com/acme/tools', /unknown scheme "ftp:"/],
+    ['svn+ssh://example.com/acme/tools', /unknown scheme/],
+    ['gopher:acme/tools', /unknown scheme "gopher:"/],
+    ['acme/tools', /relative path or bare name/],
+    ['./tools', /relative path/],
+    ['https://user:secret@github.com/acme/tools', /credentials/],
+    ['http://example.com/acme/tools', /only allowed for loopback/],
+    ['https://example.com/tools', /owner and a repository/],
+    ['github:acme/tools@', /ref after "@" is empty/],
+    ['github:acme/tools@v1..v2', /not allowed/],
+    ['file://relative/path', /must be absolute/],
+  ])('%j', (specifier, reason) => {
+    let caught: unknown;
+    try {
+      parseSpecifier(specifier);
+    } catch (error) {
+      caught = error;
+    }
+    expect(MediaConduitError.hasCode(caught, 'INVALID_SPECIFIER')).toBe(true);
+    expect((caught as Error).message).toMatch(reason);
+  });
+});
