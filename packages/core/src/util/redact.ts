@@ -3,7 +3,9 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
   let out = text;
   for (const secret of secrets) {
     if (!secret || secret.length < 4) continue;
-    for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(`x-access-token:${secret}`).toString('base64')]) {
+    // Longest first: the Basic-auth form can contain the shorter ones.
+    const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(`x-access-token:${secret}`).toString('base64')].sort((a, b) => b.length - a.length);
+    for (const form of forms) {
       out = out.split(form).join('***');
     }
   }
