@@ -36,13 +36,13 @@ export class MediaConduitError extends Error {
   /** Whether repeating the same call may succeed. */
   readonly retryable: boolean;
   /** HTTP status of a failed provider call. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** The provider's own error code or type. */
-  readonly providerCode?: string;
+  declare readonly providerCode?: string;
   /** The provider's request id. */
-  readonly requestId?: string;
+  declare readonly requestId?: string;
   /** Requested wait before a retry, in milliseconds. */
-  readonly retryAfterMs?: number;
+  declare readonly retryAfterMs?: number;
   /** Further structured facts about the failure. */
   readonly details: Readonly<Record<string, unknown>>;
   private readonly [MARKER] = true;

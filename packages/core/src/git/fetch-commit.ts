@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { mcError } from '../errors/mediaconduit-error.js';
 import { runGit, type GitRunOptions } from './git-runner.js';
 
@@ -6,35 +7,61 @@ import { runGit, type GitRunOptions } from './git-runner.js';
 export interface FetchedCommit {
   /** Full commit SHA. */
   commit: string;
-  /** git's tree id of the requested folder. */
-  tree: string;
+}
+
+// Note: no `--quiet` below. simple-git waits an extra 50 ms after a git process that printed
+// nothing, and git's progress lines are harmless here.
+
+/**
+ * Fetches exactly `commit` (shallow) from `url` into the new folder `dest` and checks it out,
+ * then removes `.git`, so nothing about the URL stays on disk (the token never was).
+ * When the commit was resolved from a tag or branch (`refName`), one `git clone --depth 1 --branch`
+ * does it and the result is checked to be exactly `commit`; otherwise the commit is fetched by SHA.
+ *
+ * @throws `GIT_FAILED` (retryable) when the ref moved to another commit meanwhile.
+ */
+export async function fetchCommit(url: string, commit: string, dest: string, options: GitRunOptions & { refName?: string }): Promise<FetchedCommit> {
+  const parent = dirname(dest);
+  await mkdir(parent, { recursive: true });
+  if (options.refName) {
+    await cloneRef(url, options.refName, dest, options);
+  } else {
+    await mkdir(dest, { recursive: true });
+    const git = (operation: string, args: string[]) => runGit(operation, args, { ...options, cwd: dest });
+    const shallow = ['--depth', '1', '--no-tags', '--no-recurse-submodules'];
+    await git('git init', ['init', '--template=', '.']);
+    await git(`fetch ${commit.slice(0, 12)} from ${url}`, ['fetch', ...shallow, '--no-write-fetch-head', '--end-of-options', url, `+${commit}:refs/mediaconduit/target`]);
+    await git('checkout', ['checkout', '--detach', 'refs/mediaconduit/target']);
+  }
+  const fetched = await readHeadCommit(join(dest, '.git'));
+  if (fetched !== commit) {
+    throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but ${options.refName ?? 'the server'} now points at ${fetched}; the ref moved while loading, try again`, {
+      retryable: true, details: { expected: commit, fetched },
+    });
+  }
+  await rm(`${dest}/.git`, { recursive: true, force: true });
+  return { commit: fetched };
 }
 
 /**
- * Fetches exactly `commit` (shallow) from `url` into the empty folder `dest` and checks it out,
- * then removes `.git`. No remote is configured, so nothing about the URL or token stays on disk.
- * Falls back to fetching `refName` when the server refuses unadvertised commits.
+ * Shallow-clones the tip of `refName` (a tag or branch; the default branch when undefined) into
+ * the new folder `dest`, and resolves to the commit it checked out. `.git` is left for the caller.
  */
-export async function fetchCommit(url: string, commit: string, dest: string, subdir: string, options: GitRunOptions & { refName?: string }): Promise<FetchedCommit> {
-  await mkdir(dest, { recursive: true });
-  const git = (operation: string, args: string[]) => runGit(operation, args, { ...options, cwd: dest });
-  await git('git init', ['init', '--quiet', '--template=', '.']);
-  const fetchArgs = ['fetch', '--quiet', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head'];
-  try {
-    await git(`fetch ${commit.slice(0, 12)} from ${url}`, [...fetchArgs, '--end-of-options', url, `+${commit}:refs/mediaconduit/target`]);
-  } catch (error) {
-    if (!options.refName) throw error;
-    const ref = options.refName;
-    await git(`fetch ${ref} from ${url}`, [...fetchArgs, '--end-of-options', url, `+${ref}:refs/mediaconduit/target`]);
-  }
-  const fetched = (await git('rev-parse', ['rev-parse', '--verify', 'refs/mediaconduit/target^{commit}'])).trim();
-  if (fetched !== commit) {
-    throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but the server sent ${fetched}; the ref moved while loading, try again`, { retryable: true, details: { expected: commit, fetched } });
-  }
-  await git('checkout', ['checkout', '--quiet', '--detach', fetched]);
-  const tree = (await git('rev-parse', ['rev-parse', '--verify', `${fetched}:${subdir}`])).trim();
-  await rm(`${dest}/.git`, { recursive: true, force: true });
-  return { commit: fetched, tree };
+export async function cloneRef(url: string, refName: string | undefined, dest: string, options: GitRunOptions): Promise<string> {
+  const args = ['clone', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--template=', ...(refName ? ['--branch', refName] : []), '--end-of-options', url, basename(dest)];
+  await runGit(`clone ${url}${refName ? ` at ${refName}` : ''}`, args, { ...options, cwd: dirname(dest) });
+  return readHeadCommit(join(dest, '.git'));
+}
+
+/** The commit HEAD points at, read from the files of `gitDir` (saves a git process). */
+export async function readHeadCommit(gitDir: string): Promise<string> {
+  const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+  if (!head.startsWith('ref: ')) return head;
+  const ref = head.slice(5);
+  const loose = await readFile(join(gitDir, ref), 'utf8').catch(() => undefined);
+  if (loose) return loose.trim();
+  const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  return /^([0-9a-f]{40,64}) (\S+)$/gm.exec(packed.split('\n').find((line) => line.endsWith(` ${ref}`)) ?? '')?.[1] ?? '';
 }
 
 /**
@@ -44,10 +71,10 @@ export async function fetchCommit(url: string, commit: string, dest: string, sub
 export async function expandShortSha(url: string, prefix: string, scratch: string, options: GitRunOptions): Promise<string | undefined> {
   await mkdir(scratch, { recursive: true });
   const git = (operation: string, args: string[]) => runGit(operation, args, { ...options, cwd: scratch });
-  await git('git init', ['init', '--quiet', '--bare', '--template=', '.']);
-  await git(`fetch history of ${url}`, ['fetch', '--quiet', '--filter=tree:0', '--no-recurse-submodules', '--end-of-options', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
+  await git('git init', ['init', '--bare', '--template=', '.']);
+  await git(`fetch history of ${url}`, ['fetch', '--filter=tree:0', '--no-recurse-submodules', '--end-of-options', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
   try {
-    return (await git('rev-parse', ['rev-parse', '--verify', '--quiet', `${prefix}^{commit}`])).trim() || undefined;
+    return (await git('rev-parse', ['rev-parse', '--verify', `${prefix}^{commit}`])).trim() || undefined;
   } catch {
     return undefined;
   }

@@ -51,7 +51,8 @@ export async function parseManifest(source: string, where: string, providerDir?:
     throw invalid(where, [{ path: '', line: 1, message: 'the manifest must be a mapping of fields (id, name, version, …)' }]);
   }
   const result = manifestSchema.safeParse(document);
-  const locations = yamlLocations(source);
+  let cachedLocations: Map<string, number> | undefined;
+  const locations = () => (cachedLocations ??= yamlLocations(source));
   const problems: ManifestProblem[] = [];
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -60,21 +61,21 @@ export async function parseManifest(source: string, where: string, providerDir?:
       if (unknownKeys.length > 0) {
         for (const key of unknownKeys) {
           const keyPath = path ? `${path}.${key}` : key;
-          problems.push(located(locations, keyPath, `unknown field "${key}"; remove it or check its spelling`));
+          problems.push(located(locations(), keyPath, `unknown field "${key}"; remove it or check its spelling`));
         }
         continue;
       }
       const missing = valueAt(document, issue.path) === undefined;
-      problems.push(located(locations, path, missing ? 'is required' : issue.message));
+      problems.push(located(locations(), path, missing ? 'is required' : issue.message));
     }
   }
   const manifest = result.success ? (result.data as ProviderManifest) : undefined;
   if (manifest) {
     const entryProblem = checkRelativePath(manifest.entry);
-    if (entryProblem) problems.push(located(locations, 'entry', entryProblem));
+    if (entryProblem) problems.push(located(locations(), 'entry', entryProblem));
     else if (providerDir) {
       const onDisk = await checkEntryOnDisk(providerDir, manifest.entry);
-      if (onDisk) problems.push(located(locations, 'entry', onDisk));
+      if (onDisk) problems.push(located(locations(), 'entry', onDisk));
     }
   }
   if (problems.length > 0 || !manifest) throw invalid(where, problems);

@@ -1,5 +1,5 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import semver from 'semver';
 import { bundleProvider } from '../build/bundle-provider.js';
 import { installDependencies, providerDependencies } from '../build/install-dependencies.js';
@@ -7,7 +7,7 @@ import { bundleEntry, checkoutEntry, refsFile, type CacheDirs } from '../cache/c
 import { withEntryLock } from '../cache/entry-lock.js';
 import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
 import { mcError } from '../errors/mediaconduit-error.js';
-import { expandShortSha, fetchCommit } from '../git/fetch-commit.js';
+import { cloneRef, expandShortSha, fetchCommit } from '../git/fetch-commit.js';
 import type { GitRunOptions } from '../git/git-runner.js';
 import { lsRemote } from '../git/ls-remote.js';
 import { resolveRef } from '../git/resolve-ref.js';
@@ -95,6 +95,65 @@ export async function checkTagNotMoved(env: LoadEnvironment, source: ProviderSou
   }
 }
 
+/** Moves `.git` out of a checkout (one rename) and deletes it in the background. */
+async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void> {
+  const trash = await temporaryEntry(env.dirs, 'trash');
+  await rename(gitDir, join(trash, '.git'));
+  void rm(trash, { recursive: true, force: true }).catch(() => {});
+}
+
+/** Pins whose checkout `resolveAndFetch` has just published (no need to look again). */
+const fetchedNow = new WeakSet<Pin>();
+
+const checkoutExists = (env: LoadEnvironment, source: ProviderSource, commit: string) =>
+  stat(join(checkoutEntry(env.dirs, source.url, commit), 'record.json')).then(() => true, () => false);
+
+/** Refs worth cloning by name while `ls-remote` runs: the default branch, or a tag/branch-like name. */
+function clonableName(ref: string | undefined): boolean {
+  return ref === undefined || (/^[A-Za-z0-9._/-]+$/.test(ref) && !/^[0-9a-f]{4,64}$/.test(ref) && !/^[\d.x*]+$/.test(ref));
+}
+
+/**
+ * Resolves a specifier with `ls-remote` and makes sure its commit is checked out. On a cold cache
+ * with a tag or branch name, the shallow clone of that name starts at the same time as `ls-remote`
+ * and is kept only if it holds exactly the resolved commit, so a cold load costs about one round
+ * of git instead of two. A per-(repository, ref) lock keeps concurrent processes to one clone.
+ */
+export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<Pin> {
+  const plain = async () => {
+    const pin = await resolvePin(env, source);
+    await ensureCheckout(env, source, pin);
+    return pin;
+  };
+  if (env.options.offline || !clonableName(source.ref)) return plain();
+  return withEntryLock(env.dirs, `resolve:${source.url}@${source.ref ?? ''}`, async () => {
+    const known = (JSON.parse(await readFile(refsFile(env.dirs, source.url), 'utf8').catch(() => '{}')) as Record<string, Pin>)[source.ref ?? ''];
+    if (known && (await checkoutExists(env, source, known.commit))) return plain();
+    const git = gitOptions(env, source);
+    const temporary = await temporaryEntry(env.dirs, 'checkout');
+    const started = performance.now();
+    const clone = cloneRef(git.remoteUrl, source.ref, join(temporary, 'tree'), git).then((commit) => commit, () => undefined);
+    try {
+      const pin = await resolvePin(env, source);
+      const cloned = await clone;
+      if (cloned !== pin.commit || (await checkoutExists(env, source, pin.commit))) {
+        await ensureCheckout(env, source, pin);
+        return pin;
+      }
+      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
+      await discardGitDir(env, join(temporary, 'tree', '.git'));
+      await writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit: pin.commit, fetchedAt: new Date().toISOString() }));
+      await publishEntry(temporary, checkoutEntry(env.dirs, source.url, pin.commit));
+      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
+      fetchedNow.add(pin);
+      return pin;
+    } finally {
+      await clone;
+      await rm(temporary, { recursive: true, force: true });
+    }
+  }, env.options.lockWaitMs);
+}
+
 /** The checkout of `commit`, fetched into the cache when missing. Returns the entry folder. */
 async function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin: Pin): Promise<string> {
   const entry = checkoutEntry(env.dirs, source.url, pin.commit);
@@ -113,13 +172,8 @@ async function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin:
     const temporary = await temporaryEntry(env.dirs, 'checkout');
     try {
       await timed(env, source.specifier, 'fetch', pin.commit, async () => {
-        const refName = pin.resolved ? `refs/${pin.resolvedKind === 'tag' ? 'tags' : 'heads'}/${pin.resolved}` : undefined;
-        const fetched = await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), '', { ...git, ...(refName ? { refName } : {}) });
-        const onDisk = await gitTreeHash(join(temporary, 'tree'));
-        if (onDisk !== fetched.tree) {
-          throw mcError('GIT_FAILED', `fetch ${source.specifier}: the checkout differs from commit ${pin.commit} (tree ${fetched.tree}, files hash to ${onDisk}); .gitattributes filters or line-ending conversions are not supported in provider repositories`);
-        }
-        await writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit: pin.commit, tree: fetched.tree, fetchedAt: new Date().toISOString() }));
+        await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
+        await writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit: pin.commit, fetchedAt: new Date().toISOString() }));
       });
       await publishEntry(temporary, entry);
     } finally {
@@ -158,35 +212,44 @@ async function ensureDependencies(env: LoadEnvironment, source: ProviderSource, 
  * Loads a provider the slow way: resolve (unless pinned), fetch, verify, read the manifest,
  * install, build, and record the result in the lockfile.
  */
-export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { writeLock?: boolean; pin?: Pin } = {}): Promise<Located & { entry: LockEntry }> {
+export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { writeLock?: boolean; pin?: Pin } = {}): Promise<Located & { entry: LockEntry; persisted: Promise<void> }> {
   const label = source.specifier;
   if (!locked && !options.pin) await env.lock.assertMayAdd(source.key);
-  const pin: Pin = options.pin ?? locked ?? (await resolvePin(env, source));
-  const checkoutCached = await stat(join(checkoutEntry(env.dirs, source.url, pin.commit), 'record.json')).then(() => true, () => false);
-  if (locked && !checkoutCached) await checkTagNotMoved(env, source, locked);
-  const checkout = await ensureCheckout(env, source, pin);
+  const pin: Pin = options.pin ?? locked ?? (await resolveAndFetch(env, source));
+  if (locked && !(await checkoutExists(env, source, pin.commit))) await checkTagNotMoved(env, source, locked);
+  const checkout = fetchedNow.has(pin) ? checkoutEntry(env.dirs, source.url, pin.commit) : await ensureCheckout(env, source, pin);
   const checkoutDir = join(checkout, 'tree');
   const providerDir = source.subdir ? join(checkoutDir, source.subdir) : checkoutDir;
   if (!(await stat(providerDir).then((s) => s.isDirectory(), () => false))) {
     throw mcError('INVALID_MANIFEST', `load ${label}: folder "${source.subdir}" does not exist at commit ${pin.commit.slice(0, 12)}; check the subfolder in the specifier`);
   }
-  const tree = await gitTreeHash(providerDir);
+  // Hash the files while the bundle is built; the integrity check still runs before anything is imported.
+  const treePromise = gitTreeHash(providerDir);
+  treePromise.catch(() => {});
+  const key = bundleKey(source.url, pin.commit, source.subdir, env.coreExports);
+  const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
+  const tree = await treePromise;
   if (locked && locked.commit === pin.commit && tree !== locked.tree) {
-    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached checkout of ${pin.commit.slice(0, 12)} was modified: the lockfile expects tree ${locked.tree} but the files hash to ${tree}; run \`mediaconduit cache verify --fix\` or delete ${checkout}`, {
+    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached checkout of ${pin.commit.slice(0, 12)} was modified: the lockfile expects tree ${locked.tree} but the files hash to ${tree}; delete ${checkout} to fetch it again`, {
       details: { expected: locked.tree, actual: tree, path: checkout },
     });
   }
-  const key = bundleKey(source.url, pin.commit, source.subdir, env.coreExports);
-  const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree });
+  if (located.record.tree !== tree) {
+    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached bundle was built from tree ${located.record.tree} but the checkout hashes to ${tree}; delete ${checkout} and ${dirname(located.bundlePath)} to rebuild`, {
+      details: { expected: located.record.tree, actual: tree },
+    });
+  }
   const entry: LockEntry = {
     url: source.url, subdir: source.subdir, ref: source.ref ?? null, resolved: pin.resolved, resolvedKind: pin.resolvedKind,
     commit: pin.commit, tree, bundle: { key, sha256: located.record.sha256 }, provider: { id: located.record.manifest.id, version: located.record.manifest.version },
   };
-  if (options.writeLock !== false) await env.lock.set(source.key, entry, env.dirs, { derivedOnly: locked?.commit === entry.commit });
-  return { ...located, entry };
+  // The lockfile is written while the caller imports the bundle; the caller awaits `persisted`.
+  const persisted = options.writeLock === false ? Promise.resolve() : env.lock.set(source.key, entry, env.dirs, { derivedOnly: locked?.commit === entry.commit });
+  persisted.catch(() => {});
+  return { ...located, entry, persisted };
 }
 
-async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: { pin: Pin; key: string; checkoutDir: string; providerDir: string; tree: string }): Promise<Located> {
+async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: { pin: Pin; key: string; checkoutDir: string; providerDir: string; tree: Promise<string> }): Promise<Located> {
   const label = source.specifier;
   const entryDir = bundleEntry(env.dirs, at.key);
   const cached = await readBundleRecord(entryDir);
@@ -194,13 +257,16 @@ async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: { 
     env.emit({ specifier: label, phase: 'build', status: 'cached', detail: cached.bundleFile });
     return { record: cached, bundlePath: join(entryDir, cached.bundleFile) };
   }
+  // Read the manifest while the lock is being taken; its errors surface inside the lock.
+  const manifestRead = readManifest(at.providerDir, label);
+  manifestRead.catch(() => {});
   return withEntryLock(env.dirs, `bundle:${at.key}`, async () => {
     const again = await readBundleRecord(entryDir);
     if (again) {
       env.emit({ specifier: label, phase: 'build', status: 'cached', detail: again.bundleFile });
       return { record: again, bundlePath: join(entryDir, again.bundleFile) };
     }
-    const manifest = await readManifest(at.providerDir, label);
+    const manifest = await manifestRead;
     if (!semver.satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
       throw mcError('INCOMPATIBLE_PROVIDER', `load ${label}: provider ${manifest.id}@${manifest.version} needs @mediaconduit/core ${manifest.core}, but this is ${CORE_VERSION}; pin an older provider version or upgrade core`, {
         details: { required: manifest.core, actual: CORE_VERSION },
@@ -214,15 +280,14 @@ async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: { 
         const hash = sha256(code);
         const bundleFile = `provider-${hash.slice(0, 16)}.mjs`;
         const built: BundleRecord = {
-          format: 1, key: at.key, url: source.url, commit: at.pin.commit, subdir: source.subdir, tree: at.tree, bundleFile, sha256: hash,
+          format: 1, key: at.key, url: source.url, commit: at.pin.commit, subdir: source.subdir, tree: await at.tree, bundleFile, sha256: hash,
           manifest, inputs, core: CORE_VERSION, builtAt: new Date().toISOString(),
         };
         await writeFile(join(temporary, bundleFile), code);
         await writeFile(join(temporary, 'record.json'), JSON.stringify(built, null, 2));
         return built;
       });
-      await publishEntry(temporary, entryDir);
-      const final = (await readBundleRecord(entryDir)) ?? record;
+      const final = (await publishEntry(temporary, entryDir)) ? record : ((await readBundleRecord(entryDir)) ?? record);
       return { record: final, bundlePath: join(entryDir, final.bundleFile) };
     } finally {
       await rm(temporary, { recursive: true, force: true });

@@ -134,7 +134,7 @@ class Registry implements ProviderRegistry {
   }
 
   private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
-    const located = (await this.warm(source)) ?? (await this.cold(source));
+    const located: Located & { persisted?: Promise<void> } = (await this.warm(source)) ?? (await this.cold(source));
     const started = performance.now();
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
     bindCore(core);
@@ -143,6 +143,12 @@ class Registry implements ProviderRegistry {
       dispatcher: this.options.dispatcher, logger: this.options.logger, signal: this.controller.signal, env: this.options.env,
     });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
+    try {
+      await located.persisted;
+    } catch (error) {
+      await provider.dispose?.().catch(() => {});
+      throw error;
+    }
     const { manifest } = located.record;
     this.loaded.set(`${source.key}\0${stableJson(config)}`, {
       specifier: source.specifier, id: manifest.id, name: manifest.name, version: manifest.version, commit: located.record.commit, capabilities: provider.capabilities, provider,
@@ -173,7 +179,7 @@ class Registry implements ProviderRegistry {
     return { record, bundlePath };
   }
 
-  private async cold(source: ProviderSource): Promise<Located> {
+  private async cold(source: ProviderSource): Promise<Located & { persisted: Promise<void> }> {
     const { coldLoad } = await import('./cold-load.js');
     return coldLoad(this.env, source, await this.lock.get(source.key));
   }

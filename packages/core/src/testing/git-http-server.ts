@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 /** One request the server answered. */
 export interface GitRequestLog {
@@ -11,6 +12,8 @@ export interface GitRequestLog {
   authorization?: string;
   /** Git service (`git-upload-pack`), when the request named one. */
   service?: string;
+  /** Protocol v2 command of an upload-pack POST: `ls-refs` (listing refs) or `fetch` (sending a pack). */
+  command?: string;
 }
 
 /** A real Git smart-HTTP server on 127.0.0.1, backed by `git http-backend`. */
@@ -19,8 +22,10 @@ export interface GitHttpServer {
   baseUrl: string;
   /** Every request so far. */
   requests: GitRequestLog[];
-  /** Number of pack fetches (clones/fetches) of a repository path. */
+  /** Number of pack fetches (clones and fetches, not ref listings) of a repository path. */
   fetchCount(pathPart?: string): number;
+  /** Number of ref listings (`ls-remote`, and the listing a clone does first) of a repository path. */
+  listCount(pathPart?: string): number;
   close(): Promise<void>;
 }
 
@@ -36,7 +41,8 @@ export async function startGitHttpServer(root: string, options: { token?: string
   return {
     baseUrl: `http://127.0.0.1:${port}/`,
     requests,
-    fetchCount: (pathPart = '') => requests.filter((r) => r.method === 'POST' && r.service === 'git-upload-pack' && r.path.includes(pathPart) && r.status === 200).length,
+    fetchCount: (pathPart = '') => requests.filter((r) => r.command === 'fetch' && r.path.includes(pathPart) && r.status === 200).length,
+    listCount: (pathPart = '') => requests.filter((r) => r.command === 'ls-refs' && r.path.includes(pathPart) && r.status === 200).length,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -75,6 +81,17 @@ function handle(root: string, options: { token?: string; privatePaths?: readonly
       ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
     },
+  });
+  const body: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => body.push(chunk));
+  req.on('end', () => {
+    if (service !== 'git-upload-pack' || req.method !== 'POST') return;
+    let raw = Buffer.concat(body);
+    try {
+      if (/gzip/.test(req.headers['content-encoding'] ?? '')) raw = gunzipSync(raw);
+    } catch { /* leave the command unknown */ }
+    const command = /command=([a-z-]+)/.exec(raw.toString('latin1'))?.[1];
+    if (command) entry.command = command;
   });
   req.pipe(child.stdin);
   let head = Buffer.alloc(0);
