@@ -28,6 +28,8 @@ export interface ModelInfoV1 {
   providerType?: string;
   /** Maximum context, in tokens, for text models. */
   contextLength?: number;
+  /** Length of the vectors an embedding model returns. */
+  dimensions?: number;
   /** Published prices, when the provider reports them. */
   pricing?: ModelPricingV1;
 }

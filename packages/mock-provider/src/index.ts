@@ -1,0 +1,89 @@
+import {
+  CAPABILITIES, MediaConduitError,
+  type Capability, type MediaProviderV1, type ModelByCapabilityV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
+} from '@mediaconduit/core';
+import type { MockRuntime } from './call-context.js';
+import { createEmbeddingModel } from './embedding-model.js';
+import { Faults } from './faults.js';
+import { createImageModel } from './image-model.js';
+import { parseMockOptions, type MockOptions } from './mock-options.js';
+import { MOCK_MODELS } from './models.js';
+import { PROVIDER_ID, PROVIDER_NAME } from './provider-info.js';
+import { createSpeechModel } from './speech-model.js';
+import { createTextModel } from './text-model.js';
+import { createTranscriptionModel } from './transcription-model.js';
+
+export type { MockOptions } from './mock-options.js';
+export { MOCK_MODELS } from './models.js';
+
+const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) => ModelByCapabilityV1[C] } = {
+  'text-to-text': createTextModel,
+  'text-to-image': createImageModel,
+  'text-to-audio': createSpeechModel,
+  'audio-to-text': createTranscriptionModel,
+  'text-to-embedding': createEmbeddingModel,
+};
+
+/** Ids closest to `id`, for "did you mean" hints. */
+function closest(id: string, ids: readonly string[]): string[] {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  return [...ids].sort((a, b) => distance(id, a) - distance(id, b)).slice(0, 3);
+}
+
+/** Creates the mock provider: every capability, offline and deterministic. */
+export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
+  const parsed = parseMockOptions(options as Record<string, unknown>);
+  const runtime: MockRuntime = { faults: new Faults(parsed), seed: parsed.seed };
+  const models = new Map<string, ModelV1>();
+  const modelFor = (info: ModelInfoV1): ModelV1 => {
+    let model = models.get(info.id);
+    if (!model) {
+      model = FACTORIES[info.capability!](info, runtime) as ModelV1;
+      models.set(info.id, model);
+    }
+    return model;
+  };
+  return {
+    specificationVersion: 'v1',
+    id: PROVIDER_ID,
+    name: PROVIDER_NAME,
+    type: 'local',
+    capabilities: [...CAPABILITIES],
+    async listModels(listOptions) {
+      return MOCK_MODELS.filter((m) => !listOptions?.capability || m.capability === listOptions.capability).map((m) => ({ ...m }));
+    },
+    async getModel(id, getOptions) {
+      const info = MOCK_MODELS.find((m) => m.id === id);
+      if (!info) {
+        throw new MediaConduitError({
+          code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: no model "${id}"; closest: ${closest(id, MOCK_MODELS.map((m) => m.id)).join(', ')}`,
+          details: { closest: closest(id, MOCK_MODELS.map((m) => m.id)) },
+        });
+      }
+      if (getOptions?.capability && getOptions.capability !== info.capability) {
+        throw new MediaConduitError({ code: 'UNSUPPORTED_CAPABILITY', message: `${PROVIDER_ID}: model "${id}" is ${info.capability}, not ${getOptions.capability}` });
+      }
+      return modelFor(info) as never;
+    },
+    getModelsForCapability: (capability) => MOCK_MODELS.filter((m) => m.capability === capability).map((m) => ({ ...m })),
+    isAvailable: async () => true,
+    getHealth: async () => ({ status: 'healthy', latencyMs: 0, checkedAt: new Date().toISOString() }),
+  };
+}
+
+/** The registry's entry point: options come from `getProvider(url, { config })`. */
+export default function createFromContext(context: ProviderContextV1): MediaProviderV1 {
+  return createMockProvider(context.config as MockOptions);
+}
