@@ -1,6 +1,6 @@
 // Transpiles src/**/*.ts (not tests) to dist/ as ESM, one file per module, so that
 // `import('@mediaconduit/core')` loads only what it uses and the cold path stays lazy.
-import { readdir, rm } from 'node:fs/promises';
+import { cp, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -21,4 +21,8 @@ async function sources(dir) {
 const entryPoints = await sources(src);
 await rm(join(root, 'dist'), { recursive: true, force: true });
 await build({ entryPoints, outdir: join(root, 'dist'), outbase: src, format: 'esm', platform: 'node', target: 'node20', bundle: false, sourcemap: 'linked', logLevel: 'warning' });
+// The provider template for `mediaconduit init`: a copy of the mock provider, shipped with core.
+const template = join(root, 'template');
+await rm(template, { recursive: true, force: true });
+await cp(join(root, '../mock-provider'), template, { recursive: true, filter: (source) => !source.split(/[\\/]/).includes('node_modules') });
 console.log(`@mediaconduit/core: built ${entryPoints.length} modules into ${relative(process.cwd(), join(root, 'dist')) || 'dist'}`);

@@ -6,6 +6,10 @@ import { CORE_VERSION } from '../version.js';
 const HELP = `mediaconduit ${CORE_VERSION} — load AI media providers from Git
 
 Usage:
+  mediaconduit init <dir> --id <id> [--name <name>]
+                                         scaffold a new provider from the template
+  mediaconduit validate <folder|specifier>
+                                         run the conformance checks on a provider
   mediaconduit load <specifier>          load a provider and list its models per capability
   mediaconduit update <specifier>...     re-resolve providers and rewrite their lockfile entries
   mediaconduit cache verify [--fix]      recompute cache hashes; --fix deletes broken entries
@@ -32,6 +36,7 @@ export async function main(argv: readonly string[], out: (line: string) => void 
       options: {
         'cache-dir': { type: 'string' }, lockfile: { type: 'string' }, offline: { type: 'boolean' }, frozen: { type: 'boolean' },
         fix: { type: 'boolean' }, 'accept-moved-tags': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        id: { type: 'string' }, name: { type: 'string' },
       },
     });
   } catch (error) {
@@ -51,6 +56,22 @@ export async function main(argv: readonly string[], out: (line: string) => void 
     ...(values.frozen ? { frozen: true } : {}),
   };
   try {
+    if (command === 'init' && rest.length === 1) {
+      if (!values.id) { err('mediaconduit init: --id is required, e.g. mediaconduit init my-provider --id acme-images'); return 2; }
+      const { initProvider } = await import('./init-provider.js');
+      const files = await initProvider(rest[0]!, { id: values.id, ...(values.name ? { name: values.name } : {}) });
+      const { resolve } = await import('node:path');
+      const dir = resolve(rest[0]!);
+      out(`Created provider "${values.id}" in ${dir} (${files.length} files). Next:`);
+      out(`  cd ${dir} && git init && git add -A && git commit -m "New provider"`);
+      out(`  mediaconduit validate ${dir}`);
+      out(`  then load it: registry.getProvider('file://${dir}'), or push it and use 'github:<you>/<repo>@v0.1.0'`);
+      return 0;
+    }
+    if (command === 'validate' && rest.length === 1) {
+      const { runValidate } = await import('./validate.js');
+      return await runValidate(rest[0]!, registryOptions, out);
+    }
     const { createProviderRegistry } = await import('../registry/provider-registry.js');
     if (command === 'load' && rest.length === 1) {
       const registry = createProviderRegistry({ ...registryOptions, onProgress: (e) => { if (e.status !== 'start') err(`  ${e.phase} ${e.status}${e.durationMs === undefined ? '' : ` ${e.durationMs.toFixed(0)} ms`}`); } });

@@ -1,0 +1,102 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import semver from 'semver';
+import * as core from '../index.js';
+import { bundleProvider } from '../build/bundle-provider.js';
+import { bindCore } from '../build/core-binding.js';
+import { providerDependencies } from '../build/install-dependencies.js';
+import { mcError } from '../errors/mediaconduit-error.js';
+import type { ProviderManifest } from '../manifest/manifest.js';
+import { readManifest } from '../manifest/read-manifest.js';
+import type { LoggerV1 } from '../spec/logger-v1.js';
+import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
+import { createLogger } from '../util/logger.js';
+import { CORE_VERSION } from '../version.js';
+import { instantiateProvider } from './instantiate-provider.js';
+
+/** A provider loaded straight from a folder on disk. */
+export interface FolderProvider {
+  provider: MediaProviderV1;
+  manifest: ProviderManifest;
+  /** Files esbuild read, relative to the repository root. */
+  inputs: string[];
+  /** Disposes the provider and deletes the temporary bundle. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link loadProviderFromFolder}. */
+export interface LoadFolderOptions {
+  /** Settings for the provider's factory, as in `getProvider(url, { config })`. */
+  config?: Readonly<Record<string, unknown>>;
+  /** Environment for declared variables. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  logger?: LoggerV1;
+  /** Skip the shape check, so that a checker can inspect a broken provider. */
+  skipValidation?: boolean;
+  /** Called after each step, with the error of a failed one. */
+  onStep?: (step: 'manifest' | 'build' | 'load', error?: unknown) => void;
+}
+
+/** The enclosing Git repository's root (inputs may come from anywhere inside it), else the folder. */
+async function repositoryRoot(dir: string): Promise<string> {
+  for (let current = dir; ; current = dirname(current)) {
+    if (await stat(join(current, '.git')).then(() => true, () => false)) return current;
+    if (dirname(current) === current) return dir;
+  }
+}
+
+/**
+ * Loads the provider in a local folder (uncommitted changes included) without Git or the cache:
+ * manifest, build, import, create. For provider authors' tests and `mediaconduit validate`.
+ * Dependencies must already be installed in the folder (`npm install`).
+ */
+export async function loadProviderFromFolder(folder: string, options: LoadFolderOptions = {}): Promise<FolderProvider> {
+  const dir = resolve(folder);
+  const step = async <T>(name: 'manifest' | 'build' | 'load', work: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await work();
+      options.onStep?.(name);
+      return result;
+    } catch (error) {
+      options.onStep?.(name, error);
+      throw error;
+    }
+  };
+  const manifest = await step('manifest', async () => {
+    const read = await readManifest(dir, dir);
+    if (!semver.satisfies(CORE_VERSION, read.core, { includePrerelease: true })) {
+      throw mcError('INCOMPATIBLE_PROVIDER', `provider ${read.id} needs @mediaconduit/core ${read.core}, but this is ${CORE_VERSION}; change "core" in the manifest or upgrade core`);
+    }
+    return read;
+  });
+  const scratch = await mkdtemp(join(tmpdir(), 'mediaconduit-folder-'));
+  const controller = new AbortController();
+  try {
+    const { code, inputs } = await step('build', async () => {
+      const deps = await providerDependencies(dir);
+      if (deps.names.length > 0 && !(await stat(join(dir, 'node_modules')).then(() => true, () => false))) {
+        throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install --ignore-scripts --legacy-peer-deps" in ${dir} first`);
+      }
+      return bundleProvider({ checkoutDir: await repositoryRoot(dir), providerDir: dir, entry: manifest.entry, dependenciesDir: deps.names.length > 0 ? dir : undefined, coreExports: Object.keys(core).sort(), label: dir });
+    });
+    const bundlePath = join(scratch, 'provider.mjs');
+    await writeFile(bundlePath, code);
+    bindCore(core);
+    const provider = await step('load', () => instantiateProvider({
+      bundlePath, manifest, label: dir, config: options.config ?? {}, dispatcher: undefined, logger: options.logger ?? createLogger(`provider:${manifest.id}`),
+      signal: controller.signal, env: options.env ?? process.env, ...(options.skipValidation ? { skipValidation: true } : {}),
+    }));
+    return {
+      provider, manifest, inputs,
+      async close() {
+        controller.abort();
+        await (typeof provider?.dispose === 'function' ? provider.dispose().catch(() => {}) : undefined);
+        await rm(scratch, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(scratch, { recursive: true, force: true });
+    throw error;
+  }
+}
