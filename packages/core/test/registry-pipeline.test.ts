@@ -317,3 +317,16 @@ describe('provider dependencies', () => {
     await provider.remove();
   });
 });
+
+describe('commit pins', () => {
+  it('needs no ls-remote for a full SHA, and a missing SHA is REF_NOT_FOUND', async () => {
+    await spy.reset();
+    const { registry, events } = fresh();
+    expect(await answer(registry, `${repo.url}@${commits.v110}`)).toBe('hi v1.1.0');
+    expect((await spy.calls()).some((c) => c.includes('ls-remote'))).toBe(false);
+    expect(events.find((e) => e.phase === 'resolve')?.status).toBe('cached');
+    const missing = await codeOf(registry.getProvider(`${repo.url}@${'0'.repeat(40)}`));
+    expect(missing.code).toBe('REF_NOT_FOUND');
+    expect(missing.message).toMatch(/commit 0{40} does not exist there/);
+  });
+});

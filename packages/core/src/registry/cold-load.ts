@@ -59,6 +59,11 @@ export async function resolvePin(env: LoadEnvironment, source: ProviderSource): 
     env.emit({ specifier: source.specifier, phase: 'resolve', status: 'cached', detail: pin.commit });
     return pin;
   }
+  if (source.ref !== undefined && /^[0-9a-f]{40}$/.test(source.ref)) {
+    // A full commit SHA is already resolved: no network round trip. The fetch proves it exists.
+    env.emit({ specifier: source.specifier, phase: 'resolve', status: 'cached', detail: source.ref });
+    return { commit: source.ref, resolved: null, resolvedKind: 'commit' };
+  }
   const git = gitOptions(env, source);
   const pin = await timed(env, source.specifier, 'resolve', source.ref ?? '(default branch)', async () => {
     const refs = await lsRemote(git.remoteUrl, git);
