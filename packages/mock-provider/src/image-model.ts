@@ -25,13 +25,18 @@ function paint(style: string, prompt: string, seed: number, width: number, heigh
   const [from, to, sun] = [colour(), colour(), colour()];
   const cx = random() * width, cy = random() * height * 0.6, radius = (0.08 + random() * 0.15) * Math.min(width, height);
   const stripes = 4 + Math.floor(random() * 12);
+  const ground = colour();
+  // A mountain ridge: a few sines of seeded frequency and phase.
+  const waves = Array.from({ length: 3 }, (_, i) => ({ f: (1 + random() * 3) * (i + 1), p: random() * Math.PI * 2, a: 0.12 / (i + 1) }));
+  const ridge = Float32Array.from({ length: width }, (_, x) => height * (0.62 - waves.reduce((sum, w) => sum + w.a * Math.sin((x / width) * w.f * Math.PI + w.p), 0)));
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const t = style === 'mock/stripes-1' ? (Math.floor(((x + y) / (width + height)) * stripes) % 2) : (x / width + y / height) / 2;
       const inSun = (x - cx) ** 2 + (y - cy) ** 2 < radius ** 2;
+      const shade = style === 'mock/gradient-1' && y > ridge[x]! ? 0.35 + 0.4 * ((y - ridge[x]!) / height) : undefined;
       const o = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) rgb[o + c] = inSun ? sun[c]! : from[c]! + (to[c]! - from[c]!) * t;
+      for (let c = 0; c < 3; c++) rgb[o + c] = shade !== undefined ? ground[c]! * shade : inSun ? sun[c]! : from[c]! + (to[c]! - from[c]!) * t;
     }
   }
   return encodePng(width, height, rgb);

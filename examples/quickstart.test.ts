@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { checkPng, checkWav } from '@mediaconduit/core/testing';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = await mkdtemp(join(tmpdir(), 'mc-quickstart-'));
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+async function demo() {
+  const env = { ...process.env, MEDIACONDUIT_CACHE_DIR: join(work, 'cache') };
+  delete env.TOGETHER_API_KEY;
+  const { stdout } = await run(process.execPath, ['examples/run.mjs', 'examples/quickstart.ts', '--out', join(work, 'out')], { cwd: root, env, timeout: 120_000 });
+  return stdout;
+}
+
+it('runs cold, then warm, and writes real text, PNG, WAV and embedding files', async () => {
+  const cold = await demo();
+  expect(cold).toMatch(/First load: +[\d.]+ ms \(cold: (resolve, )?fetch, build\)/);
+  expect(cold).toMatch(/Warm load: +[\d.]+ ms \(fresh registry: lockfile and cache hit, no network, no git, no build\)/);
+  expect(cold).toMatch(/text-to-image +mock\/gradient-1, mock\/stripes-1/);
+  expect(cold).toContain('TOGETHER_API_KEY is not set');
+  const warm = await demo();
+  expect(warm).toMatch(/First load: +[\d.]+ ms \(warm: everything was cached\)/);
+
+  const out = (name: string) => readFile(join(work, 'out', name));
+  const haiku = (await out('haiku.txt')).toString();
+  expect(haiku.split('\n')).toHaveLength(3);
+  expect(checkPng(await out('mountain.png'))).toBeUndefined();
+  expect(checkWav(await out('haiku.wav'))).toBeUndefined();
+  expect((await out('transcript.txt')).toString()).toBe(haiku);
+  const vector = JSON.parse((await out('embedding.json')).toString()) as number[];
+  expect(vector).toHaveLength(64);
+  expect(Math.hypot(...vector)).toBeCloseTo(1, 6);
+});
