@@ -13,7 +13,7 @@ const work = await mkdtemp(join(tmpdir(), 'mc-quickstart-'));
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function demo() {
-  const env = { ...process.env, MEDIACONDUIT_CACHE_DIR: join(work, 'cache') };
+  const env: NodeJS.ProcessEnv = { ...process.env, MEDIACONDUIT_CACHE_DIR: join(work, 'cache') };
   delete env.TOGETHER_API_KEY;
   const { stdout } = await run(process.execPath, ['examples/run.mjs', 'examples/quickstart.ts', '--out', join(work, 'out')], { cwd: root, env, timeout: 120_000 });
   return stdout;
