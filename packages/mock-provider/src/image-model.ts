@@ -1,6 +1,6 @@
-import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { Image, MediaConduitError, encodePng, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type ModelInfoV1 } from '@mediaconduit/core';
 import { mockCall, type MockRuntime } from './call-context.js';
-import { encodePng } from './png.js';
+
 import { hashString, seededRandom } from './random.js';
 
 const MAX_SIDE = 4096;

@@ -1,5 +1,5 @@
 import {
-  CAPABILITIES, MediaConduitError,
+  CAPABILITIES, MediaConduitError, closestMatches,
   type Capability, type MediaProviderV1, type ModelByCapabilityV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
 } from '@mediaconduit/core';
 import type { MockRuntime } from './call-context.js';
@@ -23,24 +23,6 @@ const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) 
   'audio-to-text': createTranscriptionModel,
   'text-to-embedding': createEmbeddingModel,
 };
-
-/** Ids closest to `id`, for "did you mean" hints. */
-function closest(id: string, ids: readonly string[]): string[] {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length]!;
-  };
-  return [...ids].sort((a, b) => distance(id, a) - distance(id, b)).slice(0, 3);
-}
 
 /** Creates the mock provider: every capability, offline and deterministic. */
 export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
@@ -67,10 +49,8 @@ export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
     async getModel(id, getOptions) {
       const info = MOCK_MODELS.find((m) => m.id === id);
       if (!info) {
-        throw new MediaConduitError({
-          code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: no model "${id}"; closest: ${closest(id, MOCK_MODELS.map((m) => m.id)).join(', ')}`,
-          details: { closest: closest(id, MOCK_MODELS.map((m) => m.id)) },
-        });
+        const closest = closestMatches(id, MOCK_MODELS.map((m) => m.id));
+        throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: no model "${id}"; closest: ${closest.join(', ')}`, details: { closest } });
       }
       if (getOptions?.capability && getOptions.capability !== info.capability) {
         throw new MediaConduitError({ code: 'UNSUPPORTED_CAPABILITY', message: `${PROVIDER_ID}: model "${id}" is ${info.capability}, not ${getOptions.capability}` });

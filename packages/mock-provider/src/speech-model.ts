@@ -1,7 +1,7 @@
-import { Audio, MediaConduitError, type ModelInfoV1, type SpeechModelV1 } from '@mediaconduit/core';
+import { Audio, MediaConduitError, encodeWav, type ModelInfoV1, type SpeechModelV1 } from '@mediaconduit/core';
 import { mockCall, type MockRuntime } from './call-context.js';
 import { MIN_SAMPLE_RATE, speak } from './tones.js';
-import { encodeWav } from './wav.js';
+
 
 const VOICES = [{ id: 'tone', name: 'Tone' }] as const;
 

@@ -1,17 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { readImageInfo } from '../assets/image-info.js';
 import { readWavInfo } from '../assets/wav-info.js';
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes: Uint8Array) => {
-  let c = 0xffffffff;
-  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
+import { crc32 } from '../media/png.js';
 
 /**
  * Decodes a PNG far enough to prove it is valid: signature, chunk CRCs, IHDR first, IEND last,

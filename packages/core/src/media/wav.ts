@@ -1,8 +1,15 @@
-/** Encodes mono 16-bit PCM samples (-1..1) as a WAV file. */
-export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array {
-  const out = Buffer.alloc(44 + samples.length * 2);
+/** Encodes mono 16-bit PCM samples (-1..1) as a WAV file; `chunks` adds extra RIFF chunks (e.g. `LIST`) before the data. */
+export function encodeWav(samples: Float32Array, sampleRate: number, chunks: readonly { id: string; data: Uint8Array }[] = []): Uint8Array {
+  const extra = Buffer.concat(chunks.map(({ id, data }) => {
+    const chunk = Buffer.alloc(8 + data.length + (data.length % 2));
+    chunk.write(id, 0, 'latin1');
+    chunk.writeUInt32LE(data.length, 4);
+    chunk.set(data, 8);
+    return chunk;
+  }));
+  const out = Buffer.alloc(44 + extra.length + samples.length * 2);
   out.write('RIFF', 0, 'latin1');
-  out.writeUInt32LE(36 + samples.length * 2, 4);
+  out.writeUInt32LE(36 + extra.length + samples.length * 2, 4);
   out.write('WAVE', 8, 'latin1');
   out.write('fmt ', 12, 'latin1');
   out.writeUInt32LE(16, 16); // fmt chunk size
@@ -12,14 +19,16 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array
   out.writeUInt32LE(sampleRate * 2, 28); // bytes per second
   out.writeUInt16LE(2, 32); // block align
   out.writeUInt16LE(16, 34); // bits per sample
-  out.write('data', 36, 'latin1');
-  out.writeUInt32LE(samples.length * 2, 40);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, samples[i]!)) * 32767), 44 + i * 2);
+  out.set(extra, 36);
+  const data = 36 + extra.length;
+  out.write('data', data, 'latin1');
+  out.writeUInt32LE(samples.length * 2, data + 4);
+  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, samples[i]!)) * 32767), data + 8 + i * 2);
   return out;
 }
 
-/** Reads mono or stereo 16-bit PCM WAV samples (first channel) as -1..1 floats. */
-export function decodeWav(bytes: Uint8Array): { samples: Float32Array; sampleRate: number } | undefined {
+/** Reads the first channel of a 16-bit PCM WAV file as -1..1 floats; `undefined` for other files. */
+export function decodeWav16(bytes: Uint8Array): { samples: Float32Array; sampleRate: number } | undefined {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 12 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE') return undefined;
   let offset = 12;

@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import { abortError, mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
+
+/** Options of {@link createHttpClient}. */
+export interface HttpClientOptions {
+  /** Base URL that relative request paths are joined to, e.g. `https://api.together.ai/v1`. */
+  baseURL: string;
+  /** Headers sent with every request (a function is called per request, e.g. to read a key lazily). */
+  headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  /** An undici `Dispatcher` to use instead of the client's own keep-alive pool (it is not closed by `close()`). */
+  dispatcher?: object | undefined;
+  /** Connections per origin of the client's own pool. Default 64. */
+  connections?: number;
+  /** Time to wait for response headers, and between body chunks, in milliseconds. Default 60 000. */
+  timeoutMs?: number;
+}
+
+/** One request. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A path joined to the base URL (`/models`), or an absolute URL. */
+  path: string;
+  query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** A JSON body (sets `content-type: application/json`). */
+  json?: unknown;
+  /** A multipart body. */
+  form?: FormData;
+  headers?: Readonly<Record<string, string>>;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+  /** For messages: what the request does, e.g. `together chat meta-llama/…`. */
+  operation: string;
+}
+
+/** A response whose body has not been read yet. */
+export interface HttpResponse {
+  status: number;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body stream (an undici body: also has `json()`, `text()`, `arrayBuffer()`). */
+  body: Readable & { json(): Promise<unknown>; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+/** A small HTTP client over undici with one keep-alive pool; it never changes the global dispatcher. */
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** Closes the client's own pool (not a dispatcher passed in). */
+  close(): Promise<void>;
+}
+
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | undefined;
+/** undici is loaded on the first request, so importing core stays fast. */
+const loadUndici = () => (undiciModule ??= import('undici'));
+
+/** Creates an {@link HttpClient}. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const base = options.baseURL.replace(/\/+$/, '');
+  const timeout = options.timeoutMs ?? 60_000;
+  let own: Promise<object> | undefined;
+  const dispatcher = () => (options.dispatcher ? Promise.resolve(options.dispatcher) : (own ??= loadUndici().then((u) => new u.Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 }))));
+  return {
+    async request(request) {
+      const { request: send } = await loadUndici();
+      const url = new URL(/^https?:\/\//.test(request.path) ? request.path : `${base}${request.path}`);
+      for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+      const fixed = typeof options.headers === 'function' ? options.headers() : options.headers;
+      const headers: Record<string, string> = { ...fixed, ...(request.json !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers };
+      try {
+        const response = await send(url, {
+          method: request.method,
+          headers,
+          // undici recognises any spec FormData (Node's global one included) by its shape.
+          body: request.json !== undefined ? JSON.stringify(request.json) : ((request.form ?? null) as never),
+          dispatcher: (await dispatcher()) as never,
+          ...(request.signal ? { signal: request.signal } : {}),
+          headersTimeout: request.timeoutMs ?? timeout,
+          bodyTimeout: request.timeoutMs ?? timeout,
+        });
+        return { status: response.statusCode, headers: response.headers, body: response.body as unknown as HttpResponse['body'] };
+      } catch (error) {
+        throw httpError(request.operation, error, request.signal, request.timeoutMs ?? timeout);
+      }
+    },
+    async close() {
+      if (own) {
+        const agent = (await own) as { close(): Promise<void> };
+        own = undefined;
+        await agent.close();
+      }
+    },
+  };
+}
+
+/**
+ * Turns a network-level failure (while sending, or while reading a body) into a typed error:
+ * `ABORTED`, `TIMEOUT` or `CONNECTION_FAILED` (both retryable). Other errors pass through.
+ */
+export function httpError(operation: string, error: unknown, signal: AbortSignal | undefined, timeoutMs: number): unknown {
+  if (MediaConduitError.isInstance(error)) return error;
+  if (signal?.aborted) return abortError(operation, signal);
+  const code = (error as { code?: string })?.code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (/TIMEOUT/.test(code)) return mcError('TIMEOUT', `${operation}: no answer within ${timeoutMs} ms (${code}); raise the timeout or try again`, { cause: error, retryable: true });
+  if (/UND_ERR_(SOCKET|CLOSED|DESTROYED|ABORTED)|ECONN|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|UND_ERR_RES_CONTENT_LENGTH/.test(code) || /other side closed|socket hang up|terminated/i.test(message)) {
+    return mcError('CONNECTION_FAILED', `${operation}: the connection failed (${code || message}); check the base URL and the network, or try again`, { cause: error, retryable: true });
+  }
+  return error;
+}
