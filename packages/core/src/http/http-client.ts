@@ -60,17 +60,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const dispatcher = () => (options.dispatcher ? Promise.resolve(options.dispatcher) : (own ??= loadUndici().then((u) => new u.Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 }))));
   return {
     async request(request) {
-      const { request: send } = await loadUndici();
+      const undici = await loadUndici();
       const url = new URL(/^https?:\/\//.test(request.path) ? request.path : `${base}${request.path}`);
       for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
       const fixed = typeof options.headers === 'function' ? options.headers() : options.headers;
       const headers: Record<string, string> = { ...fixed, ...(request.json !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers };
       try {
-        const response = await send(url, {
+        const response = await undici.request(url, {
           method: request.method,
           headers,
-          // undici recognises any spec FormData (Node's global one included) by its shape.
-          body: request.json !== undefined ? JSON.stringify(request.json) : ((request.form ?? null) as never),
+          body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : null,
           dispatcher: (await dispatcher()) as never,
           ...(request.signal ? { signal: request.signal } : {}),
           headersTimeout: request.timeoutMs ?? timeout,
@@ -89,6 +88,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
     },
   };
+}
+
+/**
+ * Copies a FormData into undici's own class: undici 7 cannot read the body of Node 20's global
+ * FormData (their Blob handling differs), but takes Node's Blob and File values as they are.
+ */
+function toUndiciForm(undici: Undici, form: FormData): InstanceType<Undici['FormData']> {
+  const out = new undici.FormData();
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') out.append(name, value);
+    else out.append(name, value as never, (value as File).name);
+  }
+  return out;
 }
 
 /**

@@ -1,0 +1,46 @@
+import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { provenance } from './provenance.js';
+import type { TogetherClient } from './together-client.js';
+
+interface ImageResponse { id?: string; data?: { index?: number; b64_json?: string; url?: string }[] }
+
+/** The `/images/generations` request body. */
+export function imageRequest(model: string, input: ImageInputV1, options: ImageOptionsV1 | undefined, n: number, logger: LoggerV1): Record<string, unknown> {
+  const prompt = typeof input === 'string' ? input : input.prompt;
+  if (typeof prompt !== 'string' || prompt.trim() === '') throw new MediaConduitError({ code: 'INVALID_INPUT', message: `together image ${model}: the prompt is empty` });
+  if (options?.format === 'webp') logger.warn(`together image ${model}: format "webp" is not offered; using JPEG`);
+  const body: Record<string, unknown> = { model, prompt, n, response_format: 'base64', output_format: options?.format === 'png' ? 'png' : 'jpeg' };
+  if (options?.width !== undefined) body.width = options.width;
+  if (options?.height !== undefined) body.height = options.height;
+  if (options?.steps !== undefined) body.steps = options.steps;
+  if (options?.seed !== undefined) body.seed = options.seed;
+  const negative = options?.negativePrompt ?? (typeof input === 'string' ? undefined : input.negativePrompt);
+  if (negative !== undefined) body.negative_prompt = negative;
+  if (options?.adapters?.length) body.image_loras = options.adapters.map((a) => ({ path: a.path, scale: a.scale ?? 1 }));
+  return body;
+}
+
+/** A Together image model (FLUX and others): base64 answers, real MIME type and size from the bytes. */
+export function createImageModel(info: ModelInfoV1, client: TogetherClient, logger: LoggerV1): ImageModelV1 {
+  const operation = `together image ${info.id}`;
+  const model: ImageModelV1 = {
+    specificationVersion: 'v1', capability: 'text-to-image', id: info.id, info,
+    transform: async (input, options) => (await model.transformMany(input, { ...options, n: 1 }))[0]!,
+    async transformMany(input, options) {
+      const n = options?.n ?? 1;
+      if (!Number.isInteger(n) || n < 1) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${operation}: n must be a whole number of at least 1, got ${n}` });
+      const started = performance.now();
+      const { body, requestId } = await client.json<ImageResponse>({ method: 'POST', path: '/images/generations', json: imageRequest(info.id, input, options, n, logger), signal: options?.signal, headers: options?.headers ?? {}, operation }, 'image');
+      const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+      if (data.length === 0) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer holds no images`, retryable: true });
+      return Promise.all(data.map(async (item, i) => {
+        let bytes: Uint8Array;
+        if (item.b64_json) bytes = Buffer.from(item.b64_json, 'base64');
+        else if (item.url) bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
+        else throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: image ${i} has neither b64_json nor url`, retryable: true });
+        return new Image(bytes, provenance(info.id, started, { requestId: requestId ?? body.id, seed: options?.seed === undefined ? undefined : options.seed + i, usage: { images: 1 } }));
+      }));
+    },
+  };
+  return model;
+}

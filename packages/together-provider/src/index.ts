@@ -1,0 +1,107 @@
+import {
+  CAPABILITIES, createLogger, MediaConduitError,
+  type Capability, type MediaProviderV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
+} from '@mediaconduit/core';
+import { createChatModel } from './chat-model.js';
+import { createEmbeddingModel } from './embedding-model.js';
+import { createImageModel } from './image-model.js';
+import { CAPABILITY_OF_TYPE, ModelCatalog } from './model-catalog.js';
+import { createSpeechModel } from './speech-model.js';
+import { TogetherClient } from './together-client.js';
+import { checkTogetherSettings, type ResolvedTogetherSettings, type TogetherSettings } from './together-settings.js';
+import { createTranscriptionModel } from './transcription-model.js';
+
+export type { TogetherSettings } from './together-settings.js';
+export { CAPABILITY_OF_TYPE } from './model-catalog.js';
+
+/** The Together provider: a `MediaProviderV1` plus `close()` for its connection pool. */
+export interface TogetherProvider extends MediaProviderV1 {
+  /** Closes the provider's keep-alive pool. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Creates the Together AI provider. Models are discovered live from `GET /models`; the API key is
+ * read at the first call (setting, then provider config, then `TOGETHER_API_KEY`).
+ */
+export function createTogether(settings: TogetherSettings & { env?: (name: string) => string | undefined; logger?: ProviderContextV1['logger']; now?: () => number } = {}): TogetherProvider {
+  const { env, logger, now, ...rest } = settings;
+  checkTogetherSettings(rest as Record<string, unknown>);
+  const resolved: ResolvedTogetherSettings = { ...rest, env: env ?? ((name) => process.env[name]), logger: logger ?? createLogger('together'), now: now ?? Date.now };
+  const client = new TogetherClient(resolved);
+  const catalog = new ModelCatalog(client, resolved.modelsTtlMs ?? 10 * 60_000, resolved.now);
+  const models = new Map<string, ModelV1>();
+
+  const build = (info: ModelInfoV1): ModelV1 => {
+    switch (info.capability) {
+      case 'text-to-text': return createChatModel(info, client);
+      case 'text-to-image': return createImageModel(info, client, resolved.logger);
+      case 'text-to-audio': return createSpeechModel(info, client);
+      case 'audio-to-text': return createTranscriptionModel(info, client);
+      case 'text-to-embedding': return createEmbeddingModel(info, client, resolved.logger);
+      default:
+        throw new MediaConduitError({
+          code: 'UNSUPPORTED_CAPABILITY',
+          message: `together: model "${info.id}" is a ${info.providerType ?? 'unknown'} model, which MediaConduit does not serve; it serves ${Object.keys(CAPABILITY_OF_TYPE).join(', ')} models`,
+        });
+    }
+  };
+
+  const provider: TogetherProvider = {
+    specificationVersion: 'v1',
+    id: 'together',
+    name: 'Together AI',
+    type: 'remote',
+    capabilities: [...CAPABILITIES],
+    async initialize(options) {
+      // Discover now when a key is configured, so getModelsForCapability works at once;
+      // without a key (or offline) discovery waits for the first call.
+      if (!client.hasKey()) return;
+      await catalog.list(options ?? {}).catch((error: unknown) => resolved.logger.warn('together: model discovery failed; it will be retried on first use', { code: (error as MediaConduitError).code }));
+    },
+    async listModels(options) {
+      const all = await catalog.list(options ?? {});
+      return options?.capability ? all.filter((m) => m.capability === options.capability) : all;
+    },
+    async getModel<C extends Capability>(id: string, options?: { capability?: C; signal?: AbortSignal }) {
+      const info = await catalog.find(id, options ?? {});
+      if (options?.capability && info.capability !== options.capability) {
+        throw new MediaConduitError({ code: 'UNSUPPORTED_CAPABILITY', message: `together: model "${id}" is ${info.capability ?? `a ${info.providerType} model`}, not ${options.capability}` });
+      }
+      let model = models.get(id);
+      if (!model) {
+        model = build(info);
+        models.set(id, model);
+      }
+      return model as never;
+    },
+    getModelsForCapability: (capability) => catalog.cached().filter((m) => m.capability === capability),
+    async isAvailable() {
+      return client.hasKey();
+    },
+    async getHealth(options) {
+      const started = performance.now();
+      const checkedAt = new Date().toISOString();
+      if (!client.hasKey()) return { status: 'unavailable', message: 'no API key: set TOGETHER_API_KEY', checkedAt };
+      try {
+        await catalog.list({ ...options, refresh: true });
+        return { status: 'healthy', latencyMs: performance.now() - started, checkedAt };
+      } catch (error) {
+        return { status: 'unavailable', message: (error as Error).message, latencyMs: performance.now() - started, checkedAt };
+      }
+    },
+    dispose: () => client.close(),
+  };
+  return provider;
+}
+
+/** The registry's entry point: settings from `getProvider(url, { config })`, the key from the environment. */
+export default function createFromContext(context: ProviderContextV1): TogetherProvider {
+  const { env: _overrides, ...config } = context.config as Record<string, unknown>;
+  void _overrides; // already applied by context.env()
+  return createTogether({
+    ...(config as TogetherSettings),
+    ...(context.dispatcher && !config.dispatcher ? { dispatcher: context.dispatcher } : {}),
+    env: (name) => context.env(name), logger: context.logger,
+  });
+}

@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fakeEmbedding, fakeImage, fakeMp3, fakeRawPcm, fakeWav, hash, textOfFakeWav } from './fake-media.js';
+import { FAKE_MODELS, type FakeModel } from './fake-models.js';
+
+/** A scripted misbehaviour. Faults are matched in the order added; each applies `times` times. */
+export interface FakeFault {
+  /** Only requests whose path (without `/v1`) starts with this, e.g. `/chat/completions`. Default: every request. */
+  path?: string;
+  /** How many matching requests it applies to (then success returns). Default 1. */
+  times?: number;
+  /** Wait this long before answering. */
+  latencyMs?: number;
+  /** Answer with this status and an error envelope (or `body`). */
+  status?: number;
+  /** Error envelope fields, or a whole custom body. */
+  error?: { message?: string; type?: string; code?: string | null };
+  body?: unknown;
+  /** Extra response headers, e.g. `retry-after-ms`, `x-ratelimit-remaining`. */
+  headers?: Readonly<Record<string, string>>;
+  /** Destroy the connection without answering. */
+  reset?: boolean;
+  /** For streams: send part of the stream, then close without `[DONE]`. */
+  truncateStream?: boolean;
+  /** For streams: send part of the stream, then an `error` event. */
+  streamError?: { message: string; type?: string; code?: string };
+}
+
+/** One request the fake received. */
+export interface FakeRequest {
+  method: string;
+  /** Path without the `/v1` prefix, e.g. `/chat/completions`. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Parsed JSON body. */
+  json?: unknown;
+  /** Parsed multipart fields; files as `{ fileName, type, size }`. */
+  form?: Record<string, string | { fileName: string; type: string; size: number }>;
+  /** Status the fake answered with (0 for a reset). */
+  status: number;
+  /** Client port of the connection (requests on one keep-alive connection share it). */
+  remotePort: number;
+  /** The response body for JSON answers (for contract tests). */
+  response?: unknown;
+  /** `data:` payloads of a streamed answer. */
+  events?: string[];
+}
+
+/** Options of {@link startFakeTogether}. */
+export interface FakeTogetherOptions {
+  /** The only API key accepted; default: any non-empty key. */
+  apiKey?: string;
+  /** The catalogue served by `/models`. */
+  models?: readonly FakeModel[];
+  /** Prompts containing this word trip the image safety checker (422). Default `nsfw`. */
+  unsafeWord?: string;
+  /** Keep JSON responses in the log (off for load runs). Default true. */
+  logResponses?: boolean;
+  /** Answer image requests with URLs served by the fake, even when base64 was asked for. */
+  imageUrls?: boolean;
+}
+
+/** A running fake Together server. */
+export interface FakeTogetherServer {
+  /** Base URL including `/v1`, to use as the provider's `baseURL`. */
+  baseURL: string;
+  /** Every request so far. */
+  requests: FakeRequest[];
+  /** Adds a scripted fault. */
+  addFault(fault: FakeFault): void;
+  /** Removes all faults and forgets the request log. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const envelope = (message: string, type: string, code: string | null = null) => ({ error: { message, type, param: null, code } });
+
+/**
+ * Starts a fake of the Together API on 127.0.0.1 (a free port). It serves `/v1/models`,
+ * `/v1/chat/completions` (JSON and SSE), `/v1/images/generations` (base64 or URL, real JPEG/PNG),
+ * `/v1/audio/speech` (WAV/MP3/raw), `/v1/voices`, `/v1/audio/transcriptions` (multipart) and
+ * `/v1/embeddings`, with the live API's shapes, headers and error envelopes.
+ */
+export async function startFakeTogether(options: FakeTogetherOptions = {}): Promise<FakeTogetherServer> {
+  const models = options.models ?? FAKE_MODELS;
+  const faults: (FakeFault & { left: number })[] = [];
+  const requests: FakeRequest[] = [];
+  const images = new Map<string, { bytes: Uint8Array; type: string }>();
+  let origin = '';
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) json(res, 500, envelope(`fake: ${(error as Error).message}`, 'server_error'));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname.replace(/^\/v1/, '');
+    const body = await readBody(req);
+    const entry: FakeRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams), headers: lowerHeaders(req), status: 200, remotePort: req.socket.remotePort ?? 0 };
+    requests.push(entry);
+    const type = req.headers['content-type'] ?? '';
+    if (type.includes('application/json') && body.length > 0) {
+      try { entry.json = JSON.parse(body.toString('utf8')); } catch { return send(entry, res, 400, envelope('Invalid JSON body', 'invalid_request_error')); }
+    }
+    let files: Record<string, Uint8Array> = {};
+    if (type.includes('multipart/form-data')) ({ fields: entry.form, files } = await parseMultipart(body, type));
+
+    const fault = faults.find((f) => f.left > 0 && (!f.path || path.startsWith(f.path)));
+    if (fault) fault.left--;
+    if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (fault?.reset) { entry.status = 0; req.socket.destroy(); return; }
+    if (fault?.status) {
+      const error = envelope(fault.error?.message ?? `fake fault: status ${fault.status}`, fault.error?.type ?? (fault.status === 429 ? 'rate_limit_exceeded' : fault.status >= 500 ? 'server_error' : 'invalid_request_error'), fault.error?.code ?? null);
+      return send(entry, res, fault.status, fault.body ?? error, fault.headers);
+    }
+
+    if (path.startsWith('/_images/') && req.method === 'GET') {
+      const image = images.get(path.slice('/_images/'.length));
+      if (!image) return send(entry, res, 404, envelope('no such image', 'invalid_request_error'));
+      res.writeHead(200, { 'content-type': image.type, 'content-length': image.bytes.length });
+      res.end(image.bytes);
+      return;
+    }
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!auth || (options.apiKey !== undefined && auth !== options.apiKey)) {
+      return send(entry, res, 401, envelope('Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.', 'invalid_request_error', 'invalid_api_key'));
+    }
+    const request = (entry.json ?? {}) as Record<string, unknown>;
+    const find = (id: unknown, kinds: FakeModel['type'][]) => models.find((m) => m.id === id && kinds.includes(m.type));
+    const unknownModel = (id: unknown) => send(entry, res, 404, envelope(`Unable to access model ${String(id)}. Please visit https://api.together.xyz to see the list of supported models or contact the owner to request access.`, 'invalid_request_error', 'model_not_found'));
+    const id = `${randomBytes(8).toString('hex')}-FAK`;
+
+    switch (`${req.method} ${path}`) {
+      case 'GET /models':
+        return send(entry, res, 200, models.map(({ dimensions: _d, voices: _v, ...m }) => ({ ...m, object: 'model', created: 0, running: false, link: '', license: '', config: { chat_template: null, stop: [], bos_token: null, eos_token: null } })));
+      case 'GET /voices': {
+        const listed = models.filter((m) => m.type === 'audio' && (!url.searchParams.get('model') || m.id === url.searchParams.get('model')));
+        return send(entry, res, 200, { data: listed.map((m) => ({ model: m.id, voices: (m.voices ?? []).map((v) => ({ id: v, name: v })) })) });
+      }
+      case 'POST /chat/completions': {
+        if (!find(request.model, ['chat', 'language', 'code'])) return unknownModel(request.model);
+        const messages = Array.isArray(request.messages) ? (request.messages as { role: string; content: unknown }[]) : [];
+        const prompt = String([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+        const words = `You said: ${prompt}`.split(/(?<=\s)/);
+        const max = typeof request.max_tokens === 'number' ? request.max_tokens : Infinity;
+        const out = words.slice(0, max);
+        const finish = words.length > max ? 'length' : 'eos';
+        const usage = { prompt_tokens: prompt.split(/\s+/).filter(Boolean).length + messages.length * 3, completion_tokens: out.length, total_tokens: 0 };
+        usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+        const created = Math.floor(Date.now() / 1000);
+        const seed = typeof request.seed === 'number' ? request.seed : hash(prompt);
+        if (request.stream === true) {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': id, ...rateHeaders() });
+          entry.events = [];
+          const emit = (data: string) => { entry.events!.push(data); res.write(`data: ${data}\n\n`); };
+          const chunk = (content: string, last: boolean, index: number) => JSON.stringify({
+            id, object: 'chat.completion.chunk', created, model: request.model,
+            choices: [{ index: 0, text: content, logprobs: null, finish_reason: last ? finish : null, seed: last ? seed : null, delta: { token_id: 1000 + index, role: 'assistant', content } }],
+            usage: last ? usage : null,
+          });
+          for (const [index, word] of out.entries()) {
+            if ((fault?.truncateStream || fault?.streamError) && index === Math.min(2, out.length - 1)) {
+              if (fault.streamError) emit(JSON.stringify({ error: { message: fault.streamError.message, type: fault.streamError.type ?? 'server_error', code: fault.streamError.code ?? null } }));
+              res.end();
+              return;
+            }
+            emit(chunk(word, index === out.length - 1, index));
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          emit('[DONE]');
+          res.end();
+          return;
+        }
+        return send(entry, res, 200, {
+          id, object: 'chat.completion', created, model: request.model, prompt: [],
+          choices: [{ index: 0, finish_reason: finish, seed, logprobs: null, message: { role: 'assistant', content: out.join('') } }],
+          usage,
+        }, { 'x-request-id': id, ...rateHeaders() });
+      }
+      case 'POST /images/generations': {
+        if (!find(request.model, ['image'])) return unknownModel(request.model);
+        const prompt = String(request.prompt ?? '');
+        const width = Number(request.width ?? 1024), height = Number(request.height ?? 1024), n = Number(request.n ?? 1);
+        if (![width, height].every((v) => Number.isInteger(v) && v >= 64 && v <= 2048) || !(n >= 1 && n <= 4)) {
+          return send(entry, res, 400, envelope(`width and height must be 64 to 2048 and n 1 to 4 (got ${width}×${height}, n=${n})`, 'invalid_request_error'));
+        }
+        if (prompt.toLowerCase().includes(options.unsafeWord ?? 'nsfw') && request.disable_safety_checker !== true) {
+          return send(entry, res, 422, envelope('Your request was flagged by the safety checker as potentially NSFW content. Please modify your prompt.', 'invalid_request_error', 'nsfw_content'));
+        }
+        const format = request.output_format === 'png' ? 'png' : 'jpeg';
+        const seed = typeof request.seed === 'number' ? request.seed : hash(prompt);
+        const data = Array.from({ length: n }, (_, index) => {
+          const bytes = fakeImage(prompt, seed + index, width, height, format);
+          if (!options.imageUrls && (request.response_format === 'base64' || request.response_format === 'b64_json')) {
+            return { index, type: 'b64_json', b64_json: Buffer.from(bytes).toString('base64'), timings: { inference: 0.01 } };
+          }
+          const name = `${id}-${index}.${format === 'png' ? 'png' : 'jpg'}`;
+          images.set(name, { bytes, type: `image/${format}` });
+          return { index, type: 'url', url: `${origin}/v1/_images/${name}`, timings: { inference: 0.01 } };
+        });
+        return send(entry, res, 200, { id, model: request.model, object: 'list', data }, { 'x-request-id': id });
+      }
+      case 'POST /audio/speech': {
+        const model = find(request.model, ['audio']);
+        if (!model) return unknownModel(request.model);
+        if (typeof request.input !== 'string' || typeof request.voice !== 'string') return send(entry, res, 400, envelope('input and voice are required', 'invalid_request_error'));
+        if (!(model.voices ?? []).includes(request.voice)) return send(entry, res, 400, envelope(`Voice ${request.voice} is not available for ${model.id}`, 'invalid_request_error', 'invalid_voice'));
+        const rate = Number(request.sample_rate ?? 44_100);
+        const format = request.response_format ?? 'wav';
+        const [bytes, contentType] = format === 'mp3' ? [fakeMp3(request.input.length * 0.05), 'audio/mpeg'] : format === 'raw' ? [fakeRawPcm(request.input, rate), 'application/octet-stream'] : [fakeWav(request.input, rate), 'audio/wav'];
+        res.writeHead(200, { 'content-type': contentType, 'content-length': bytes.length, 'x-request-id': id });
+        res.end(bytes);
+        return;
+      }
+      case 'POST /audio/transcriptions': {
+        const model = entry.form?.model ?? 'openai/whisper-large-v3';
+        if (!find(model, ['transcribe'])) return unknownModel(model);
+        const audio = files.file;
+        if (!audio) return send(entry, res, 400, envelope('file is required', 'invalid_request_error'));
+        return send(entry, res, 200, { text: textOfFakeWav(audio) ?? `[${audio.length} bytes of audio]` }, { 'x-request-id': id });
+      }
+      case 'POST /embeddings': {
+        const model = find(request.model, ['embedding']);
+        if (!model) return unknownModel(request.model);
+        const inputs = Array.isArray(request.input) ? request.input : [request.input];
+        if (inputs.length === 0 || inputs.some((i) => typeof i !== 'string')) return send(entry, res, 400, envelope('input must be a string or an array of strings', 'invalid_request_error'));
+        return send(entry, res, 200, { object: 'list', model: model.id, data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(String(text), model.dimensions ?? 768) })) }, { 'x-request-id': id });
+      }
+      default:
+        return send(entry, res, 404, envelope(`Unknown route ${req.method} /v1${path}`, 'invalid_request_error', 'not_found'));
+    }
+  }
+
+  function send(entry: FakeRequest, res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+    entry.status = status;
+    if (options.logResponses !== false) entry.response = body;
+    json(res, status, body, headers);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseURL: `${origin}/v1`,
+    requests,
+    addFault: (fault) => { faults.push({ ...fault, left: fault.times ?? 1 }); },
+    reset: () => { faults.length = 0; requests.length = 0; },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function rateHeaders(): Record<string, string> {
+  return { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '9', 'x-ratelimit-reset': '1', 'x-tokenlimit-limit': '3000', 'x-tokenlimit-remaining': '2990' };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') out[name] = name === 'authorization' ? value.replace(/^(Bearer ).+$/, '$1***') : value;
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function parseMultipart(body: Buffer, contentType: string): Promise<{ fields: NonNullable<FakeRequest['form']>; files: Record<string, Uint8Array> }> {
+  const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  const fields: NonNullable<FakeRequest['form']> = {};
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') fields[name] = value;
+    else {
+      files[name] = new Uint8Array(await value.arrayBuffer());
+      fields[name] = { fileName: value.name, type: value.type, size: value.size };
+    }
+  }
+  return { fields, files };
+}

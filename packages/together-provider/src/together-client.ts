@@ -1,0 +1,82 @@
+import { createHttpClient, httpError, MediaConduitError, type HttpClient, type HttpRequest, type HttpResponse } from '@mediaconduit/core';
+import { togetherError } from './together-errors.js';
+import type { ResolvedTogetherSettings } from './together-settings.js';
+
+const DEFAULT_BASE_URL = 'https://api.together.ai/v1';
+
+/** The Together HTTP API: auth, JSON, typed errors. One keep-alive pool per provider; no retries. */
+export class TogetherClient {
+  private readonly http: HttpClient;
+  readonly baseURL: string;
+  readonly timeoutMs: number;
+
+  constructor(private readonly settings: ResolvedTogetherSettings) {
+    this.baseURL = settings.baseURL ?? settings.env('TOGETHER_BASE_URL') ?? DEFAULT_BASE_URL;
+    this.timeoutMs = settings.timeoutMs ?? 120_000;
+    this.http = createHttpClient({
+      baseURL: this.baseURL, dispatcher: settings.dispatcher, connections: settings.connections ?? 64, timeoutMs: this.timeoutMs,
+      headers: () => ({ ...settings.headers, authorization: `Bearer ${this.apiKey()}`, 'user-agent': 'MediaConduit-Together/0.1' }),
+    });
+  }
+
+  /** Whether a key is configured (without throwing). */
+  hasKey(): boolean {
+    return Boolean(this.settings.apiKey ?? this.settings.env('TOGETHER_API_KEY'));
+  }
+
+  /** The API key: setting, then config, then `TOGETHER_API_KEY`; `MISSING_API_KEY` says how to set one. */
+  apiKey(): string {
+    const key = this.settings.apiKey ?? this.settings.env('TOGETHER_API_KEY');
+    if (!key) {
+      throw new MediaConduitError({
+        code: 'MISSING_API_KEY',
+        message: 'together: no API key. Set TOGETHER_API_KEY in the environment, or pass { apiKey } to createTogether(), or { config: { apiKey } } to registry.getProvider(). Keys are at https://api.together.ai/settings/api-keys',
+      });
+    }
+    return key;
+  }
+
+  /** Sends a request; any status other than 2xx becomes a typed error. */
+  async send(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<HttpResponse> {
+    this.apiKey();
+    const response = await this.http.request(request);
+    if (response.status >= 200 && response.status < 300) return response;
+    throw await togetherError(request.operation, response, kind);
+  }
+
+  /** Sends a request and parses its JSON answer. */
+  async json<T>(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<{ body: T; requestId?: string }> {
+    const response = await this.send(request, kind);
+    try {
+      const body = (await response.body.json()) as T;
+      const requestId = response.headers['x-request-id'];
+      return typeof requestId === 'string' ? { body, requestId } : { body };
+    } catch (error) {
+      throw this.bodyError(request, error);
+    }
+  }
+
+  /** Reads a whole binary answer. */
+  async bytes(request: HttpRequest): Promise<{ bytes: Uint8Array; contentType: string; requestId?: string }> {
+    const response = await this.send(request);
+    try {
+      const bytes = new Uint8Array(await response.body.arrayBuffer());
+      const contentType = String(response.headers['content-type'] ?? 'application/octet-stream');
+      const requestId = response.headers['x-request-id'];
+      return typeof requestId === 'string' ? { bytes, contentType, requestId } : { bytes, contentType };
+    } catch (error) {
+      throw this.bodyError(request, error);
+    }
+  }
+
+  /** An error while reading a body: network-level, or an answer that is not the JSON promised. */
+  bodyError(request: HttpRequest, error: unknown): unknown {
+    const mapped = httpError(request.operation, error, request.signal, request.timeoutMs ?? this.timeoutMs);
+    if (mapped !== error || MediaConduitError.isInstance(error)) return mapped;
+    return new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${request.operation}: the answer could not be read: ${(error as Error).message}`, cause: error, retryable: true });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
