@@ -9,11 +9,14 @@ interface ChatUsage { prompt_tokens?: number; completion_tokens?: number; total_
 interface ChatResponse { id?: string; choices?: { finish_reason?: string; message?: { content?: string | null } }[]; usage?: ChatUsage | null }
 interface ChatChunk { id?: string; choices?: { finish_reason?: string | null; text?: string; delta?: { content?: string | null } }[]; usage?: ChatUsage | null; error?: { message?: string; type?: string; code?: string | null } }
 
-const toUsage = (usage: ChatUsage | null | undefined): UsageV1 | undefined => usage ? {
-  ...(usage.prompt_tokens === undefined ? {} : { inputTokens: usage.prompt_tokens }),
-  ...(usage.completion_tokens === undefined ? {} : { outputTokens: usage.completion_tokens }),
-  ...(usage.total_tokens === undefined ? {} : { totalTokens: usage.total_tokens }),
-} : undefined;
+function toUsage(usage: ChatUsage | null | undefined): UsageV1 | undefined {
+  if (!usage) return undefined;
+  const out: UsageV1 = {};
+  if (usage.prompt_tokens !== undefined) out.inputTokens = usage.prompt_tokens;
+  if (usage.completion_tokens !== undefined) out.outputTokens = usage.completion_tokens;
+  if (usage.total_tokens !== undefined) out.totalTokens = usage.total_tokens;
+  return out;
+}
 
 /** Together says `eos` for a natural end; the spec's word is `stop`. */
 const finishReason = (reason: string | null | undefined) => (reason === 'eos' ? 'stop' : (reason ?? 'stop'));
@@ -41,7 +44,7 @@ export function createChatModel(info: ModelInfoV1, client: TogetherClient): Text
     specificationVersion: 'v1', capability: 'text-to-text', id: info.id, info,
     async transform(input, options) {
       const started = performance.now();
-      const { body, requestId } = await client.json<ChatResponse>({ method: 'POST', path: '/chat/completions', json: chatRequest(info.id, input, options, false), signal: options?.signal, headers: options?.headers ?? {}, operation });
+      const { body, requestId } = await client.json<ChatResponse>({ method: 'POST', path: '/chat/completions', json: chatRequest(info.id, input, options, false), signal: options?.signal, headers: options?.headers, operation });
       const choice = body.choices?.[0];
       if (!choice) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer has no choices`, retryable: true });
       return new Text(choice.message?.content ?? '', provenance(info.id, started, { usage: toUsage(body.usage), requestId: requestId ?? body.id, seed: options?.seed, finishReason: finishReason(choice.finish_reason) }));

@@ -14,7 +14,7 @@ export function createEmbeddingModel(info: ModelInfoV1, client: TogetherClient, 
       if (inputs.length === 0 || inputs.some((i) => typeof i !== 'string')) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${operation}: pass one or more strings` });
       if (options?.dimensions !== undefined) logger.warn(`${operation}: the dimensions option is not supported by Together and was ignored`);
       const started = performance.now();
-      const { body, requestId } = await client.json<EmbeddingsResponse>({ method: 'POST', path: '/embeddings', json: { model: info.id, input: inputs.length === 1 ? inputs[0] : inputs }, signal: options?.signal, headers: options?.headers ?? {}, operation });
+      const { body, requestId } = await client.json<EmbeddingsResponse>({ method: 'POST', path: '/embeddings', json: { model: info.id, input: inputs.length === 1 ? inputs[0] : inputs }, signal: options?.signal, headers: options?.headers, operation });
       const rows = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (rows.length !== inputs.length || rows.some((r) => !Array.isArray(r.embedding))) {
         throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: asked for ${inputs.length} vectors, got ${rows.length}`, retryable: true });

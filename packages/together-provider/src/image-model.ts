@@ -1,8 +1,8 @@
 import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/core';
 import { provenance } from './provenance.js';
+import { readImageResponse } from './read-image-response.js';
 import type { TogetherClient } from './together-client.js';
 
-interface ImageResponse { id?: string; data?: { index?: number; b64_json?: string; url?: string }[] }
 
 /** The `/images/generations` request body. */
 export function imageRequest(model: string, input: ImageInputV1, options: ImageOptionsV1 | undefined, n: number, logger: LoggerV1): Record<string, unknown> {
@@ -30,12 +30,22 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
       const n = options?.n ?? 1;
       if (!Number.isInteger(n) || n < 1) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${operation}: n must be a whole number of at least 1, got ${n}` });
       const started = performance.now();
-      const { body, requestId } = await client.json<ImageResponse>({ method: 'POST', path: '/images/generations', json: imageRequest(info.id, input, options, n, logger), signal: options?.signal, headers: options?.headers ?? {}, operation }, 'image');
+      const request = { method: 'POST' as const, path: '/images/generations', json: imageRequest(info.id, input, options, n, logger), signal: options?.signal, headers: options?.headers, operation };
+      const response = await client.send(request, 'image');
+      let read: Awaited<ReturnType<typeof readImageResponse>>;
+      try {
+        read = await readImageResponse(response.body);
+      } catch (error) {
+        throw client.bodyError(request, error);
+      }
+      const body = read.json;
+      const requestId = typeof response.headers['x-request-id'] === 'string' ? response.headers['x-request-id'] : undefined;
       const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (data.length === 0) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer holds no images`, retryable: true });
       return Promise.all(data.map(async (item, i) => {
         let bytes: Uint8Array;
-        if (item.b64_json) bytes = Buffer.from(item.b64_json, 'base64');
+        const streamed = /^@image:(\d+)$/.exec(item.b64_json ?? '');
+        if (streamed) bytes = read.images[Number(streamed[1])]!;
         else if (item.url) bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
         else throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: image ${i} has neither b64_json nor url`, retryable: true });
         return new Image(bytes, provenance(info.id, started, { requestId: requestId ?? body.id, seed: options?.seed === undefined ? undefined : options.seed + i, usage: { images: 1 } }));

@@ -22,7 +22,7 @@ export function createTranscriptionModel(info: ModelInfoV1, client: TogetherClie
       if (options?.prompt) form.append('prompt', options.prompt);
       if (options?.temperature !== undefined) form.append('temperature', String(options.temperature));
       const started = performance.now();
-      const { body, requestId } = await client.json<{ text?: string }>({ method: 'POST', path: '/audio/transcriptions', form, signal: options?.signal, headers: options?.headers ?? {}, operation });
+      const { body, requestId } = await client.json<{ text?: string }>({ method: 'POST', path: '/audio/transcriptions', form, signal: options?.signal, headers: options?.headers, operation });
       if (typeof body.text !== 'string') throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer has no text`, retryable: true });
       return new Text(body.text, provenance(info.id, started, { requestId }));
     },

@@ -20,7 +20,19 @@ export interface AssetMetadata {
   createdAt: string;
 }
 
-/** Metadata with `createdAt` filled in. */
+/** A copy of `metadata` with `createdAt` filled in (a given `createdAt` wins). */
 export function withCreatedAt(metadata: Partial<AssetMetadata> | undefined): AssetMetadata {
-  return { createdAt: new Date().toISOString(), ...metadata };
+  return Object.assign({ createdAt: isoNow() }, metadata);
+}
+
+// Assets are made on hot paths; formatting the time once per millisecond is plenty.
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }

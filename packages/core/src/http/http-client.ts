@@ -49,28 +49,36 @@ export interface HttpClient {
 
 type Undici = typeof import('undici');
 let undiciModule: Promise<Undici> | undefined;
+let undiciLoaded: Undici | undefined;
 /** undici is loaded on the first request, so importing core stays fast. */
-const loadUndici = () => (undiciModule ??= import('undici'));
+const loadUndici = () => (undiciModule ??= import('undici').then((module) => (undiciLoaded = module)));
 
 /** Creates an {@link HttpClient}. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const base = options.baseURL.replace(/\/+$/, '');
   const timeout = options.timeoutMs ?? 60_000;
-  let own: Promise<object> | undefined;
-  const dispatcher = () => (options.dispatcher ? Promise.resolve(options.dispatcher) : (own ??= loadUndici().then((u) => new u.Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 }))));
+  let own: object | undefined;
+  const dispatcherFor = (undici: Undici) => options.dispatcher ?? (own ??= new undici.Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 }));
   return {
     async request(request) {
-      const undici = await loadUndici();
-      const url = new URL(/^https?:\/\//.test(request.path) ? request.path : `${base}${request.path}`);
-      for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+      // The hot path avoids needless awaits and copies: this runs once per model call.
+      const undici = undiciLoaded ?? (await loadUndici());
+      let url = request.path.startsWith('http://') || request.path.startsWith('https://') ? request.path : base + request.path;
+      if (request.query) {
+        const search = new URLSearchParams();
+        for (const [key, value] of Object.entries(request.query)) if (value !== undefined) search.set(key, String(value));
+        const text = search.toString();
+        if (text) url += `${url.includes('?') ? '&' : '?'}${text}`;
+      }
       const fixed = typeof options.headers === 'function' ? options.headers() : options.headers;
-      const headers: Record<string, string> = { ...fixed, ...(request.json !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers };
+      const headers: Record<string, string> = request.headers ? Object.assign({}, fixed, request.headers) : { ...fixed };
+      if (request.json !== undefined) headers['content-type'] = 'application/json';
       try {
         const response = await undici.request(url, {
           method: request.method,
           headers,
           body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : null,
-          dispatcher: (await dispatcher()) as never,
+          dispatcher: dispatcherFor(undici) as never,
           ...(request.signal ? { signal: request.signal } : {}),
           headersTimeout: request.timeoutMs ?? timeout,
           bodyTimeout: request.timeoutMs ?? timeout,
@@ -81,11 +89,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
     },
     async close() {
-      if (own) {
-        const agent = (await own) as { close(): Promise<void> };
-        own = undefined;
-        await agent.close();
-      }
+      const agent = own as { close(): Promise<void> } | undefined;
+      own = undefined;
+      await agent?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { encodePng, encodeWav } from '@mediaconduit/core';
 import { encodeBlockJpeg } from './jpeg.js';
 
@@ -13,8 +14,9 @@ function palette(prompt: string, seed: number): { from: number[]; to: number[] }
   return { from: [h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff], to: [(h >> 24) & 0xff, (h >> 4) & 0xff, (h >> 12) & 0xff] };
 }
 
-/** A real JPEG (default) or PNG of a gradient derived from prompt and seed. */
-export function fakeImage(prompt: string, seed: number, width: number, height: number, format: 'jpeg' | 'png'): Uint8Array {
+/** A real JPEG (default) or PNG of a gradient derived from prompt and seed; `noise` PNGs do not compress. */
+export function fakeImage(prompt: string, seed: number, width: number, height: number, format: 'jpeg' | 'png', detail: 'gradient' | 'noise' = 'gradient'): Uint8Array {
+  if (detail === 'noise' && format === 'png') return encodePng(width, height, randomBytes(width * height * 3));
   const { from, to } = palette(prompt, seed);
   const mix = (t: number) => [0, 1, 2].map((c) => Math.round(from[c]! + (to[c]! - from[c]!) * t)) as [number, number, number];
   if (format === 'jpeg') return encodeBlockJpeg(width, height, (bx, by) => mix(((bx * 8) / width + (by * 8) / height) / 2));

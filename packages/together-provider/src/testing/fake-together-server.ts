@@ -60,6 +60,8 @@ export interface FakeTogetherOptions {
   logResponses?: boolean;
   /** Answer image requests with URLs served by the fake, even when base64 was asked for. */
   imageUrls?: boolean;
+  /** `noise` paints incompressible pixels, so PNGs are as large as real photos can get (for memory tests). */
+  imageDetail?: 'gradient' | 'noise';
 }
 
 /** A running fake Together server. */
@@ -195,7 +197,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         const format = request.output_format === 'png' ? 'png' : 'jpeg';
         const seed = typeof request.seed === 'number' ? request.seed : hash(prompt);
         const data = Array.from({ length: n }, (_, index) => {
-          const bytes = fakeImage(prompt, seed + index, width, height, format);
+          const bytes = fakeImage(prompt, seed + index, width, height, format, options.imageDetail ?? 'gradient');
           if (!options.imageUrls && (request.response_format === 'base64' || request.response_format === 'b64_json')) {
             return { index, type: 'b64_json', b64_json: Buffer.from(bytes).toString('base64'), timings: { inference: 0.01 } };
           }
