@@ -7,6 +7,7 @@ const DEFAULT_BASE_URL = 'https://api.together.ai/v1';
 /** The Together HTTP API: auth, JSON, typed errors. One keep-alive pool per provider; no retries. */
 export class TogetherClient {
   private readonly http: HttpClient;
+  private fixedHeaders: Readonly<Record<string, string>> | undefined;
   readonly baseURL: string;
   readonly timeoutMs: number;
 
@@ -15,7 +16,8 @@ export class TogetherClient {
     this.timeoutMs = settings.timeoutMs ?? 120_000;
     this.http = createHttpClient({
       baseURL: this.baseURL, dispatcher: settings.dispatcher, connections: settings.connections ?? 64, timeoutMs: this.timeoutMs,
-      headers: () => ({ ...settings.headers, authorization: `Bearer ${this.apiKey()}`, 'user-agent': 'MediaConduit-Together/0.1' }),
+      // Built once, at the first call that has a key (the key is read lazily, then kept).
+      headers: () => (this.fixedHeaders ??= { ...settings.headers, authorization: `Bearer ${this.apiKey()}`, 'user-agent': 'MediaConduit-Together/0.1' }),
     });
   }
 
@@ -38,7 +40,7 @@ export class TogetherClient {
 
   /** Sends a request; any status other than 2xx becomes a typed error. */
   async send(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<HttpResponse> {
-    this.apiKey();
+    if (!this.fixedHeaders) this.apiKey();
     const response = await this.http.request(request);
     if (response.status >= 200 && response.status < 300) return response;
     throw await togetherError(request.operation, response, kind);
@@ -46,7 +48,7 @@ export class TogetherClient {
 
   /** Sends a request and parses its JSON answer (one async step less than send(): this is the hot path). */
   async json<T>(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<{ body: T; requestId?: string }> {
-    this.apiKey();
+    if (!this.fixedHeaders) this.apiKey();
     const response = await this.http.request(request);
     if (response.status < 200 || response.status >= 300) throw await togetherError(request.operation, response, kind);
     try {

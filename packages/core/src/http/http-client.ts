@@ -58,7 +58,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const base = options.baseURL.replace(/\/+$/, '');
   const timeout = options.timeoutMs ?? 60_000;
   let own: object | undefined;
-  const dispatcherFor = (undici: Undici) => options.dispatcher ?? (own ??= new undici.Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 }));
+  let jsonHeadersFor: unknown;
+  let jsonHeaders: Record<string, string> = {};
+  // The client's own pool carries the default timeouts; requests set them only when they differ.
+  const dispatcherFor = (undici: Undici) => options.dispatcher ?? (own ??= new undici.Agent({
+    connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: timeout, bodyTimeout: timeout,
+  }));
   return {
     async request(request) {
       // The hot path avoids needless awaits and copies: this runs once per model call.
@@ -71,17 +76,24 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (text) url += `${url.includes('?') ? '&' : '?'}${text}`;
       }
       const fixed = typeof options.headers === 'function' ? options.headers() : options.headers;
-      const headers: Record<string, string> = request.headers ? Object.assign({}, fixed, request.headers) : { ...fixed };
-      if (request.json !== undefined) headers['content-type'] = 'application/json';
+      let headers: Record<string, string>;
+      if (request.headers === undefined && request.json !== undefined) {
+        // The common case (a JSON call with the client's headers) reuses one header object.
+        if (jsonHeadersFor !== fixed) { jsonHeadersFor = fixed; jsonHeaders = { ...fixed, 'content-type': 'application/json' }; }
+        headers = jsonHeaders;
+      } else {
+        headers = Object.assign({}, fixed, request.headers);
+        if (request.json !== undefined) headers['content-type'] = 'application/json';
+      }
+      const perRequestTimeout = request.timeoutMs ?? (options.dispatcher ? timeout : undefined);
       try {
         const response = await undici.request(url, {
           method: request.method,
           headers,
           body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : null,
           dispatcher: dispatcherFor(undici) as never,
-          ...(request.signal ? { signal: request.signal } : {}),
-          headersTimeout: request.timeoutMs ?? timeout,
-          bodyTimeout: request.timeoutMs ?? timeout,
+          signal: request.signal,
+          ...(perRequestTimeout === undefined ? {} : { headersTimeout: perRequestTimeout, bodyTimeout: perRequestTimeout }),
         });
         return { status: response.statusCode, headers: response.headers, body: response.body as unknown as HttpResponse['body'] };
       } catch (error) {
