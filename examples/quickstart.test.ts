@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
-import { checkPng, checkWav } from '@mediaconduit/core/testing';
+import { checkJpeg, checkPng, checkWav } from '@mediaconduit/core/testing';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -37,4 +37,23 @@ it('runs cold, then warm, and writes real text, PNG, WAV and embedding files', a
   const vector = JSON.parse((await out('embedding.json')).toString()) as number[];
   expect(vector).toHaveLength(64);
   expect(Math.hypot(...vector)).toBeCloseTo(1, 6);
+});
+
+it('runs the same tour against Together when TOGETHER_API_KEY is set (here: the fake Together server)', async () => {
+  const { startFakeTogether } = await import('../packages/together-provider/src/testing/index.js');
+  const fake = await startFakeTogether({ apiKey: 'demo-key' });
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, MEDIACONDUIT_CACHE_DIR: join(work, 'cache'), TOGETHER_API_KEY: 'demo-key', TOGETHER_BASE_URL: fake.baseURL };
+    const { stdout } = await run(process.execPath, ['examples/run.mjs', 'examples/quickstart.ts', '--out', join(work, 'together')], { cwd: root, env, timeout: 120_000 });
+    expect(stdout).toContain('TOGETHER_API_KEY is set: running the same tour against Together AI');
+    expect(stdout).toMatch(/text-to-image +black-forest-labs\/FLUX\.1-schnell/);
+    expect(stdout).not.toContain('Together part failed');
+    const out = (name: string) => readFile(join(work, 'together', name));
+    expect(checkJpeg(await out('together-mountain.jpg'))).toBeUndefined();
+    expect(checkWav(await out('together-haiku.wav'))).toBeUndefined();
+    expect((await out('together-transcript.txt')).toString()).toBe((await out('together-haiku.txt')).toString().trim());
+    expect(fake.requests.map((r) => r.path)).toEqual(expect.arrayContaining(['/models', '/chat/completions', '/images/generations', '/voices', '/audio/speech', '/audio/transcriptions', '/embeddings']));
+  } finally {
+    await fake.close();
+  }
 });
