@@ -97,8 +97,8 @@ export function createTogether(settings: TogetherSettings & { env?: (name: strin
 
 /** The registry's entry point: settings from `getProvider(url, { config })`, the key from the environment. */
 export default function createFromContext(context: ProviderContextV1): TogetherProvider {
-  const { env: _overrides, ...config } = context.config as Record<string, unknown>;
-  void _overrides; // already applied by context.env()
+  // `config.env` holds overrides of environment variables; context.env() already applies them.
+  const { env: _envOverrides, ...config } = context.config as Record<string, unknown>;
   return createTogether({
     ...(config as TogetherSettings),
     ...(context.dispatcher && !config.dispatcher ? { dispatcher: context.dispatcher } : {}),

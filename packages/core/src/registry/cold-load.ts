@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import semver from 'semver';
 import { bundleProvider } from '../build/bundle-provider.js';
 import { installDependencies, providerDependencies } from '../build/install-dependencies.js';
-import { bundleEntry, checkoutEntry, refsFile, type CacheDirs } from '../cache/cache-dirs.js';
+import { bundleEntry, checkoutEntry, refsFile } from '../cache/cache-dirs.js';
 import { withEntryLock } from '../cache/entry-lock.js';
 import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
 import { mcError } from '../errors/mediaconduit-error.js';
@@ -93,11 +93,14 @@ export async function checkTagNotMoved(env: LoadEnvironment, source: ProviderSou
   const git = gitOptions(env, source);
   const refs = await lsRemote(git.remoteUrl, git);
   const now = refs.tags.get(entry.resolved);
-  if (now && now !== entry.commit) {
-    throw mcError('INTEGRITY_MISMATCH', `load ${source.specifier}: tag ${entry.resolved} moved: the lockfile pins commit ${entry.commit} but the remote now has ${now}; if the move is intended, run update with { acceptMovedTags: true }`, {
-      details: { expected: entry.commit, actual: now, tag: entry.resolved },
-    });
-  }
+  if (now && now !== entry.commit) throw movedTagError(`load ${source.specifier}`, entry.resolved, entry.commit, now);
+}
+
+/** `INTEGRITY_MISMATCH` for a tag that now points at another commit than the lockfile pins. */
+export function movedTagError(operation: string, tag: string, pinned: string, now: string) {
+  return mcError('INTEGRITY_MISMATCH', `${operation}: tag ${tag} moved: the lockfile pins commit ${pinned} but the remote now has ${now}; if the move is intended, update with { acceptMovedTags: true } (mediaconduit update --accept-moved-tags)`, {
+    details: { expected: pinned, actual: now, tag },
+  });
 }
 
 /** Moves `.git` out of a checkout (one rename) and deletes it in the background. */
@@ -300,4 +303,3 @@ async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: { 
   }, env.options.lockWaitMs);
 }
 
-export type { CacheDirs };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as core from '../index.js';
 import { bindCore } from '../build/core-binding.js';
 import { bundleEntry, cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
-import { abortError, mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
+import { abortError, mcError } from '../errors/mediaconduit-error.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
 import { parseSpecifier } from '../source/parse-specifier.js';
@@ -12,7 +12,7 @@ import type { Capability } from '../spec/capability.js';
 import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
 import type { ModelInfoV1 } from '../spec/model-info-v1.js';
 import { sha256 } from '../util/hash.js';
-import { bundleKey, readBundleRecord, type BundleRecord } from './bundle-record.js';
+import { bundleKey, readBundleRecord } from './bundle-record.js';
 import type { Located } from './cold-load.js';
 import { instantiateProvider } from './instantiate-provider.js';
 import type { LoadEnvironment } from './load-environment.js';
@@ -187,13 +187,11 @@ class Registry implements ProviderRegistry {
   async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
     const source = parseSpecifier(specifier);
     if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
-    const { coldLoad, resolvePin } = await import('./cold-load.js');
+    const { coldLoad, resolvePin, movedTagError } = await import('./cold-load.js');
     const before = await this.lock.get(source.key);
     const pin = await resolvePin(this.env, source);
-    if (before && before.resolvedKind === 'tag' && pin.resolved === before.resolved && pin.commit !== before.commit && !options.acceptMovedTags) {
-      throw mcError('INTEGRITY_MISMATCH', `update ${specifier}: tag ${before.resolved} moved: the lockfile pins commit ${before.commit} but the remote now has ${pin.commit}; pass { acceptMovedTags: true } if the move is intended`, {
-        details: { expected: before.commit, actual: pin.commit, tag: before.resolved },
-      });
+    if (before?.resolvedKind === 'tag' && before.resolved !== null && pin.resolved === before.resolved && pin.commit !== before.commit && !options.acceptMovedTags) {
+      throw movedTagError(`update ${specifier}`, before.resolved, before.commit, pin.commit);
     }
     const { entry } = await coldLoad(this.env, source, undefined, { pin, writeLock: false });
     const changed = JSON.stringify(before) !== JSON.stringify(entry);
@@ -212,13 +210,9 @@ class Registry implements ProviderRegistry {
       this.byKey.delete(key);
       await loaded.provider.dispose?.().catch(() => {});
     }
-    for (const [memo, pending] of this.bySpecifier) {
-      const spec = memo.split('\0')[0]!;
-      try {
-        if (parseSpecifier(spec).key === source.key) this.bySpecifier.delete(memo);
-      } catch {
-        void pending;
-      }
+    for (const memo of this.bySpecifier.keys()) {
+      // Every memo key starts with a specifier that parsed once already.
+      if (parseSpecifier(memo.split('\0')[0]!).key === source.key) this.bySpecifier.delete(memo);
     }
   }
 
@@ -270,4 +264,3 @@ function raceAbort<T>(pending: Promise<T>, signal: AbortSignal, operation: strin
   });
 }
 
-export type { BundleRecord, MediaConduitError };

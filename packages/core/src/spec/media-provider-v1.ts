@@ -1,7 +1,7 @@
 import type { CallOptionsV1 } from './call-options-v1.js';
 import type { Capability } from './capability.js';
 import type { ProviderHealthV1 } from './health-v1.js';
-import type { ModelByCapabilityV1, ModelV1 } from './model-v1.js';
+import type { ModelByCapabilityV1 } from './model-v1.js';
 import type { ModelInfoV1 } from './model-info-v1.js';
 import type { ProviderContextV1 } from './provider-context-v1.js';
 
@@ -48,4 +48,3 @@ export interface MediaProviderV1 {
 /** What a provider bundle's default export may be: a factory, or a ready provider. */
 export type ProviderFactoryV1 = (context: ProviderContextV1) => MediaProviderV1 | Promise<MediaProviderV1>;
 
-export type { ModelV1 };
