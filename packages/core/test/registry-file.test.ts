@@ -28,6 +28,8 @@ describe('getProvider over file:', () => {
     const model = await provider.getModel('echo-1');
     const text = await model.transform('hello' as never);
     expect(Text.isInstance(text)).toBe(true);
+    // One copy of core runs: the bundle's Text is the host's class, not a bundled copy.
+    expect(text).toBeInstanceOf(Text);
     expect((text as Text).text).toBe('> hello v1.0.0');
     expect(events.filter((e) => e.status === 'done').map((e) => e.phase)).toEqual(['resolve', 'fetch', 'build', 'import']);
     await registry.close();

@@ -234,6 +234,8 @@ describe('subfolders, manifests and builds', () => {
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'broken', extra: 'const x = ;' }))) files[`providers/broken/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'throws', extra: "throw new Error('boom at import');" }))) files[`providers/throws/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'future', core: '^9.0.0' }))) files[`providers/future/${path}`] = content;
+    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'init-fails' }))) files[`providers/init-fails/${path}`] = content;
+    files['providers/init-fails/src/index.ts'] = (files['providers/init-fails/src/index.ts'] as string).replace("isAvailable() { return true; },", "isAvailable() { return true; },\n    async initialize() { throw new Error('cannot reach the device'); },");
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'liar', capabilities: ['text-to-text', 'text-to-image'], implemented: ['text-to-text'] }))) files[`providers/liar/${path}`] = content;
     files['providers/badyaml/MediaConduit.provider.yml'] = 'id: Bad Id\nname: x\nversion: 1\ntype: remote\ncapabilities: [text-to-vid]\ncore: "^0.1.0"\n';
     await mono.commit(files);
@@ -253,6 +255,7 @@ describe('subfolders, manifests and builds', () => {
     ['broken', 'BUILD_FAILED', /providers\/broken\/src\/index\.ts:3:11: Unexpected ";"/],
     ['throws', 'PROVIDER_LOAD_FAILED', /threw while being imported: boom at import/],
     ['future', 'INCOMPATIBLE_PROVIDER', /needs @mediaconduit\/core \^9\.0\.0, but this is 0\.1\.0/],
+    ['init-fails', 'PROVIDER_LOAD_FAILED', /initialize\(\) failed: cannot reach the device/],
     ['liar', 'INCOMPATIBLE_PROVIDER', /declares text-to-image in the manifest but does not implement it/],
     ['badyaml', 'INVALID_MANIFEST', /line 1, id: must be lower-case[\s\S]*line 3, version[\s\S]*line 5, capabilities\.0: unknown capability "text-to-vid"/],
     ['missing', 'INVALID_MANIFEST', /folder "providers\/missing" does not exist/],
@@ -315,6 +318,23 @@ describe('provider dependencies', () => {
     expect(error.code).toBe('INSTALL_FAILED');
     expect(error.message).toMatch(/no package-lock\.json; run "npm install --package-lock-only --legacy-peer-deps"/);
     await provider.remove();
+  });
+});
+
+describe('untrusted repositories', () => {
+  it('does not fetch submodules', async () => {
+    const inner = await createTestRepo('inner');
+    await inner.commit({ 'secret.txt': 'should not be fetched\n' });
+    const outer = await createTestRepo('outer');
+    await outer.commit(echoProviderFiles({ id: 'with-submodule' }));
+    await outer.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', inner.url, 'vendor/inner');
+    await outer.git('commit', '--quiet', '-m', 'add submodule');
+    const { registry, cacheDir } = fresh();
+    expect((await registry.getProvider(outer.url)).id).toBe('with-submodule');
+    const [urlDir] = await readdir(join(cacheDir, 'git'));
+    const [commit] = await readdir(join(cacheDir, 'git', urlDir!));
+    expect(await readdir(join(cacheDir, 'git', urlDir!, commit!, 'tree', 'vendor', 'inner'))).toEqual([]);
+    await Promise.all([inner.remove(), outer.remove()]);
   });
 });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 /**
  * Computes git's tree id (SHA-1 object format) of a folder from the files on disk, without git:
- * the same value as `git rev-parse <commit>:<folder>` for an unmodified checkout. `.git` is skipped.
+ * the same value as `git rev-parse <commit>:<folder>` for an unmodified checkout without submodules
+ * (they are never fetched, so their gitlink entries cannot be counted). `.git` is skipped.
  * Used to verify that a cached checkout still matches the lockfile.
  */
 export async function gitTreeHash(dir: string): Promise<string> {

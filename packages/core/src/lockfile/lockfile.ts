@@ -19,7 +19,10 @@ export interface LockEntry {
   resolvedKind: 'tag' | 'branch' | 'commit';
   /** Full commit SHA. */
   commit: string;
-  /** git tree id of the provider folder at `commit`. */
+  /**
+   * Tree hash of the provider folder at `commit`, computed from the checked-out files in git's
+   * tree-object format: equal to git's tree id, except that submodules (never fetched) are left out.
+   */
   tree: string;
   /** The built bundle: its SHA-256 and the key (commit, core, build settings) it was built under. */
   bundle: { key: string; sha256: string };
