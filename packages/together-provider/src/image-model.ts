@@ -1,7 +1,7 @@
 import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/core';
 import { provenance } from './provenance.js';
 import { readImageResponse } from './read-image-response.js';
-import type { TogetherClient } from './together-client.js';
+import { withRequestId, type TogetherClient } from './together-client.js';
 
 
 /** The `/images/generations` request body. */
@@ -39,7 +39,7 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
         throw client.bodyError(request, error);
       }
       const body = read.json;
-      const requestId = typeof response.headers['x-request-id'] === 'string' ? response.headers['x-request-id'] : undefined;
+      const { requestId } = withRequestId({}, response);
       const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (data.length === 0) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer holds no images`, retryable: true });
       return Promise.all(data.map(async (item, i) => {

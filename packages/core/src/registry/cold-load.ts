@@ -48,13 +48,21 @@ async function timed<T>(env: LoadEnvironment, specifier: string, phase: 'resolve
   return result;
 }
 
+/** The last resolutions of a repository's refs, by ref (`''` for the default branch). */
+async function knownPins(env: LoadEnvironment, url: string): Promise<Record<string, Pin>> {
+  return JSON.parse(await readFile(refsFile(env.dirs, url), 'utf8').catch(() => '{}')) as Record<string, Pin>;
+}
+
+/** Writes a checkout's record beside its files (its presence marks the entry complete). */
+function writeCheckoutRecord(temporary: string, source: ProviderSource, commit: string): Promise<void> {
+  return writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit, fetchedAt: new Date().toISOString() }));
+}
+
 /** Resolves a specifier's ref to a commit: over the network, or from the refs cache when offline. */
 export async function resolvePin(env: LoadEnvironment, source: ProviderSource): Promise<Pin> {
   const refKey = source.ref ?? '';
-  const cacheFile = refsFile(env.dirs, source.url);
   if (env.options.offline) {
-    const known = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<string, Pin>;
-    const pin = known[refKey];
+    const pin = (await knownPins(env, source.url))[refKey];
     if (!pin) throw mcError('NOT_CACHED', `resolve ${source.specifier}: offline, and this ref was never resolved on this machine; load it once online or pin it in the lockfile`);
     env.emit({ specifier: source.specifier, phase: 'resolve', status: 'cached', detail: pin.commit });
     return pin;
@@ -82,8 +90,8 @@ export async function resolvePin(env: LoadEnvironment, source: ProviderSource): 
     const kind: Pin['resolvedKind'] = resolved.kind === 'tag' || resolved.kind === 'range' ? 'tag' : resolved.kind === 'commit' ? 'commit' : 'branch';
     return { commit, resolved: resolved.name ?? null, resolvedKind: kind };
   });
-  const known = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<string, Pin>;
-  await atomicWriteFile(cacheFile, JSON.stringify({ ...known, [refKey]: pin }));
+  // Re-read before writing: another process may have recorded other refs meanwhile.
+  await atomicWriteFile(refsFile(env.dirs, source.url), JSON.stringify({ ...(await knownPins(env, source.url)), [refKey]: pin }));
   return pin;
 }
 
@@ -110,9 +118,6 @@ async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void
   void rm(trash, { recursive: true, force: true }).catch(() => {});
 }
 
-/** Pins whose checkout `resolveAndFetch` has just published (no need to look again). */
-const fetchedNow = new WeakSet<Pin>();
-
 const checkoutExists = (env: LoadEnvironment, source: ProviderSource, commit: string) =>
   stat(join(checkoutEntry(env.dirs, source.url, commit), 'record.json')).then(() => true, () => false);
 
@@ -127,15 +132,14 @@ function clonableName(ref: string | undefined): boolean {
  * and is kept only if it holds exactly the resolved commit, so a cold load costs about one round
  * of git instead of two. A per-(repository, ref) lock keeps concurrent processes to one clone.
  */
-export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<Pin> {
+export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<{ pin: Pin; checkout: string }> {
   const plain = async () => {
     const pin = await resolvePin(env, source);
-    await ensureCheckout(env, source, pin);
-    return pin;
+    return { pin, checkout: await ensureCheckout(env, source, pin) };
   };
   if (env.options.offline || !clonableName(source.ref)) return plain();
   return withEntryLock(env.dirs, `resolve:${source.url}@${source.ref ?? ''}`, async () => {
-    const known = (JSON.parse(await readFile(refsFile(env.dirs, source.url), 'utf8').catch(() => '{}')) as Record<string, Pin>)[source.ref ?? ''];
+    const known = (await knownPins(env, source.url))[source.ref ?? ''];
     if (known && (await checkoutExists(env, source, known.commit))) return plain();
     const git = gitOptions(env, source);
     const temporary = await temporaryEntry(env.dirs, 'checkout');
@@ -145,16 +149,15 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
       const pin = await resolvePin(env, source);
       const cloned = await clone;
       if (cloned !== pin.commit || (await checkoutExists(env, source, pin.commit))) {
-        await ensureCheckout(env, source, pin);
-        return pin;
+        return { pin, checkout: await ensureCheckout(env, source, pin) };
       }
       env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
       await discardGitDir(env, join(temporary, 'tree', '.git'));
-      await writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit: pin.commit, fetchedAt: new Date().toISOString() }));
-      await publishEntry(temporary, checkoutEntry(env.dirs, source.url, pin.commit));
+      await writeCheckoutRecord(temporary, source, pin.commit);
+      const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
+      await publishEntry(temporary, checkout);
       env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
-      fetchedNow.add(pin);
-      return pin;
+      return { pin, checkout };
     } finally {
       await clone;
       await rm(temporary, { recursive: true, force: true });
@@ -181,7 +184,7 @@ async function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin:
     try {
       await timed(env, source.specifier, 'fetch', pin.commit, async () => {
         await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
-        await writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit: pin.commit, fetchedAt: new Date().toISOString() }));
+        await writeCheckoutRecord(temporary, source, pin.commit);
       });
       await publishEntry(temporary, entry);
     } finally {
@@ -223,9 +226,15 @@ async function ensureDependencies(env: LoadEnvironment, source: ProviderSource, 
 export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { writeLock?: boolean; pin?: Pin } = {}): Promise<Located & { entry: LockEntry; persisted: Promise<void> }> {
   const label = source.specifier;
   if (!locked && !options.pin) await env.lock.assertMayAdd(source.key);
-  const pin: Pin = options.pin ?? locked ?? (await resolveAndFetch(env, source));
-  if (locked && !(await checkoutExists(env, source, pin.commit))) await checkTagNotMoved(env, source, locked);
-  const checkout = fetchedNow.has(pin) ? checkoutEntry(env.dirs, source.url, pin.commit) : await ensureCheckout(env, source, pin);
+  let pin: Pin;
+  let checkout: string;
+  if (options.pin || locked) {
+    pin = (options.pin ?? locked)!;
+    if (locked && !(await checkoutExists(env, source, pin.commit))) await checkTagNotMoved(env, source, locked);
+    checkout = await ensureCheckout(env, source, pin);
+  } else {
+    ({ pin, checkout } = await resolveAndFetch(env, source));
+  }
   const checkoutDir = join(checkout, 'tree');
   const providerDir = source.subdir ? join(checkoutDir, source.subdir) : checkoutDir;
   if (!(await stat(providerDir).then((s) => s.isDirectory(), () => false))) {
