@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -200,6 +202,32 @@ describe('images', () => {
     expect([image.mimeType, image.width, image.height]).toEqual(['image/jpeg', 128, 96]);
     expect(byUrl.requests.map((r) => r.path)).toEqual(['/models', '/images/generations', expect.stringMatching(/^\/_images\//)]);
     await byUrl.close();
+  });
+
+  it('downloads images from another host without sending the API key there', async () => {
+    // A CDN stand-in on another port: it records what it is sent and forwards to the fake.
+    const cdnSeen: Record<string, unknown>[] = [];
+    let fakeOrigin = '';
+    const cdn = createServer((req, res) => {
+      cdnSeen.push({ ...req.headers });
+      void fetch(`${fakeOrigin}${req.url}`).then(async (answer) => {
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' }).end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+    const byUrl = await startFakeTogether({ imageUrls: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}` });
+    fakeOrigin = new URL(byUrl.baseURL).origin;
+    const flux = await createTogether({ apiKey: 'the-secret-key', baseURL: byUrl.baseURL, headers: { 'x-org': 'private' } }).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' });
+    const images = await flux.transformMany('lake', { width: 128, height: 96, n: 2 });
+    expect(images.map((i) => [i.mimeType, i.width, i.height])).toEqual([['image/jpeg', 128, 96], ['image/jpeg', 128, 96]]);
+    expect(byUrl.requests.find((r) => r.path === '/images/generations')?.headers.authorization).toBe('Bearer ***'); // sent (the fake's log masks keys)
+    expect(cdnSeen).toHaveLength(2);
+    for (const headers of cdnSeen) {
+      expect(headers).not.toHaveProperty('authorization');
+      expect(headers).not.toHaveProperty('x-org');
+    }
+    await byUrl.close();
+    await new Promise((resolve) => cdn.close(resolve));
   });
 
   it('gives a safety refusal (422) its own code', async () => {

@@ -18,7 +18,10 @@ export interface HttpClientOptions {
 /** One request. */
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** A path joined to the base URL (`/models`), or an absolute URL. */
+  /**
+   * A path joined to the base URL (`/models`), or an absolute http(s) URL. The client's own
+   * headers (an API key, say) are sent only to the base URL's origin.
+   */
   path: string;
   query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A JSON body (sets `content-type: application/json`). */
@@ -53,9 +56,18 @@ let undiciLoaded: Undici | undefined;
 /** undici is loaded on the first request, so importing core stays fast. */
 const loadUndici = () => (undiciModule ??= import('undici').then((module) => (undiciLoaded = module)));
 
-/** Creates an {@link HttpClient}. */
+/** undici's `Dispatcher#request` in callback form; it works with any object that has `dispatch()`. */
+type DispatchRequest = (this: object, options: object, callback: (error: Error | null, data: { statusCode: number; headers: HttpResponse['headers']; body: unknown }) => void) => void;
+
+/** Creates an {@link HttpClient}. The base URL must be an http(s) URL (else `INVALID_OPTIONS`). */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const base = options.baseURL.replace(/\/+$/, '');
+  const base = httpUrl(options.baseURL);
+  if (!base) {
+    throw mcError('INVALID_OPTIONS', `baseURL: expected an http(s) URL such as https://api.example.com/v1, got "${options.baseURL}"`);
+  }
+  // Parsed once: requests to the base URL are dispatched as (origin, path) with no URL parsing.
+  const origin = base.origin;
+  const basePath = base.pathname.replace(/\/+$/, '');
   const timeout = options.timeoutMs ?? 60_000;
   let own: object | undefined;
   let jsonHeadersFor: unknown;
@@ -64,48 +76,76 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const dispatcherFor = (undici: Undici) => options.dispatcher ?? (own ??= new undici.Agent({
     connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: timeout, bodyTimeout: timeout,
   }));
-  return {
-    async request(request) {
-      // The hot path avoids needless awaits and copies: this runs once per model call.
-      const undici = undiciLoaded ?? (await loadUndici());
-      let url = request.path.startsWith('http://') || request.path.startsWith('https://') ? request.path : base + request.path;
-      if (request.query) {
-        const search = new URLSearchParams();
-        for (const [key, value] of Object.entries(request.query)) if (value !== undefined) search.set(key, String(value));
-        const text = search.toString();
-        if (text) url += `${url.includes('?') ? '&' : '?'}${text}`;
-      }
-      const fixed = typeof options.headers === 'function' ? options.headers() : options.headers;
-      let headers: Record<string, string>;
-      if (request.headers === undefined && request.json !== undefined) {
-        // The common case (a JSON call with the client's headers) reuses one header object.
-        if (jsonHeadersFor !== fixed) { jsonHeadersFor = fixed; jsonHeaders = { ...fixed, 'content-type': 'application/json' }; }
-        headers = jsonHeaders;
-      } else {
-        headers = Object.assign({}, fixed, request.headers);
-        if (request.json !== undefined) headers['content-type'] = 'application/json';
-      }
-      const perRequestTimeout = request.timeoutMs ?? (options.dispatcher ? timeout : undefined);
+
+  function send(undici: Undici, request: HttpRequest): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
       try {
-        const response = await undici.request(url, {
+        // A path is joined to the base URL; an absolute URL (an image to download, say) is parsed.
+        // The client's own headers (the API key among them) go only to the base URL's origin.
+        let target = origin;
+        let path: string;
+        let sameOrigin = true;
+        if (request.path.startsWith('/')) {
+          path = basePath + request.path;
+        } else {
+          // (The URL is not echoed: a signed download URL carries its credentials in the query.)
+          const url = httpUrl(request.path);
+          if (!url) throw mcError('INVALID_INPUT', `${request.operation}: expected a path starting with "/" or an http(s) URL`);
+          target = url.origin;
+          path = url.pathname + url.search;
+          sameOrigin = target === origin;
+        }
+        if (request.query) {
+          const search = new URLSearchParams();
+          for (const [key, value] of Object.entries(request.query)) if (value !== undefined) search.set(key, String(value));
+          const text = search.toString();
+          if (text) path += `${path.includes('?') ? '&' : '?'}${text}`;
+        }
+        const fixed = sameOrigin ? (typeof options.headers === 'function' ? options.headers() : options.headers) : undefined;
+        let headers: Record<string, string>;
+        if (sameOrigin && request.headers === undefined && request.json !== undefined) {
+          // The common case (a JSON call with the client's headers) reuses one header object.
+          if (jsonHeadersFor !== fixed) { jsonHeadersFor = fixed; jsonHeaders = { ...fixed, 'content-type': 'application/json' }; }
+          headers = jsonHeaders;
+        } else {
+          headers = Object.assign({}, fixed, request.headers);
+          if (request.json !== undefined) headers['content-type'] = 'application/json';
+        }
+        const dispatchOptions: Record<string, unknown> = {
+          origin: target,
+          path,
           method: request.method,
           headers,
           body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : null,
-          dispatcher: dispatcherFor(undici) as never,
           signal: request.signal,
-          ...(perRequestTimeout === undefined ? {} : { headersTimeout: perRequestTimeout, bodyTimeout: perRequestTimeout }),
+        };
+        const perRequestTimeout = request.timeoutMs ?? (options.dispatcher ? timeout : undefined);
+        if (perRequestTimeout !== undefined) dispatchOptions.headersTimeout = dispatchOptions.bodyTimeout = perRequestTimeout;
+        (undici.Dispatcher.prototype.request as unknown as DispatchRequest).call(dispatcherFor(undici), dispatchOptions, (error, data) => {
+          if (error) reject(httpError(request.operation, error, request.signal, request.timeoutMs ?? timeout));
+          else resolve({ status: data.statusCode, headers: data.headers, body: data.body as HttpResponse['body'] });
         });
-        return { status: response.statusCode, headers: response.headers, body: response.body as unknown as HttpResponse['body'] };
       } catch (error) {
-        throw httpError(request.operation, error, request.signal, request.timeoutMs ?? timeout);
+        reject(httpError(request.operation, error, request.signal, request.timeoutMs ?? timeout));
       }
-    },
+    });
+  }
+
+  return {
+    // The hot path has no await and no URL parsing: this runs once per model call.
+    request: (request) => (undiciLoaded ? send(undiciLoaded, request) : loadUndici().then((undici) => send(undici, request))),
     async close() {
       const agent = own as { close(): Promise<void> } | undefined;
       own = undefined;
       await agent?.close();
     },
   };
+}
+
+/** `text` parsed as a URL when it is an http(s) one. */
+function httpUrl(text: string): URL | undefined {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  return url?.protocol === 'http:' || url?.protocol === 'https:' ? url : undefined;
 }
 
 /**

@@ -58,8 +58,11 @@ export interface FakeTogetherOptions {
   unsafeWord?: string;
   /** Keep JSON responses in the log (off for load runs). Default true. */
   logResponses?: boolean;
-  /** Answer image requests with URLs served by the fake, even when base64 was asked for. */
-  imageUrls?: boolean;
+  /**
+   * Answer image requests with URLs served by the fake, even when base64 was asked for. A string
+   * is the origin the URLs name instead of the fake's own (a CDN stand-in that forwards to the fake).
+   */
+  imageUrls?: boolean | string;
   /** `noise` paints incompressible pixels, so PNGs are as large as real photos can get (for memory tests). */
   imageDetail?: 'gradient' | 'noise';
 }
@@ -203,7 +206,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
           }
           const name = `${id}-${index}.${format === 'png' ? 'png' : 'jpg'}`;
           images.set(name, { bytes, type: `image/${format}` });
-          return { index, type: 'url', url: `${origin}/v1/_images/${name}`, timings: { inference: 0.01 } };
+          return { index, type: 'url', url: `${typeof options.imageUrls === 'string' ? options.imageUrls : origin}/v1/_images/${name}`, timings: { inference: 0.01 } };
         });
         return send(entry, res, 200, { id, model: request.model, object: 'list', data }, { 'x-request-id': id });
       }
