@@ -14,7 +14,7 @@ export {
 } from './registry/provider-registry.js';
 export type { ProviderRegistryOptions } from './registry/registry-options.js';
 export type { ProgressEvent } from './registry/progress-event.js';
-export { createHttpClient, httpError, type HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http/http-client.js';
+export { createHttpClient, httpBaseUrlProblem, httpError, type HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http/http-client.js';
 export { parseSse } from './http/parse-sse.js';
 export { closestMatches } from './util/closest-matches.js';
 export { encodePng, crc32 } from './media/png.js';

@@ -1,4 +1,4 @@
-import { createHttpClient, httpError, MediaConduitError, type HttpClient, type HttpRequest, type HttpResponse } from '@mediaconduit/core';
+import { createHttpClient, httpBaseUrlProblem, httpError, MediaConduitError, type HttpClient, type HttpRequest, type HttpResponse } from '@mediaconduit/core';
 import { togetherError } from './together-errors.js';
 import type { ResolvedTogetherSettings } from './together-settings.js';
 
@@ -19,7 +19,11 @@ export class TogetherClient {
   readonly timeoutMs: number;
 
   constructor(private readonly settings: ResolvedTogetherSettings) {
-    this.baseURL = settings.baseURL ?? settings.env('TOGETHER_BASE_URL') ?? DEFAULT_BASE_URL;
+    // The setting was checked with the others; the environment's value is checked here.
+    const fromEnv = settings.baseURL === undefined ? settings.env('TOGETHER_BASE_URL') || undefined : undefined;
+    const problem = fromEnv === undefined ? undefined : httpBaseUrlProblem(fromEnv);
+    if (problem) throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `together: TOGETHER_BASE_URL: ${problem}` });
+    this.baseURL = settings.baseURL ?? fromEnv ?? DEFAULT_BASE_URL;
     this.timeoutMs = settings.timeoutMs ?? 120_000;
     this.http = createHttpClient({
       baseURL: this.baseURL, dispatcher: settings.dispatcher, connections: settings.connections ?? 64, timeoutMs: this.timeoutMs,

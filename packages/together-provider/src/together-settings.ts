@@ -1,4 +1,4 @@
-import { MediaConduitError, type LoggerV1 } from '@mediaconduit/core';
+import { httpBaseUrlProblem, MediaConduitError, type LoggerV1 } from '@mediaconduit/core';
 
 /** Settings of {@link createTogether}. Everything is optional. */
 export interface TogetherSettings {
@@ -38,7 +38,8 @@ export function checkTogetherSettings(settings: Readonly<Record<string, unknown>
   positive('modelsTtlMs');
   positive('timeoutMs');
   positive('connections');
-  if (typeof settings.baseURL === 'string' && !/^https?:\/\/[^/]+/.test(settings.baseURL)) problems.push(`baseURL: expected an http(s) URL such as https://api.together.ai/v1, got "${settings.baseURL}"`);
+  const baseUrlProblem = typeof settings.baseURL === 'string' && settings.baseURL !== '' ? httpBaseUrlProblem(settings.baseURL) : undefined;
+  if (baseUrlProblem) problems.push(`baseURL: ${baseUrlProblem}`);
   if (settings.dispatcher !== undefined && (typeof settings.dispatcher !== 'object' || settings.dispatcher === null || typeof (settings.dispatcher as { dispatch?: unknown }).dispatch !== 'function')) problems.push('dispatcher: expected an undici Dispatcher (Agent, Pool, …)');
   if (problems.length > 0) {
     throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `together: invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`, details: { problems } });

@@ -50,6 +50,23 @@ describe('settings and the API key', () => {
     }));
   });
 
+  it('refuses a base URL with credentials, and a bad TOGETHER_BASE_URL, without repeating them', () => {
+    const error = (make: () => unknown) => { try { make(); } catch (e) { return e as MediaConduitError; } throw new Error('expected an error'); };
+    const inSetting = error(() => createTogether({ apiKey: 'k', baseURL: 'https://me:s3cret-pass@proxy.example.invalid/v1' }));
+    expect(inSetting).toMatchObject({ code: 'INVALID_OPTIONS', details: { problems: [expect.stringMatching(/^baseURL: credentials in the URL/)] } });
+    const inEnv = error(() => createTogether({ apiKey: 'k', env: (name) => (name === 'TOGETHER_BASE_URL' ? 'ftp://me:s3cret-pass@proxy.example.invalid' : undefined) }));
+    expect(inEnv).toMatchObject({ code: 'INVALID_OPTIONS', message: 'together: TOGETHER_BASE_URL: expected an http(s) URL such as https://api.example.com/v1, got a "ftp:" URL' });
+    for (const e of [inSetting, inEnv]) expect(JSON.stringify({ message: e.message, details: e.details })).not.toContain('s3cret');
+  });
+
+  it('treats an empty TOGETHER_BASE_URL as unset', async () => {
+    let origin = '';
+    const recording = { dispatch: (options: { origin: unknown }) => { origin = String(options.origin); throw new Error('recorded, not sent'); } };
+    const provider = createTogether({ apiKey: 'k', dispatcher: recording, env: (name) => (name === 'TOGETHER_BASE_URL' ? '' : undefined) });
+    await expect(provider.listModels()).rejects.toThrow('recorded, not sent');
+    expect(origin).toBe('https://api.together.ai');
+  });
+
   it('keeps one keep-alive pool per provider and never touches the global dispatcher', async () => {
     const before = getGlobalDispatcher();
     const provider = together();

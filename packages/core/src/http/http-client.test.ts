@@ -63,10 +63,13 @@ describe('createHttpClient', () => {
     await agent.close();
   });
 
-  it('rejects a base URL that is not http(s), and a path that is neither "/…" nor an http(s) URL', async () => {
+  it('rejects a base URL that is not http(s) or carries credentials (without repeating it), and a path that is neither "/…" nor an http(s) URL', async () => {
     for (const baseURL of ['ftp://example.invalid/v1', 'not a url', '']) {
       expect(() => createHttpClient({ baseURL })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('expected an http(s) URL') }));
     }
+    const withCredentials = () => createHttpClient({ baseURL: 'https://user:hunter22@api.example.invalid/v1' });
+    expect(withCredentials).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('send them as headers') }));
+    expect(withCredentials).toThrow(expect.not.objectContaining({ message: expect.stringContaining('hunter22') }));
     const client = createHttpClient({ baseURL: api.origin });
     for (const path of ['models', 'file:///etc/hosts?token=abc']) {
       const error = await client.request({ method: 'GET', path, operation: 'fetch thing' }).then(() => undefined, (e: unknown) => e);

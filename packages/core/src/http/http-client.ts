@@ -59,12 +59,11 @@ const loadUndici = () => (undiciModule ??= import('undici').then((module) => (un
 /** undici's `Dispatcher#request` in callback form; it works with any object that has `dispatch()`. */
 type DispatchRequest = (this: object, options: object, callback: (error: Error | null, data: { statusCode: number; headers: HttpResponse['headers']; body: unknown }) => void) => void;
 
-/** Creates an {@link HttpClient}. The base URL must be an http(s) URL (else `INVALID_OPTIONS`). */
+/** Creates an {@link HttpClient}. The base URL must be an http(s) URL without credentials (else `INVALID_OPTIONS`). */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const base = httpUrl(options.baseURL);
-  if (!base) {
-    throw mcError('INVALID_OPTIONS', `baseURL: expected an http(s) URL such as https://api.example.com/v1, got "${options.baseURL}"`);
-  }
+  const problem = httpBaseUrlProblem(options.baseURL);
+  if (problem) throw mcError('INVALID_OPTIONS', `baseURL: ${problem}`);
+  const base = new URL(options.baseURL);
   // Parsed once: requests to the base URL are dispatched as (origin, path) with no URL parsing.
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -140,6 +139,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       await agent?.close();
     },
   };
+}
+
+/**
+ * What is wrong with `url` as an API base URL, or undefined when it is a usable http(s) URL. The
+ * URL itself is not repeated: it may carry credentials, which are refused for that reason.
+ */
+export function httpBaseUrlProblem(url: string): string | undefined {
+  const parsed = httpUrl(url);
+  if (!parsed) return `expected an http(s) URL such as https://api.example.com/v1, got ${URL.canParse(url) ? `a "${new URL(url).protocol}" URL` : 'text that is not a URL'}`;
+  if (parsed.username || parsed.password) return 'credentials in the URL would end up in logs; send them as headers instead';
+  return undefined;
 }
 
 /** `text` parsed as a URL when it is an http(s) one. */
