@@ -44,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await http.close();
   await daemon.close();
-  await Promise.all([publicRepo.remove(), privateRepo.remove(), rm(root, { recursive: true, force: true }), rm(work, { recursive: true, force: true })]);
+  await Promise.all([publicRepo.remove(), privateRepo.remove(), rm(root, { recursive: true, force: true }), rm(work, { recursive: true, force: true }), spy.uninstall()]);
 });
 
 function registry(options: ProviderRegistryOptions = {}) {

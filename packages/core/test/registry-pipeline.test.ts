@@ -28,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await repo.remove();
   await rm(work, { recursive: true, force: true });
+  await spy.uninstall();
 });
 
 /** A registry with its own cache and lockfile, recording progress events. */
@@ -221,9 +222,10 @@ describe('offline', () => {
 
 describe('subfolders, manifests and builds', () => {
   let mono: TestRepo;
+  let outside: string;
   beforeAll(async () => {
     mono = await createTestRepo('mono');
-    const outside = await mkdtemp(join(tmpdir(), 'mc-outside-'));
+    outside = await mkdtemp(join(tmpdir(), 'mc-outside-'));
     await writeFile(join(outside, 'secret.ts'), 'export const secret = 1;');
     const files: Record<string, Parameters<TestRepo['commit']>[0][string]> = { 'README.md': '# mono\n', 'shared/greeting.ts': "export const greeting = 'shared';\n" };
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'a' }))) files[`providers/a/${path}`] = content;
@@ -240,7 +242,10 @@ describe('subfolders, manifests and builds', () => {
     files['providers/badyaml/MediaConduit.provider.yml'] = 'id: Bad Id\nname: x\nversion: 1\ntype: remote\ncapabilities: [text-to-vid]\ncore: "^0.1.0"\n';
     await mono.commit(files);
   });
-  afterAll(() => mono.remove());
+  afterAll(async () => {
+    await mono.remove();
+    await rm(outside, { recursive: true, force: true });
+  });
   const spec = (dir: string) => `${mono.url}//providers/${dir}`;
 
   it('loads a provider from a subfolder, which may import files elsewhere in its repository', async () => {
@@ -307,6 +312,7 @@ describe('provider dependencies', () => {
       process.env.HOME = previousHome;
       await provider.remove();
       await rm(dep, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
     }
   });
 
