@@ -1,8 +1,7 @@
 import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/core';
 import { provenance } from './provenance.js';
 import { readImageResponse } from './read-image-response.js';
-import { withRequestId, type TogetherClient } from './together-client.js';
-
+import { requestIdOf, type TogetherClient } from './together-client.js';
 
 /** The `/images/generations` request body. */
 export function imageRequest(model: string, input: ImageInputV1, options: ImageOptionsV1 | undefined, n: number, logger: LoggerV1): Record<string, unknown> {
@@ -39,7 +38,7 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
         throw client.bodyError(request, error);
       }
       const body = read.json;
-      const { requestId } = withRequestId({}, response);
+      const requestId = requestIdOf(response);
       const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (data.length === 0) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer holds no images`, retryable: true });
       return Promise.all(data.map(async (item, i) => {

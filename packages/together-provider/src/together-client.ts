@@ -2,11 +2,10 @@ import { createHttpClient, httpBaseUrlProblem, httpError, MediaConduitError, typ
 import { togetherError } from './together-errors.js';
 import type { ResolvedTogetherSettings } from './together-settings.js';
 
-/** Adds the response's `x-request-id` to `value`, when it has one. */
-export function withRequestId<T extends object>(value: T, response: HttpResponse): T & { requestId?: string } {
+/** The response's `x-request-id`, when it has one. */
+export function requestIdOf(response: HttpResponse): string | undefined {
   const requestId = response.headers['x-request-id'];
-  if (typeof requestId === 'string') (value as { requestId?: string }).requestId = requestId;
-  return value;
+  return typeof requestId === 'string' ? requestId : undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://api.together.ai/v1';
@@ -58,21 +57,21 @@ export class TogetherClient {
   }
 
   /** Sends a request and parses its JSON answer. */
-  async json<T>(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<{ body: T; requestId?: string }> {
+  async json<T>(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<{ body: T; requestId: string | undefined }> {
     const response = await this.send(request, kind);
     try {
-      return withRequestId({ body: (await response.body.json()) as T }, response);
+      return { body: (await response.body.json()) as T, requestId: requestIdOf(response) };
     } catch (error) {
       throw this.bodyError(request, error);
     }
   }
 
   /** Reads a whole binary answer. */
-  async bytes(request: HttpRequest): Promise<{ bytes: Uint8Array; contentType: string; requestId?: string }> {
+  async bytes(request: HttpRequest): Promise<{ bytes: Uint8Array; contentType: string; requestId: string | undefined }> {
     const response = await this.send(request);
     try {
       const bytes = new Uint8Array(await response.body.arrayBuffer());
-      return withRequestId({ bytes, contentType: String(response.headers['content-type'] ?? 'application/octet-stream') }, response);
+      return { bytes, contentType: String(response.headers['content-type'] ?? 'application/octet-stream'), requestId: requestIdOf(response) };
     } catch (error) {
       throw this.bodyError(request, error);
     }
