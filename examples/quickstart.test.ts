@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
-import { checkJpeg, checkPng, checkWav } from '@mediaconduit/core/testing';
+import { checkJpeg, checkPng, checkWav } from '@mediaconduit/testing';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));

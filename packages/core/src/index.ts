@@ -1,6 +1,6 @@
-export * from './errors/index.js';
-export * from './spec/index.js';
-export * from './assets/index.js';
+// @mediaconduit/core: the loader. It re-exports the provider contract (@mediaconduit/provider)
+// for applications; provider bundles bind to the contract alone, never to this list.
+export * from '@mediaconduit/provider';
 export { parseSpecifier } from './source/parse-specifier.js';
 export type { ProviderSource } from './source/provider-source.js';
 export { applyUrlRewrites, parseUrlRewrites, type UrlRewrites } from './source/url-rewrites.js';
@@ -13,9 +13,10 @@ export {
   type ProviderRegistry, type GetProviderOptions, type LoadedProvider, type FoundModel, type UpdateResult,
 } from './registry/provider-registry.js';
 export type { ProviderRegistryOptions } from './registry/registry-options.js';
-export type { ProgressEvent } from './registry/progress-event.js';
-export { createHttpClient, httpBaseUrlProblem, httpError, type HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http/http-client.js';
-export { parseSse } from './http/parse-sse.js';
-export { closestMatches } from './util/closest-matches.js';
-export { encodePng, crc32 } from './media/png.js';
-export { encodeWav, decodeWav16 } from './media/wav.js';
+export type { ProgressEvent } from './pipeline/progress-event.js';
+export { loadProviderFromFolder, type FolderProvider, type LoadFolderOptions } from './registry/load-folder-lazy.js';
+export { providerShapeProblems } from './load/validate-provider.js';
+export { createHttpClient } from './http/http-client.js';
+export { readLockfile } from './lockfile/lockfile.js';
+export { verifyCache, type CacheProblem } from './cache/verify-cache.js';
+export { pruneCache } from './cache/prune-cache.js';

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, MediaConduitError, Text, type ProgressEvent } from '../src/index.js';
-import { createTestRepo, type TestRepo } from '../src/testing/index.js';
-import { echoProviderFiles } from './support/echo-provider.js';
+import { createTestRepo, type TestRepo, echoProviderFiles } from '@mediaconduit/testing';
 
 let repo: TestRepo;
 let work: string;

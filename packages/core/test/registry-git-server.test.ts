@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, MediaConduitError, type ProviderRegistryOptions, type Text } from '../src/index.js';
-import { createTestRepo, startGitDaemon, startGitHttpServer, type GitDaemon, type GitHttpServer, type TestRepo } from '../src/testing/index.js';
-import { echoProviderFiles } from './support/echo-provider.js';
+import { createTestRepo, startGitDaemon, startGitHttpServer, type GitDaemon, type GitHttpServer, type TestRepo, echoProviderFiles } from '@mediaconduit/testing';
 import { installGitSpy } from './support/git-spy.js';
 
 const run = promisify(execFile);

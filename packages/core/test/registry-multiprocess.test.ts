@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestRepo, startGitHttpServer, type GitHttpServer, type TestRepo } from '../src/testing/index.js';
-import { echoProviderFiles } from './support/echo-provider.js';
+import { createTestRepo, startGitHttpServer, type GitHttpServer, type TestRepo, echoProviderFiles } from '@mediaconduit/testing';
 
 const run = promisify(execFile);
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
@@ -16,7 +15,6 @@ let http: GitHttpServer;
 let repo: TestRepo;
 
 beforeAll(async () => {
-  await run(process.execPath, [join(coreDir, 'scripts/build.mjs')]);
   root = await mkdtemp(join(tmpdir(), 'mc-mp-root-'));
   work = await mkdtemp(join(tmpdir(), 'mc-mp-work-'));
   repo = await createTestRepo('shared');

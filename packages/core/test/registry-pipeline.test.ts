@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, MediaConduitError, type ProgressEvent, type ProviderRegistryOptions, type Text } from '../src/index.js';
-import { createTestRepo, type TestRepo } from '../src/testing/index.js';
-import { echoProviderFiles } from './support/echo-provider.js';
+import { createTestRepo, type TestRepo, echoProviderFiles } from '@mediaconduit/testing';
 import { installGitSpy } from './support/git-spy.js';
 
 let repo: TestRepo;
@@ -235,7 +234,7 @@ describe('subfolders, manifests and builds', () => {
     files['providers/linked/src/link.ts'] = { symlink: join(outside, 'secret.ts') };
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'broken', extra: 'const x = ;' }))) files[`providers/broken/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'throws', extra: "throw new Error('boom at import');" }))) files[`providers/throws/${path}`] = content;
-    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'future', core: '^9.0.0' }))) files[`providers/future/${path}`] = content;
+    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'future', contract: '^9.0.0' }))) files[`providers/future/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'init-fails' }))) files[`providers/init-fails/${path}`] = content;
     files['providers/init-fails/src/index.ts'] = (files['providers/init-fails/src/index.ts'] as string).replace("isAvailable() { return true; },", "isAvailable() { return true; },\n    async initialize() { throw new Error('cannot reach the device'); },");
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'liar', capabilities: ['text-to-text', 'text-to-image'], implemented: ['text-to-text'] }))) files[`providers/liar/${path}`] = content;
@@ -259,7 +258,7 @@ describe('subfolders, manifests and builds', () => {
     ['linked', 'BUILD_FAILED', /secret\.ts lies outside the provider's checkout/],
     ['broken', 'BUILD_FAILED', /providers\/broken\/src\/index\.ts:3:11: Unexpected ";"/],
     ['throws', 'PROVIDER_LOAD_FAILED', /threw while being imported: boom at import/],
-    ['future', 'INCOMPATIBLE_PROVIDER', /needs @mediaconduit\/core \^9\.0\.0, but this is 0\.1\.0/],
+    ['future', 'INCOMPATIBLE_PROVIDER', /is written for the provider contract \^9\.0\.0 \(its manifest's "contract"\), but this host runs @mediaconduit\/provider 0\.1\.0; upgrade/],
     ['init-fails', 'PROVIDER_LOAD_FAILED', /initialize\(\) failed: cannot reach the device/],
     ['liar', 'INCOMPATIBLE_PROVIDER', /declares text-to-image in the manifest but does not implement it/],
     ['badyaml', 'INVALID_MANIFEST', /line 1, id: must be lower-case[\s\S]*line 3, version[\s\S]*line 5, capabilities\.0: unknown capability "text-to-vid"/],

@@ -1,4 +1,4 @@
-import type { AssetMetadata, UsageV1 } from '@mediaconduit/core';
+import type { AssetMetadata, UsageV1 } from '@mediaconduit/provider';
 import type { Faults } from './faults.js';
 import { PROVIDER_ID } from './provider-info.js';
 

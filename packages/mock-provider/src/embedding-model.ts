@@ -1,4 +1,4 @@
-import { Embedding, type EmbeddingModelV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { Embedding, type EmbeddingModelV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { mockCall, type MockRuntime } from './call-context.js';
 import { hashString, seededRandom } from './random.js';
 

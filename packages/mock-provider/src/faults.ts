@@ -1,4 +1,4 @@
-import { MediaConduitError, type ErrorCode } from '@mediaconduit/core';
+import { MediaConduitError, type ErrorCode } from '@mediaconduit/provider';
 import type { parseMockOptions } from './mock-options.js';
 import { seededRandom } from './random.js';
 

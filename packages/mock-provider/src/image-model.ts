@@ -1,4 +1,4 @@
-import { Image, MediaConduitError, encodePng, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { Image, MediaConduitError, encodePng, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { mockCall, type MockRuntime } from './call-context.js';
 
 import { hashString, seededRandom } from './random.js';

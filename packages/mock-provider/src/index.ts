@@ -1,7 +1,7 @@
 import {
-  CAPABILITIES, MediaConduitError, closestMatches,
+  CAPABILITIES, MediaConduitError, closestMatches, modelWithCapability,
   type Capability, type MediaProviderV1, type ModelByCapabilityV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
-} from '@mediaconduit/core';
+} from '@mediaconduit/provider';
 import type { MockRuntime } from './call-context.js';
 import { createEmbeddingModel } from './embedding-model.js';
 import { Faults } from './faults.js';
@@ -52,10 +52,7 @@ export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
         const closest = closestMatches(id, MOCK_MODELS.map((m) => m.id));
         throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: no model "${id}"; closest: ${closest.join(', ')}`, details: { closest } });
       }
-      if (getOptions?.capability && getOptions.capability !== info.capability) {
-        throw new MediaConduitError({ code: 'UNSUPPORTED_CAPABILITY', message: `${PROVIDER_ID}: model "${id}" is ${info.capability}, not ${getOptions.capability}` });
-      }
-      return modelFor(info) as never;
+      return modelWithCapability(modelFor(info), getOptions?.capability, PROVIDER_ID);
     },
     getModelsForCapability: (capability) => MOCK_MODELS.filter((m) => m.capability === capability).map((m) => ({ ...m })),
     isAvailable: async () => true,

@@ -1,4 +1,4 @@
-import { ERROR_CODES, MediaConduitError, type ErrorCode } from '@mediaconduit/core';
+import { ERROR_CODES, MediaConduitError, type ErrorCode } from '@mediaconduit/provider';
 
 /** Settings of the mock provider, from `getProvider(url, { config })` or `createMockProvider(options)`. */
 export interface MockOptions {

@@ -1,4 +1,4 @@
-import type { Capability, ModelInfoV1 } from '@mediaconduit/core';
+import type { Capability, ModelInfoV1 } from '@mediaconduit/provider';
 import { PROVIDER_ID } from './provider-info.js';
 
 const model = (id: string, capability: Capability, displayName: string, extra: Partial<ModelInfoV1> = {}): ModelInfoV1 => ({

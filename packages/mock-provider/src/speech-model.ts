@@ -1,4 +1,4 @@
-import { Audio, MediaConduitError, encodeWav, type ModelInfoV1, type SpeechModelV1 } from '@mediaconduit/core';
+import { Audio, MediaConduitError, encodeWav, type ModelInfoV1, type SpeechModelV1 } from '@mediaconduit/provider';
 import { mockCall, type MockRuntime } from './call-context.js';
 import { MIN_SAMPLE_RATE, speak } from './tones.js';
 

@@ -1,4 +1,4 @@
-import { MediaConduitError, Text, type ModelInfoV1, type TextInputV1, type TextModelV1, type TextOptionsV1, type TextStreamPartV1 } from '@mediaconduit/core';
+import { MediaConduitError, Text, type ModelInfoV1, type TextInputV1, type TextModelV1, type TextOptionsV1, type TextStreamPartV1 } from '@mediaconduit/provider';
 import { mockCall, type MockRuntime } from './call-context.js';
 import { hashString, seededRandom } from './random.js';
 

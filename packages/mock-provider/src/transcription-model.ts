@@ -1,4 +1,4 @@
-import { MediaConduitError, Text, decodeWav16, type ModelInfoV1, type TranscriptionModelV1 } from '@mediaconduit/core';
+import { MediaConduitError, Text, decodeWav16, type ModelInfoV1, type TranscriptionModelV1 } from '@mediaconduit/provider';
 import { mockCall, type MockRuntime } from './call-context.js';
 import { listen } from './tones.js';
 

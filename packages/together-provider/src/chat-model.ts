@@ -1,7 +1,8 @@
 import {
-  httpError, MediaConduitError, parseSse, Text,
+  MediaConduitError, Text,
   type ModelInfoV1, type TextInputV1, type TextModelV1, type TextOptionsV1, type TextStreamPartV1, type UsageV1,
-} from '@mediaconduit/core';
+} from '@mediaconduit/provider';
+import { parseSse } from './parse-sse.js';
 import { provenance } from './provenance.js';
 import type { TogetherClient } from './together-client.js';
 
@@ -76,7 +77,7 @@ export function createChatModel(info: ModelInfoV1, client: TogetherClient): Text
         if (!done) response.body.destroy();
       }
       if (!done) {
-        if (options?.signal?.aborted) throw httpError(operation, new Error('aborted'), options.signal, client.timeoutMs);
+        if (options?.signal?.aborted) throw client.bodyError(request, new Error('aborted'));
         throw new MediaConduitError({ code: 'CONNECTION_FAILED', message: `${operation}: the stream ended before [DONE]; the answer is incomplete`, retryable: true, details: { afterFirstByte: true } });
       }
       yield { type: 'finish', finishReason: reason ?? 'stop', ...(usage ? { usage } : {}) };

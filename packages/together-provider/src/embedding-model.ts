@@ -1,4 +1,4 @@
-import { Embedding, MediaConduitError, type EmbeddingModelV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { Embedding, MediaConduitError, type EmbeddingModelV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
 import type { TogetherClient } from './together-client.js';
 

@@ -1,4 +1,4 @@
-import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
 import { readImageResponse } from './read-image-response.js';
 import { requestIdOf, type TogetherClient } from './together-client.js';

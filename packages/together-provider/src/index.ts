@@ -1,7 +1,7 @@
 import {
-  CAPABILITIES, createLogger, MediaConduitError,
-  type Capability, type MediaProviderV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
-} from '@mediaconduit/core';
+  CAPABILITIES, MediaConduitError, modelWithCapability,
+  type Capability, type HttpClientFactoryV1, type LoggerV1, type MediaProviderV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
+} from '@mediaconduit/provider';
 import { createChatModel } from './chat-model.js';
 import { createEmbeddingModel } from './embedding-model.js';
 import { createImageModel } from './image-model.js';
@@ -20,14 +20,42 @@ export interface TogetherProvider extends MediaProviderV1 {
   dispose(): Promise<void>;
 }
 
+/** What {@link createTogether} takes besides {@link TogetherSettings}: the host's services. */
+export interface TogetherHost {
+  /**
+   * Makes the HTTP client (required). The registry passes `context.createHttpClient`; outside it,
+   * pass `createHttpClient` from `@mediaconduit/core`.
+   */
+  createHttpClient?: HttpClientFactoryV1;
+  /** Reads environment variables. Default `process.env`. */
+  env?: (name: string) => string | undefined;
+  /** Default: warnings and errors to stderr. */
+  logger?: LoggerV1;
+  /** Clock for the model list's freshness. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Warnings and errors to stderr; no debug output. */
+const stderrLogger: LoggerV1 = {
+  debug: () => {},
+  warn: (message, fields) => process.stderr.write(`mediaconduit:together warn ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
+  error: (message, fields) => process.stderr.write(`mediaconduit:together error ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
+};
+
 /**
  * Creates the Together AI provider. Models are discovered live from `GET /models`; the API key is
  * read at the first call (setting, then provider config, then `TOGETHER_API_KEY`).
  */
-export function createTogether(settings: TogetherSettings & { env?: (name: string) => string | undefined; logger?: ProviderContextV1['logger']; now?: () => number } = {}): TogetherProvider {
-  const { env, logger, now, ...rest } = settings;
+export function createTogether(settings: TogetherSettings & TogetherHost = {}): TogetherProvider {
+  const { env, logger, now, createHttpClient, ...rest } = settings;
   checkTogetherSettings(rest as Record<string, unknown>);
-  const resolved: ResolvedTogetherSettings = { ...rest, env: env ?? ((name) => process.env[name]), logger: logger ?? createLogger('together'), now: now ?? Date.now };
+  if (typeof createHttpClient !== 'function') {
+    throw new MediaConduitError({
+      code: 'MISSING_CONFIGURATION',
+      message: 'together: createTogether() needs { createHttpClient } (import it from @mediaconduit/core); or load the provider with registry.getProvider(), which passes the host\'s HTTP client',
+    });
+  }
+  const resolved: ResolvedTogetherSettings = { ...rest, createHttpClient, env: env ?? ((name) => process.env[name]), logger: logger ?? stderrLogger, now: now ?? Date.now };
   const client = new TogetherClient(resolved);
   const catalog = new ModelCatalog(client, resolved.modelsTtlMs ?? 10 * 60_000, resolved.now);
   const models = new Map<string, ModelV1>();
@@ -63,7 +91,7 @@ export function createTogether(settings: TogetherSettings & { env?: (name: strin
       const all = await catalog.list(options ?? {});
       return options?.capability ? all.filter((m) => m.capability === options.capability) : all;
     },
-    async getModel<C extends Capability>(id: string, options?: { capability?: C; signal?: AbortSignal }) {
+    async getModel(id, options) {
       const info = await catalog.find(id, options ?? {});
       if (options?.capability && info.capability !== options.capability) {
         throw new MediaConduitError({ code: 'UNSUPPORTED_CAPABILITY', message: `together: model "${id}" is ${info.capability ?? `a ${info.providerType} model`}, not ${options.capability}` });
@@ -73,7 +101,7 @@ export function createTogether(settings: TogetherSettings & { env?: (name: strin
         model = build(info);
         models.set(id, model);
       }
-      return model as never;
+      return modelWithCapability(model, options?.capability, 'together');
     },
     getModelsForCapability: (capability) => catalog.cached().filter((m) => m.capability === capability),
     async isAvailable() {
@@ -101,7 +129,7 @@ export default function createFromContext(context: ProviderContextV1): TogetherP
   const { env: _envOverrides, ...config } = context.config as Record<string, unknown>;
   return createTogether({
     ...(config as TogetherSettings),
-    ...(context.dispatcher && !config.dispatcher ? { dispatcher: context.dispatcher } : {}),
+    createHttpClient: context.createHttpClient,
     env: (name) => context.env(name), logger: context.logger,
   });
 }

@@ -1,4 +1,4 @@
-import { closestMatches, MediaConduitError, type Capability, type CallOptionsV1, type ModelInfoV1 } from '@mediaconduit/core';
+import { closestMatches, MediaConduitError, type Capability, type CallOptionsV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import type { TogetherClient } from './together-client.js';
 
 /** Capability of each Together model type; other types are listed but not served. */

@@ -1,4 +1,4 @@
-import type { AssetMetadata, UsageV1 } from '@mediaconduit/core';
+import type { AssetMetadata, UsageV1 } from '@mediaconduit/provider';
 
 /** Metadata for an asset made by a Together call that started at `started` (performance.now()). */
 export function provenance(model: string, started: number, extra: { usage?: UsageV1 | undefined; requestId?: string | undefined; seed?: number | undefined; finishReason?: string | undefined } = {}): Partial<AssetMetadata> {

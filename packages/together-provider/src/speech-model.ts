@@ -1,4 +1,4 @@
-import { Audio, MediaConduitError, type CallOptionsV1, type ModelInfoV1, type SpeechModelV1 } from '@mediaconduit/core';
+import { Audio, MediaConduitError, type CallOptionsV1, type ModelInfoV1, type SpeechModelV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
 import type { TogetherClient } from './together-client.js';
 

@@ -1,6 +1,6 @@
-import { createHttpClient, httpBaseUrlProblem, httpError, MediaConduitError, type HttpClient, type HttpRequest, type HttpResponse } from '@mediaconduit/core';
+import { MediaConduitError, type HttpClientV1 as HttpClient, type HttpRequestV1 as HttpRequest, type HttpResponseV1 as HttpResponse } from '@mediaconduit/provider';
 import { togetherError } from './together-errors.js';
-import type { ResolvedTogetherSettings } from './together-settings.js';
+import { baseUrlProblem, type ResolvedTogetherSettings } from './together-settings.js';
 
 /** The response's `x-request-id`, when it has one. */
 export function requestIdOf(response: HttpResponse): string | undefined {
@@ -20,11 +20,11 @@ export class TogetherClient {
   constructor(private readonly settings: ResolvedTogetherSettings) {
     // The setting was checked with the others; the environment's value is checked here.
     const fromEnv = settings.baseURL === undefined ? settings.env('TOGETHER_BASE_URL') || undefined : undefined;
-    const problem = fromEnv === undefined ? undefined : httpBaseUrlProblem(fromEnv);
+    const problem = fromEnv === undefined ? undefined : baseUrlProblem(fromEnv);
     if (problem) throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `together: TOGETHER_BASE_URL: ${problem}` });
     this.baseURL = settings.baseURL ?? fromEnv ?? DEFAULT_BASE_URL;
     this.timeoutMs = settings.timeoutMs ?? 120_000;
-    this.http = createHttpClient({
+    this.http = settings.createHttpClient({
       baseURL: this.baseURL, dispatcher: settings.dispatcher, connections: settings.connections ?? 64, timeoutMs: this.timeoutMs,
       // Built once, at the first call that has a key (the key is read lazily, then kept).
       headers: () => (this.fixedHeaders ??= { ...settings.headers, authorization: `Bearer ${this.apiKey()}`, 'user-agent': 'MediaConduit-Together/0.1' }),
@@ -79,7 +79,7 @@ export class TogetherClient {
 
   /** An error while reading a body: network-level, or an answer that is not the JSON promised. */
   bodyError(request: HttpRequest, error: unknown): unknown {
-    const mapped = httpError(request.operation, error, request.signal, request.timeoutMs ?? this.timeoutMs);
+    const mapped = this.http.toError(request.operation, error, request.signal, request.timeoutMs ?? this.timeoutMs);
     if (mapped !== error || MediaConduitError.isInstance(error)) return mapped;
     return new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${request.operation}: the answer could not be read: ${(error as Error).message}`, cause: error, retryable: true });
   }

@@ -1,4 +1,4 @@
-import { MediaConduitError, type ErrorCode, type HttpResponse } from '@mediaconduit/core';
+import { MediaConduitError, type ErrorCode, type HttpResponseV1 as HttpResponse } from '@mediaconduit/provider';
 
 const header = (response: HttpResponse, name: string): string | undefined => {
   const value = response.headers[name];

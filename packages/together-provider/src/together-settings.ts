@@ -1,4 +1,4 @@
-import { httpBaseUrlProblem, MediaConduitError, type LoggerV1 } from '@mediaconduit/core';
+import { MediaConduitError, type HttpClientFactoryV1, type LoggerV1 } from '@mediaconduit/provider';
 
 /** Settings of {@link createTogether}. Everything is optional. */
 export interface TogetherSettings {
@@ -20,6 +20,7 @@ export interface TogetherSettings {
 
 /** Settings plus what the registry passes along. */
 export interface ResolvedTogetherSettings extends TogetherSettings {
+  createHttpClient: HttpClientFactoryV1;
   env: (name: string) => string | undefined;
   logger: LoggerV1;
   now: () => number;
@@ -38,10 +39,18 @@ export function checkTogetherSettings(settings: Readonly<Record<string, unknown>
   positive('modelsTtlMs');
   positive('timeoutMs');
   positive('connections');
-  const baseUrlProblem = typeof settings.baseURL === 'string' && settings.baseURL !== '' ? httpBaseUrlProblem(settings.baseURL) : undefined;
-  if (baseUrlProblem) problems.push(`baseURL: ${baseUrlProblem}`);
+  const urlProblem = typeof settings.baseURL === 'string' && settings.baseURL !== '' ? baseUrlProblem(settings.baseURL) : undefined;
+  if (urlProblem) problems.push(`baseURL: ${urlProblem}`);
   if (settings.dispatcher !== undefined && (typeof settings.dispatcher !== 'object' || settings.dispatcher === null || typeof (settings.dispatcher as { dispatch?: unknown }).dispatch !== 'function')) problems.push('dispatcher: expected an undici Dispatcher (Agent, Pool, …)');
   if (problems.length > 0) {
     throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `together: invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`, details: { problems } });
   }
+}
+
+/** Why `url` cannot be the API's base URL, or `undefined`. The URL itself is never repeated (it may hold a secret). */
+export function baseUrlProblem(url: string): string | undefined {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') return `expected an http(s) URL such as https://api.example.com/v1, got ${parsed ? `a "${parsed.protocol}" URL` : 'text that is not a URL'}`;
+  if (parsed.username || parsed.password) return 'credentials in the URL would end up in logs; send them as headers instead';
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { MediaConduitError, Text, type ModelInfoV1, type TranscriptionModelV1 } from '@mediaconduit/core';
+import { MediaConduitError, Text, type ModelInfoV1, type TranscriptionModelV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
 import type { TogetherClient } from './together-client.js';
 

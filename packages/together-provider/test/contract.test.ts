@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '@mediaconduit/core';
 import { createTogether } from '../src/index.js';
 import { startFakeTogether, type FakeRequest, type FakeTogetherServer } from '../src/testing/index.js';
 import { OPENAPI_PATH, openApiValidators } from './openapi-schemas.js';
@@ -16,7 +17,7 @@ let log: FakeRequest[];
 
 beforeAll(async () => {
   fake = await startFakeTogether();
-  const together = createTogether({ apiKey: 'contract-key', baseURL: fake.baseURL, logger: { debug() {}, warn() {}, error() {} } });
+  const together = createTogether({ createHttpClient, apiKey: 'contract-key', baseURL: fake.baseURL, logger: { debug() {}, warn() {}, error() {} } });
   await together.listModels();
   const chat = await together.getModel('meta-llama/Llama-3.3-70B-Instruct-Turbo', { capability: 'text-to-text' });
   await chat.transform([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }], { temperature: 0.5, topP: 0.9, maxTokens: 20, stop: ['\n\n'], seed: 3, responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } } });

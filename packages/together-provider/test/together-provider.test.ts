@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { Agent, getGlobalDispatcher } from 'undici';
-import { Audio, Embedding, Image, MediaConduitError, readWavInfo, Text, type TextStreamPartV1 } from '@mediaconduit/core';
+import { Audio, createHttpClient, Embedding, Image, MediaConduitError, readWavInfo, Text, type TextStreamPartV1 } from '@mediaconduit/core';
 import { createTogether } from '../src/index.js';
 import { startFakeTogether, type FakeTogetherServer } from '../src/testing/index.js';
 
@@ -15,7 +15,7 @@ beforeEach(() => fake.reset());
 
 const warnings: string[] = [];
 const logger = { debug() {}, warn: (m: string) => { warnings.push(m); }, error() {} };
-const together = (extra: Parameters<typeof createTogether>[0] = {}) => createTogether({ apiKey: 'test-key', baseURL: fake.baseURL, logger, ...extra });
+const together = (extra: Parameters<typeof createTogether>[0] = {}) => createTogether({ createHttpClient, apiKey: 'test-key', baseURL: fake.baseURL, logger, ...extra });
 const CHAT = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 
 async function failure(promise: Promise<unknown>): Promise<MediaConduitError> {
@@ -26,7 +26,7 @@ async function failure(promise: Promise<unknown>): Promise<MediaConduitError> {
 
 describe('settings and the API key', () => {
   it('reads the key lazily and says how to set one', async () => {
-    const provider = createTogether({ baseURL: fake.baseURL, env: () => undefined });
+    const provider = createTogether({ createHttpClient, baseURL: fake.baseURL, env: () => undefined });
     expect(await provider.isAvailable()).toBe(false);
     const error = await failure(provider.listModels());
     expect(error.code).toBe('MISSING_API_KEY');
@@ -35,26 +35,26 @@ describe('settings and the API key', () => {
   });
 
   it('takes the key from the setting first, then TOGETHER_API_KEY, and the base URL from TOGETHER_BASE_URL', async () => {
-    const fromEnv = createTogether({ env: (name) => ({ TOGETHER_API_KEY: 'env-key', TOGETHER_BASE_URL: fake.baseURL })[name] });
+    const fromEnv = createTogether({ createHttpClient, env: (name) => ({ TOGETHER_API_KEY: 'env-key', TOGETHER_BASE_URL: fake.baseURL })[name] });
     expect((await fromEnv.listModels()).length).toBeGreaterThan(5);
     expect(fake.requests[0]?.headers.authorization).toBe('Bearer ***');
     const strict = await startFakeTogether({ apiKey: 'the-setting' });
-    const both = createTogether({ apiKey: 'the-setting', baseURL: strict.baseURL, env: () => 'env-key' });
+    const both = createTogether({ createHttpClient, apiKey: 'the-setting', baseURL: strict.baseURL, env: () => 'env-key' });
     expect((await both.listModels()).length).toBeGreaterThan(5);
     await strict.close();
   });
 
   it('rejects bad settings, listing every problem', () => {
-    expect(() => createTogether({ baseURL: 'ftp://x', timeoutMs: -1, apiKey: '', retries: 3 } as never)).toThrow(expect.objectContaining({
+    expect(() => createTogether({ createHttpClient, baseURL: 'ftp://x', timeoutMs: -1, apiKey: '', retries: 3 } as never)).toThrow(expect.objectContaining({
       code: 'INVALID_OPTIONS', details: { problems: [expect.stringMatching(/^retries: unknown setting/), expect.stringMatching(/^apiKey/), expect.stringMatching(/^timeoutMs/), expect.stringMatching(/^baseURL: expected an http/)] },
     }));
   });
 
   it('refuses a base URL with credentials, and a bad TOGETHER_BASE_URL, without repeating them', () => {
     const error = (make: () => unknown) => { try { make(); } catch (e) { return e as MediaConduitError; } throw new Error('expected an error'); };
-    const inSetting = error(() => createTogether({ apiKey: 'k', baseURL: 'https://me:s3cret-pass@proxy.example.invalid/v1' }));
+    const inSetting = error(() => createTogether({ createHttpClient, apiKey: 'k', baseURL: 'https://me:s3cret-pass@proxy.example.invalid/v1' }));
     expect(inSetting).toMatchObject({ code: 'INVALID_OPTIONS', details: { problems: [expect.stringMatching(/^baseURL: credentials in the URL/)] } });
-    const inEnv = error(() => createTogether({ apiKey: 'k', env: (name) => (name === 'TOGETHER_BASE_URL' ? 'ftp://me:s3cret-pass@proxy.example.invalid' : undefined) }));
+    const inEnv = error(() => createTogether({ createHttpClient, apiKey: 'k', env: (name) => (name === 'TOGETHER_BASE_URL' ? 'ftp://me:s3cret-pass@proxy.example.invalid' : undefined) }));
     expect(inEnv).toMatchObject({ code: 'INVALID_OPTIONS', message: 'together: TOGETHER_BASE_URL: expected an http(s) URL such as https://api.example.com/v1, got a "ftp:" URL' });
     for (const e of [inSetting, inEnv]) expect(JSON.stringify({ message: e.message, details: e.details })).not.toContain('s3cret');
   });
@@ -62,7 +62,7 @@ describe('settings and the API key', () => {
   it('treats an empty TOGETHER_BASE_URL as unset', async () => {
     let origin = '';
     const recording = { dispatch: (options: { origin: unknown }) => { origin = String(options.origin); throw new Error('recorded, not sent'); } };
-    const provider = createTogether({ apiKey: 'k', dispatcher: recording, env: (name) => (name === 'TOGETHER_BASE_URL' ? '' : undefined) });
+    const provider = createTogether({ createHttpClient, apiKey: 'k', dispatcher: recording, env: (name) => (name === 'TOGETHER_BASE_URL' ? '' : undefined) });
     await expect(provider.listModels()).rejects.toThrow('recorded, not sent');
     expect(origin).toBe('https://api.together.ai');
   });
@@ -108,7 +108,7 @@ describe('live discovery', () => {
 
   it('dispatches on the discovered type, never on id substrings', async () => {
     const custom = await startFakeTogether({ models: [{ id: 'acme/whisper-image-chat', type: 'embedding', display_name: 'x', organization: 'acme', context_length: 0, pricing: { hourly: 0, input: 0, output: 0, base: 0, finetune: 0 }, dimensions: 8 }] });
-    const model = await createTogether({ apiKey: 'k', baseURL: custom.baseURL }).getModel('acme/whisper-image-chat');
+    const model = await createTogether({ createHttpClient, apiKey: 'k', baseURL: custom.baseURL }).getModel('acme/whisper-image-chat');
     expect(model.capability).toBe('text-to-embedding');
     await custom.close();
   });
@@ -214,7 +214,7 @@ describe('images', () => {
 
   it('downloads images answered by URL', async () => {
     const byUrl = await startFakeTogether({ imageUrls: true });
-    const flux = await createTogether({ apiKey: 'k', baseURL: byUrl.baseURL }).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' });
+    const flux = await createTogether({ createHttpClient, apiKey: 'k', baseURL: byUrl.baseURL }).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' });
     const image = await flux.transform('lake', { width: 128, height: 96 });
     expect([image.mimeType, image.width, image.height]).toEqual(['image/jpeg', 128, 96]);
     expect(byUrl.requests.map((r) => r.path)).toEqual(['/models', '/images/generations', expect.stringMatching(/^\/_images\//)]);
@@ -234,7 +234,7 @@ describe('images', () => {
     await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
     const byUrl = await startFakeTogether({ imageUrls: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}` });
     fakeOrigin = new URL(byUrl.baseURL).origin;
-    const flux = await createTogether({ apiKey: 'the-secret-key', baseURL: byUrl.baseURL, headers: { 'x-org': 'private' } }).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' });
+    const flux = await createTogether({ createHttpClient, apiKey: 'the-secret-key', baseURL: byUrl.baseURL, headers: { 'x-org': 'private' } }).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' });
     const images = await flux.transformMany('lake', { width: 128, height: 96, n: 2 });
     expect(images.map((i) => [i.mimeType, i.width, i.height])).toEqual([['image/jpeg', 128, 96], ['image/jpeg', 128, 96]]);
     expect(byUrl.requests.find((r) => r.path === '/images/generations')?.headers.authorization).toBe('Bearer ***'); // sent (the fake's log masks keys)

@@ -1,8 +1,9 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { CONTRACT_VERSION } from '@mediaconduit/provider';
+import { mcError } from '@mediaconduit/provider/internal';
 import { build, type Message, type Plugin } from 'esbuild';
-import { mcError } from '../errors/mediaconduit-error.js';
-import { coreShimSource } from './core-binding.js';
+import { contractShimSource } from './contract-binding.js';
 
 /** What to bundle. */
 export interface BundleRequest {
@@ -14,8 +15,6 @@ export interface BundleRequest {
   entry: string;
   /** Folder holding the provider's installed `node_modules`, if it has dependencies. */
   dependenciesDir?: string | undefined;
-  /** Export names of the host core, for the binding shim. */
-  coreExports: readonly string[];
   /** For messages: the specifier being built. */
   label: string;
 }
@@ -24,8 +23,8 @@ export interface BundleRequest {
 export const BUILD_SETTINGS = { format: 'esm', platform: 'node', target: 'node20', version: 1 } as const;
 
 /**
- * Bundles a provider's entry into one ESM file with esbuild. `@mediaconduit/core` is bound to
- * the host's copy; every input must be a regular file inside the checkout.
+ * Bundles a provider's entry into one ESM file with esbuild. `@mediaconduit/provider` (the
+ * contract) is bound to the host's copy; every input must be a regular file inside the checkout.
  *
  * @throws `BUILD_FAILED` with esbuild's diagnostics (file and line) or the offending file.
  */
@@ -47,7 +46,7 @@ export async function bundleProvider(request: BundleRequest): Promise<{ code: Ui
     nodePaths: request.dependenciesDir ? [join(request.dependenciesDir, 'node_modules')] : [],
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
     banner: { js: "import { createRequire as __mcCreateRequire } from 'node:module'; const require = __mcCreateRequire(import.meta.url);" },
-    plugins: [coreBindingPlugin(request.coreExports), confinementPlugin(roots)],
+    plugins: [contractBindingPlugin(), confinementPlugin(roots)],
   }).catch((error: { errors?: Message[] }) => {
     throw buildError(request.label, error.errors ?? [], error);
   });
@@ -56,17 +55,20 @@ export async function bundleProvider(request: BundleRequest): Promise<{ code: Ui
   return { code: output.contents, inputs: Object.keys(result.metafile.inputs).sort() };
 }
 
-function coreBindingPlugin(exportNames: readonly string[]): Plugin {
+/**
+ * Binds `@mediaconduit/provider` to the host's contract. `@mediaconduit/core` (what providers
+ * imported before the contract had its own package) is bound the same way, so old providers that
+ * use only contract names keep building; any other `@mediaconduit/*` import is refused.
+ */
+function contractBindingPlugin(): Plugin {
   return {
-    name: 'mediaconduit-core-binding',
+    name: 'mediaconduit-contract-binding',
     setup(b) {
-      b.onResolve({ filter: /^@mediaconduit\/core(\/.*)?$/ }, (args) => {
-        if (args.path !== '@mediaconduit/core') {
-          return { errors: [{ text: `"${args.path}" cannot be imported by a provider at run time; import from "@mediaconduit/core"` }] };
-        }
-        return { path: 'core', namespace: 'mediaconduit-core' };
+      b.onResolve({ filter: /^@mediaconduit\// }, (args) => {
+        if (args.path === '@mediaconduit/provider' || args.path === '@mediaconduit/core') return { path: 'contract', namespace: 'mediaconduit-contract' };
+        return { errors: [{ text: `"${args.path}" cannot be imported by a provider; a provider imports only "@mediaconduit/provider" (the contract) from MediaConduit` }] };
       });
-      b.onLoad({ filter: /.*/, namespace: 'mediaconduit-core' }, () => ({ contents: coreShimSource(exportNames), loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'mediaconduit-contract' }, () => ({ contents: contractShimSource(), loader: 'js' }));
     },
   };
 }
@@ -90,15 +92,22 @@ function confinementPlugin(roots: readonly string[]): Plugin {
   };
 }
 
+/** Explains esbuild's "No matching export" for a name the contract does not have. */
+function contractHint(message: Message): string {
+  const missing = /^No matching export in "mediaconduit-contract:contract" for import "([^"]+)"/.exec(message.text);
+  if (!missing) return message.text;
+  return `"${missing[1]}" is not part of the provider contract @mediaconduit/provider ${CONTRACT_VERSION}; providers may import only its exports (spec types, MediaConduitError, assets, encodePng, encodeWav, decodeWav16, closestMatches, modelWithCapability). Loader functions such as createHttpClient come through the provider context (context.createHttpClient)`;
+}
+
 function buildError(label: string, errors: readonly Message[], cause: unknown) {
   const lines = errors.slice(0, 10).map((m) => {
     const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
     const snippet = m.location?.lineText ? `\n      ${m.location.lineText.trim()}` : '';
-    return `  ${at}${m.text}${snippet}`;
+    return `  ${at}${contractHint(m)}${snippet}`;
   });
   const first = errors[0]?.location;
   return mcError('BUILD_FAILED', `build ${label}: ${errors.length || 'an'} error${errors.length === 1 ? '' : 's'}:\n${lines.join('\n') || `  ${String(cause)}`}`, {
     cause,
-    details: { errors: errors.map((m) => ({ text: m.text, file: m.location?.file, line: m.location?.line, column: m.location ? m.location.column + 1 : undefined })), ...(first ? { file: first.file, line: first.line } : {}) },
+    details: { errors: errors.map((m) => ({ text: contractHint(m), file: m.location?.file, line: m.location?.line, column: m.location ? m.location.column + 1 : undefined })), ...(first ? { file: first.file, line: first.line } : {}) },
   });
 }

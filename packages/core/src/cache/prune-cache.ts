@@ -1,20 +1,20 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lockfile } from '../lockfile/lockfile.js';
-import { bundleKey } from '../registry/bundle-record.js';
+import { bundleKey } from './bundle-record.js';
 import { hashName } from '../util/hash.js';
 import { cacheDirs } from './cache-dirs.js';
 
 /**
  * Deletes cache entries the lockfile does not pin (checkouts and bundles of other commits,
- * bundles for other core versions) and leftovers of interrupted writes. Returns what it deleted.
+ * bundles for other contract versions or build settings) and leftovers of interrupted writes. Returns what it deleted.
  */
-export async function pruneCache(root: string, lockfile: Lockfile, coreExports: readonly string[]): Promise<string[]> {
+export async function pruneCache(root: string, lockfile: Lockfile): Promise<string[]> {
   const dirs = cacheDirs(root);
   const keepBundles = new Set<string>();
   const keepCheckouts = new Set<string>();
   for (const entry of Object.values(lockfile.providers)) {
-    keepBundles.add(bundleKey(entry.url, entry.commit, entry.subdir, coreExports));
+    keepBundles.add(bundleKey(entry.url, entry.commit, entry.subdir));
     keepCheckouts.add(join(hashName(entry.url), entry.commit));
   }
   const removed: string[] = [];

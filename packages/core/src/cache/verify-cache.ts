@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitTreeHash } from '../git/tree-hash.js';
-import { readBundleRecord } from '../registry/bundle-record.js';
+import { readBundleRecord } from './bundle-record.js';
 import { sha256 } from '../util/hash.js';
 import { cacheDirs, checkoutEntry } from './cache-dirs.js';
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { mcError } from '../errors/mediaconduit-error.js';
+import { mcError } from '@mediaconduit/provider/internal';
 import { runGit, type GitRunOptions } from './git-runner.js';
 
 /** What a fetched checkout holds. */

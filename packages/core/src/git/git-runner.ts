@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MediaConduitError } from '@mediaconduit/provider';
+import { mcError } from '@mediaconduit/provider/internal';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
 import { redact } from '../util/redact.js';
 
 /** How git is allowed to run. */

@@ -1,5 +1,5 @@
+import { MediaConduitError } from '@mediaconduit/provider';
 import { describe, expect, it } from 'vitest';
-import { MediaConduitError } from '../errors/mediaconduit-error.js';
 import type { RemoteRefs } from './ls-remote.js';
 import { resolveRef } from './resolve-ref.js';
 

@@ -1,5 +1,5 @@
+import { mcError } from '@mediaconduit/provider/internal';
 import semver from 'semver';
-import { mcError } from '../errors/mediaconduit-error.js';
 import type { RemoteRefs } from './ls-remote.js';
 
 /** What a ref resolved to. */

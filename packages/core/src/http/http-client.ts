@@ -1,54 +1,5 @@
-import type { Readable } from 'node:stream';
-import { abortError, mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
-
-/** Options of {@link createHttpClient}. */
-export interface HttpClientOptions {
-  /** Base URL that relative request paths are joined to, e.g. `https://api.together.ai/v1`. */
-  baseURL: string;
-  /** Headers sent with every request (a function is called per request, e.g. to read a key lazily). */
-  headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
-  /** An undici `Dispatcher` to use instead of the client's own keep-alive pool (it is not closed by `close()`). */
-  dispatcher?: object | undefined;
-  /** Connections per origin of the client's own pool. Default 64. */
-  connections?: number;
-  /** Time to wait for response headers, and between body chunks, in milliseconds. Default 60 000. */
-  timeoutMs?: number;
-}
-
-/** One request. */
-export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /**
-   * A path joined to the base URL (`/models`), or an absolute http(s) URL. The client's own
-   * headers (an API key, say) are sent only to the base URL's origin.
-   */
-  path: string;
-  query?: Readonly<Record<string, string | number | boolean | undefined>>;
-  /** A JSON body (sets `content-type: application/json`). */
-  json?: unknown;
-  /** A multipart body. */
-  form?: FormData;
-  headers?: Readonly<Record<string, string>>;
-  signal?: AbortSignal | undefined;
-  timeoutMs?: number;
-  /** For messages: what the request does, e.g. `together chat meta-llama/…`. */
-  operation: string;
-}
-
-/** A response whose body has not been read yet. */
-export interface HttpResponse {
-  status: number;
-  headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The body stream (an undici body: also has `json()`, `text()`, `arrayBuffer()`). */
-  body: Readable & { json(): Promise<unknown>; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> };
-}
-
-/** A small HTTP client over undici with one keep-alive pool; it never changes the global dispatcher. */
-export interface HttpClient {
-  request(request: HttpRequest): Promise<HttpResponse>;
-  /** Closes the client's own pool (not a dispatcher passed in). */
-  close(): Promise<void>;
-}
+import { MediaConduitError, type HttpClientOptionsV1, type HttpClientV1, type HttpRequestV1, type HttpResponseV1 } from '@mediaconduit/provider';
+import { abortError, mcError } from '@mediaconduit/provider/internal';
 
 type Undici = typeof import('undici');
 let undiciModule: Promise<Undici> | undefined;
@@ -57,10 +8,10 @@ let undiciLoaded: Undici | undefined;
 const loadUndici = () => (undiciModule ??= import('undici').then((module) => (undiciLoaded = module)));
 
 /** undici's `Dispatcher#request` in callback form; it works with any object that has `dispatch()`. */
-type DispatchRequest = (this: object, options: object, callback: (error: Error | null, data: { statusCode: number; headers: HttpResponse['headers']; body: unknown }) => void) => void;
+type DispatchRequest = (this: object, options: object, callback: (error: Error | null, data: { statusCode: number; headers: HttpResponseV1['headers']; body: unknown }) => void) => void;
 
-/** Creates an {@link HttpClient}. The base URL must be an http(s) URL without credentials (else `INVALID_OPTIONS`). */
-export function createHttpClient(options: HttpClientOptions): HttpClient {
+/** Creates an {@link HttpClientV1} (what `context.createHttpClient` gives providers). The base URL must be an http(s) URL without credentials (else `INVALID_OPTIONS`). */
+export function createHttpClient(options: HttpClientOptionsV1): HttpClientV1 {
   const problem = httpBaseUrlProblem(options.baseURL);
   if (problem) throw mcError('INVALID_OPTIONS', `baseURL: ${problem}`);
   const base = new URL(options.baseURL);
@@ -76,7 +27,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: timeout, bodyTimeout: timeout,
   }));
 
-  function send(undici: Undici, request: HttpRequest): Promise<HttpResponse> {
+  function send(undici: Undici, request: HttpRequestV1): Promise<HttpResponseV1> {
     return new Promise((resolve, reject) => {
       try {
         // A path is joined to the base URL; an absolute URL (an image to download, say) is parsed.
@@ -122,7 +73,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (perRequestTimeout !== undefined) dispatchOptions.headersTimeout = dispatchOptions.bodyTimeout = perRequestTimeout;
         (undici.Dispatcher.prototype.request as unknown as DispatchRequest).call(dispatcherFor(undici), dispatchOptions, (error, data) => {
           if (error) reject(httpError(request.operation, error, request.signal, request.timeoutMs ?? timeout));
-          else resolve({ status: data.statusCode, headers: data.headers, body: data.body as HttpResponse['body'] });
+          else resolve({ status: data.statusCode, headers: data.headers, body: data.body as HttpResponseV1['body'] });
         });
       } catch (error) {
         reject(httpError(request.operation, error, request.signal, request.timeoutMs ?? timeout));
@@ -131,6 +82,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   return {
+    toError: (operation, error, signal, timeoutMs) => httpError(operation, error, signal, timeoutMs ?? timeout),
     // The hot path has no await and no URL parsing: this runs once per model call.
     request: (request) => (undiciLoaded ? send(undiciLoaded, request) : loadUndici().then((undici) => send(undici, request))),
     async close() {

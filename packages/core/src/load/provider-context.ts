@@ -1,7 +1,7 @@
-import { mcError } from '../errors/mediaconduit-error.js';
+import type { LoggerV1, ProviderContextV1 } from '@mediaconduit/provider';
+import { mcError } from '@mediaconduit/provider/internal';
+import { createHttpClient } from '../http/http-client.js';
 import type { ManifestEnvVar } from '../manifest/manifest.js';
-import type { LoggerV1 } from '../spec/logger-v1.js';
-import type { ProviderContextV1 } from '../spec/provider-context-v1.js';
 
 /** Builds the context a provider factory receives. */
 export function createProviderContext(options: {
@@ -30,6 +30,7 @@ export function createProviderContext(options: {
         : `${options.manifest.id}: ${name} is not declared under env in MediaConduit.provider.yml; declare it there to read it`);
     },
     dispatcher: options.dispatcher,
+    createHttpClient: (clientOptions) => createHttpClient(options.dispatcher && clientOptions.dispatcher === undefined ? { ...clientOptions, dispatcher: options.dispatcher } : clientOptions),
     logger: options.logger,
     signal: options.signal,
   };

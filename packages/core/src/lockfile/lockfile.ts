@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { mcError } from '../errors/mediaconduit-error.js';
-import { atomicWriteFile } from '../util/atomic-write.js';
+import { atomicWriteFile, mcError } from '@mediaconduit/provider/internal';
 
 /** Default lockfile name, in the working folder. */
 export const LOCKFILE_NAME = 'mediaconduit.lock.json';

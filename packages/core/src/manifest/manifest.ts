@@ -1,4 +1,4 @@
-import type { Capability } from '../spec/capability.js';
+import type { Capability } from '@mediaconduit/provider';
 
 /** File name of a provider manifest. */
 export const MANIFEST_FILE = 'MediaConduit.provider.yml';
@@ -27,8 +27,10 @@ export interface ProviderManifest {
   capabilities: Capability[];
   /** Entry file, relative to the provider folder. */
   entry: string;
-  /** Semver range of `@mediaconduit/core` the provider needs. */
-  core: string;
+  /** Semver range of `@mediaconduit/provider` (the contract) the provider is written for. */
+  contract: string;
+  /** True when the manifest used the old field name `core` for {@link contract}. */
+  legacyCoreField: boolean;
   env: ManifestEnvVar[];
   models: ManifestModelHint[];
 }

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MediaConduitError } from '@mediaconduit/provider';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MediaConduitError } from '../errors/mediaconduit-error.js';
 import { MANIFEST_MAX_BYTES, readManifest } from './read-manifest.js';
 
 const VALID = `id: acme
@@ -14,7 +14,7 @@ type: remote
 capabilities:
   - text-to-text
   - text-to-image
-core: ^0.1.0
+contract: ^0.1.0
 env:
   - name: ACME_API_KEY
     description: API key
@@ -48,7 +48,7 @@ describe('readManifest', () => {
   it('reads a valid manifest and fills defaults', async () => {
     await writeFile(join(dir, 'MediaConduit.provider.yml'), VALID);
     const manifest = await readManifest(dir);
-    expect(manifest).toMatchObject({ id: 'acme', version: '1.2.0', type: 'remote', entry: 'src/index.ts', core: '^0.1.0' });
+    expect(manifest).toMatchObject({ id: 'acme', version: '1.2.0', type: 'remote', entry: 'src/index.ts', contract: '^0.1.0', legacyCoreField: false });
     expect(manifest.capabilities).toEqual(['text-to-text', 'text-to-image']);
     expect(manifest.env).toEqual([{ name: 'ACME_API_KEY', description: 'API key', required: true }]);
   });
@@ -69,8 +69,16 @@ describe('readManifest', () => {
 
   it('names missing required fields', async () => {
     const { problems } = await problemsOf('id: acme\nname: A\n');
-    expect(problems.map((p) => p.path).sort()).toEqual(['capabilities', 'core', 'type', 'version']);
-    expect(problems.every((p) => p.message === 'is required')).toBe(true);
+    expect(problems.map((p) => p.path).sort()).toEqual(['capabilities', 'contract', 'type', 'version']);
+    expect(problems.filter((p) => p.path !== 'contract').every((p) => p.message === 'is required')).toBe(true);
+    expect(problems.find((p) => p.path === 'contract')?.message).toMatch(/^is required: the semver range of @mediaconduit\/provider/);
+  });
+
+  it('accepts core, the old name of contract, and refuses both at once', async () => {
+    await writeFile(join(dir, 'MediaConduit.provider.yml'), VALID.replace('contract: ^0.1.0', 'core: ^0.1.0'));
+    expect(await readManifest(dir)).toMatchObject({ contract: '^0.1.0', legacyCoreField: true });
+    const { problems } = await problemsOf(VALID.replace('contract: ^0.1.0', 'contract: ^0.1.0\ncore: ^0.1.0'));
+    expect(problems).toEqual([expect.objectContaining({ path: 'core', message: 'is the old name of "contract"; keep only "contract"' })]);
   });
 
   it('refuses YAML aliases', async () => {

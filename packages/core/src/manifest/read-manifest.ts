@@ -1,7 +1,7 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix, sep } from 'node:path';
+import { mcError } from '@mediaconduit/provider/internal';
 import { load, YAMLException } from 'js-yaml';
-import { mcError } from '../errors/mediaconduit-error.js';
 import { MANIFEST_FILE, type ProviderManifest } from './manifest.js';
 import { manifestSchema } from './manifest-schema.js';
 import { yamlLocations } from './yaml-locations.js';
@@ -66,7 +66,7 @@ export async function parseManifest(source: string, where: string, providerDir?:
         continue;
       }
       const missing = valueAt(document, issue.path) === undefined;
-      problems.push(located(locations(), path, missing ? 'is required' : issue.message));
+      problems.push(located(locations(), path, missing && issue.code !== 'custom' ? 'is required' : issue.message));
     }
   }
   const manifest = result.success ? (result.data as ProviderManifest) : undefined;

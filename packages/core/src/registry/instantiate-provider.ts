@@ -1,13 +1,13 @@
 import { pathToFileURL } from 'node:url';
-import { mcError, MediaConduitError } from '../errors/mediaconduit-error.js';
+import { type LoggerV1, MediaConduitError, type MediaProviderV1 } from '@mediaconduit/provider';
+import { mcError } from '@mediaconduit/provider/internal';
+import { bindContract } from '../build/contract-binding.js';
 import { createProviderContext } from '../load/provider-context.js';
 import { validateProvider } from '../load/validate-provider.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
-import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
-import type { LoggerV1 } from '../spec/logger-v1.js';
 
 /**
- * Imports a bundle, calls its default export (a factory, or a ready provider), validates the
+ * Binds the host's contract, imports a bundle, calls its default export (a factory, or a ready provider), validates the
  * result against the manifest and awaits `initialize()`.
  *
  * @throws `PROVIDER_LOAD_FAILED` when the provider throws, `INCOMPATIBLE_PROVIDER` when its shape is wrong.
@@ -26,6 +26,7 @@ export async function instantiateProvider(options: {
 }): Promise<MediaProviderV1> {
   const { label } = options;
   let module: { default?: unknown };
+  bindContract();
   try {
     module = (await import(pathToFileURL(options.bundlePath).href)) as { default?: unknown };
   } catch (error) {

@@ -1,18 +1,14 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import semver from 'semver';
-import * as core from '../index.js';
+import type { LoggerV1, MediaProviderV1 } from '@mediaconduit/provider';
+import { mcError } from '@mediaconduit/provider/internal';
 import { bundleProvider } from '../build/bundle-provider.js';
-import { bindCore } from '../build/core-binding.js';
 import { providerDependencies } from '../build/install-dependencies.js';
-import { mcError } from '../errors/mediaconduit-error.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 import { readManifest } from '../manifest/read-manifest.js';
-import type { LoggerV1 } from '../spec/logger-v1.js';
-import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
 import { createLogger } from '../util/logger.js';
-import { CORE_VERSION } from '../version.js';
+import { checkContractRange } from '../load/check-contract-range.js';
 import { instantiateProvider } from './instantiate-provider.js';
 
 /** A provider loaded straight from a folder on disk. */
@@ -65,9 +61,7 @@ export async function loadProviderFromFolder(folder: string, options: LoadFolder
   };
   const manifest = await step('manifest', async () => {
     const read = await readManifest(dir, dir);
-    if (!semver.satisfies(CORE_VERSION, read.core, { includePrerelease: true })) {
-      throw mcError('INCOMPATIBLE_PROVIDER', `provider ${read.id} needs @mediaconduit/core ${read.core}, but this is ${CORE_VERSION}; change "core" in the manifest or upgrade core`);
-    }
+    checkContractRange(read, dir);
     return read;
   });
   const scratch = await mkdtemp(join(tmpdir(), 'mediaconduit-folder-'));
@@ -78,11 +72,10 @@ export async function loadProviderFromFolder(folder: string, options: LoadFolder
       if (deps.names.length > 0 && !(await stat(join(dir, 'node_modules')).then(() => true, () => false))) {
         throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install --ignore-scripts --legacy-peer-deps" in ${dir} first`);
       }
-      return bundleProvider({ checkoutDir: await repositoryRoot(dir), providerDir: dir, entry: manifest.entry, dependenciesDir: deps.names.length > 0 ? dir : undefined, coreExports: Object.keys(core).sort(), label: dir });
+      return bundleProvider({ checkoutDir: await repositoryRoot(dir), providerDir: dir, entry: manifest.entry, dependenciesDir: deps.names.length > 0 ? dir : undefined, label: dir });
     });
     const bundlePath = join(scratch, 'provider.mjs');
     await writeFile(bundlePath, code);
-    bindCore(core);
     const provider = await step('load', () => instantiateProvider({
       bundlePath, manifest, label: dir, config: options.config ?? {}, dispatcher: undefined, logger: options.logger ?? createLogger(`provider:${manifest.id}`),
       signal: controller.signal, env: options.env ?? process.env, ...(options.skipValidation ? { skipValidation: true } : {}),

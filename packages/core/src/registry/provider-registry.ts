@@ -1,21 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import * as core from '../index.js';
-import { bindCore } from '../build/core-binding.js';
-import { bundleEntry, cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
-import { abortError, mcError } from '../errors/mediaconduit-error.js';
+import type { Capability, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
+import { abortError, mcError } from '@mediaconduit/provider/internal';
+import { cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
+import type { Located } from '../pipeline/ensure-bundle.js';
+import type { LoadEnvironment } from '../pipeline/load-environment.js';
+import { warmLoad } from '../pipeline/warm-load.js';
 import { parseSpecifier } from '../source/parse-specifier.js';
 import type { ProviderSource } from '../source/provider-source.js';
-import type { Capability } from '../spec/capability.js';
-import type { MediaProviderV1 } from '../spec/media-provider-v1.js';
-import type { ModelInfoV1 } from '../spec/model-info-v1.js';
-import { sha256 } from '../util/hash.js';
-import { bundleKey, readBundleRecord } from './bundle-record.js';
-import type { Located } from './cold-load.js';
 import { instantiateProvider } from './instantiate-provider.js';
-import type { LoadEnvironment } from './load-environment.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 
 /** Options of one `getProvider` call. */
@@ -70,8 +63,6 @@ export interface ProviderRegistry {
   readonly options: Readonly<ResolvedRegistryOptions>;
 }
 
-const coreExports = Object.keys(core).sort();
-
 /** Creates a registry. See {@link ProviderRegistryOptions} for defaults and environment variables. */
 export function createProviderRegistry(options: ProviderRegistryOptions = {}): ProviderRegistry {
   return new Registry(resolveRegistryOptions(options));
@@ -98,7 +89,7 @@ class Registry implements ProviderRegistry {
     this.dirs = cacheDirs(options.cacheDir);
     this.lock = new LockfileStore(options.lockfile, options.frozen);
     this.env = {
-      options, dirs: this.dirs, lock: this.lock, coreExports, signal: this.controller.signal,
+      settings: options, dirs: this.dirs, signal: this.controller.signal,
       emit: (event) => {
         try {
           options.onProgress(event);
@@ -134,10 +125,10 @@ class Registry implements ProviderRegistry {
   }
 
   private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
-    const located: Located & { persisted?: Promise<void> } = (await this.warm(source)) ?? (await this.cold(source));
+    const locked = await this.lock.get(source.key);
+    const located = (locked && (await this.warm(source, locked))) || (await this.cold(source, locked));
     const started = performance.now();
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
-    bindCore(core);
     const provider = await instantiateProvider({
       bundlePath: located.bundlePath, manifest: located.record.manifest, label: source.specifier, config,
       dispatcher: this.options.dispatcher, logger: this.options.logger, signal: this.controller.signal, env: this.options.env,
@@ -156,48 +147,42 @@ class Registry implements ProviderRegistry {
     return provider;
   }
 
-  /** The warm path: lockfile entry → bundle record → verified bundle. No network, no child process. */
-  private async warm(source: ProviderSource): Promise<Located | undefined> {
-    const entry = await this.lock.get(source.key);
-    if (!entry) return undefined;
-    const key = bundleKey(source.url, entry.commit, entry.subdir, coreExports);
-    const dir = bundleEntry(this.dirs, key);
-    const record = await readBundleRecord(dir);
-    if (!record) return undefined;
-    const bundlePath = join(dir, record.bundleFile);
-    const bytes = await readFile(bundlePath).catch(() => undefined);
-    if (!bytes) return undefined;
-    const actual = sha256(bytes);
-    const expected = entry.bundle.key === key ? entry.bundle.sha256 : record.sha256;
-    if (actual !== expected || record.commit !== entry.commit) {
-      throw mcError('INTEGRITY_MISMATCH', `load ${source.specifier}: the cached bundle ${bundlePath} was modified: expected sha256 ${expected} but it hashes to ${actual}; delete ${dir} to rebuild it`, {
-        details: { expected, actual, path: bundlePath },
-      });
-    }
-    this.env.emit({ specifier: source.specifier, phase: 'build', status: 'cached', detail: record.bundleFile });
-    if (entry.bundle.key !== key) await this.lock.set(source.key, { ...entry, bundle: { key, sha256: actual } }, this.dirs, { derivedOnly: true });
-    return { record, bundlePath };
+  /** The warm path; a refreshed bundle hash (derived data) is written while the bundle is imported. */
+  private async warm(source: ProviderSource, locked: LockEntry): Promise<(Located & { persisted: Promise<void> }) | undefined> {
+    const found = await warmLoad(this.env, source, locked);
+    if (!found) return undefined;
+    return { ...found, persisted: found.refreshed ? this.record(source, found.refreshed, true) : Promise.resolve() };
   }
 
-  private async cold(source: ProviderSource): Promise<Located & { persisted: Promise<void> }> {
-    const { coldLoad } = await import('./cold-load.js');
-    return coldLoad(this.env, source, await this.lock.get(source.key));
+  /** The cold path (loaded with import() only when needed); its lockfile entry is written while the bundle is imported. */
+  private async cold(source: ProviderSource, locked: LockEntry | undefined): Promise<Located & { persisted: Promise<void> }> {
+    if (!locked) await this.lock.assertMayAdd(source.key);
+    const { coldLoad } = await import('../pipeline/cold-load.js');
+    const { entry, ...located } = await coldLoad(this.env, source, locked);
+    return { ...located, persisted: this.record(source, entry, locked?.commit === entry.commit) };
+  }
+
+  /** The only writer of the lockfile. `derivedOnly`: nothing pinned changed (frozen mode lets it pass silently). */
+  private record(source: ProviderSource, entry: LockEntry, derivedOnly: boolean): Promise<void> {
+    const written = this.lock.set(source.key, entry, this.dirs, { derivedOnly });
+    written.catch(() => {});
+    return written;
   }
 
   async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
     const source = parseSpecifier(specifier);
     if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
-    const { coldLoad, resolvePin, movedTagError } = await import('./cold-load.js');
+    const [{ coldLoad }, { resolvePin, movedTagError }] = await Promise.all([import('../pipeline/cold-load.js'), import('../pipeline/resolve-pin.js')]);
     const before = await this.lock.get(source.key);
     const pin = await resolvePin(this.env, source);
     if (before?.resolvedKind === 'tag' && before.resolved !== null && pin.resolved === before.resolved && pin.commit !== before.commit && !options.acceptMovedTags) {
       throw movedTagError(`update ${specifier}`, before.resolved, before.commit, pin.commit);
     }
-    const { entry } = await coldLoad(this.env, source, undefined, { pin, writeLock: false });
+    const { entry } = await coldLoad(this.env, source, undefined, { pin });
     const changed = JSON.stringify(before) !== JSON.stringify(entry);
     if (changed) {
       if (this.options.frozen) throw mcError('LOCKFILE_FROZEN', `update ${specifier}: the lockfile is frozen; ${before ? `commit ${before.commit} would become ${entry.commit}` : 'the entry would be added'}`);
-      await this.lock.set(source.key, entry, this.dirs);
+      await this.record(source, entry, false);
       await this.forget(source);
     }
     return { specifier, before, after: entry, changed };

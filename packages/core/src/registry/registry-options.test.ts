@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { MediaConduitError } from '@mediaconduit/provider';
 import { describe, expect, it } from 'vitest';
-import { MediaConduitError } from '../errors/mediaconduit-error.js';
 import { applyUrlRewrites, parseUrlRewrites } from '../source/url-rewrites.js';
 import { debugEnabled } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { CORE_VERSION } from '../version.js';
-import { BUILD_SETTINGS_ID } from './build-settings-id.js';
+import { BUILD_SETTINGS_ID } from '../build/build-settings-id.js';
 import { resolveRegistryOptions } from './registry-options.js';
 
 describe('registry options', () => {

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
-import { mcError } from '../errors/mediaconduit-error.js';
+import type { LoggerV1 } from '@mediaconduit/provider';
+import { mcError } from '@mediaconduit/provider/internal';
 import { parseUrlRewrites, type UrlRewrites } from '../source/url-rewrites.js';
-import type { LoggerV1 } from '../spec/logger-v1.js';
 import { createLogger } from '../util/logger.js';
-import type { ProgressEvent } from './progress-event.js';
+import type { LoadSettings } from '../pipeline/load-environment.js';
+import type { ProgressEvent } from '../pipeline/progress-event.js';
 
 /** Options of {@link createProviderRegistry}. Every option has an environment-variable default. */
 export interface ProviderRegistryOptions {
@@ -40,16 +41,10 @@ export interface ProviderRegistryOptions {
 }
 
 /** Options with every default applied. */
-export interface ResolvedRegistryOptions {
+export interface ResolvedRegistryOptions extends LoadSettings {
   cacheDir: string;
   lockfile: string | false;
   frozen: boolean;
-  offline: boolean;
-  rewrites: UrlRewrites;
-  tokens: Readonly<Record<string, string>>;
-  gitTimeoutMs: number;
-  installTimeoutMs: number;
-  lockWaitMs: number;
   dispatcher: object | undefined;
   logger: LoggerV1;
   onProgress: (event: ProgressEvent) => void;

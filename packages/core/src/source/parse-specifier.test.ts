@@ -1,5 +1,5 @@
+import { MediaConduitError } from '@mediaconduit/provider';
 import { describe, expect, it } from 'vitest';
-import { MediaConduitError } from '../errors/mediaconduit-error.js';
 import { parseSpecifier } from './parse-specifier.js';
 
 const GH = 'https://github.com/acme/tools';

@@ -1,6 +1,6 @@
 import { isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mcError } from '../errors/mediaconduit-error.js';
+import { mcError } from '@mediaconduit/provider/internal';
 import type { ProviderSource } from './provider-source.js';
 
 const NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;

@@ -1,4 +1,4 @@
-import type { LoggerV1 } from '../spec/logger-v1.js';
+import type { LoggerV1 } from '@mediaconduit/provider';
 
 /** Whether `namespace` is enabled by a `DEBUG`-style pattern list (`mediaconduit:*,-mediaconduit:git`). */
 export function debugEnabled(namespace: string, patterns = process.env.DEBUG ?? ''): boolean {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { encodePng, encodeWav } from '@mediaconduit/core';
-import { encodeBlockJpeg } from './jpeg.js';
+import { encodePng, encodeWav } from '@mediaconduit/provider';
+import { encodeBlockJpeg } from '@mediaconduit/testing';
 
 /** A stable 32-bit hash of text. */
 export function hash(text: string): number {

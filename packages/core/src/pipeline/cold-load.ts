@@ -1,0 +1,57 @@
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { mcError } from '@mediaconduit/provider/internal';
+import { bundleKey } from '../cache/bundle-record.js';
+import { gitTreeHash } from '../git/tree-hash.js';
+import type { LockEntry } from '../lockfile/lockfile.js';
+import type { ProviderSource } from '../source/provider-source.js';
+import { ensureBundle, type Located } from './ensure-bundle.js';
+import { ensureCheckout, hasCheckout, resolveAndFetch } from './ensure-checkout.js';
+import type { LoadEnvironment } from './load-environment.js';
+import type { Pin } from './refs-cache.js';
+import { checkTagNotMoved } from './resolve-pin.js';
+
+/**
+ * Loads a provider the slow way: resolve (unless pinned) → fetch → verify → manifest → install →
+ * build. Returns the bundle and the lockfile entry that describes it; the caller (the registry,
+ * the only writer of the lockfile) decides whether to record it.
+ */
+export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { pin?: Pin } = {}): Promise<Located & { entry: LockEntry }> {
+  const label = source.specifier;
+  let pin: Pin;
+  let checkout: string;
+  const given = options.pin ?? locked;
+  if (given) {
+    pin = given;
+    if (locked && !(await hasCheckout(env, source, pin.commit))) await checkTagNotMoved(env, source, locked);
+    checkout = await ensureCheckout(env, source, pin);
+  } else {
+    ({ pin, checkout } = await resolveAndFetch(env, source));
+  }
+  const checkoutDir = join(checkout, 'tree');
+  const providerDir = source.subdir ? join(checkoutDir, source.subdir) : checkoutDir;
+  if (!(await stat(providerDir).then((s) => s.isDirectory(), () => false))) {
+    throw mcError('INVALID_MANIFEST', `load ${label}: folder "${source.subdir}" does not exist at commit ${pin.commit.slice(0, 12)}; check the subfolder in the specifier`);
+  }
+  // Hash the files while the bundle is built; the integrity check still runs before anything is imported.
+  const treePromise = gitTreeHash(providerDir);
+  treePromise.catch(() => {});
+  const key = bundleKey(source.url, pin.commit, source.subdir);
+  const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
+  const tree = await treePromise;
+  if (locked && locked.commit === pin.commit && tree !== locked.tree) {
+    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached checkout of ${pin.commit.slice(0, 12)} was modified: the lockfile expects tree ${locked.tree} but the files hash to ${tree}; delete ${checkout} to fetch it again`, {
+      details: { expected: locked.tree, actual: tree, path: checkout },
+    });
+  }
+  if (located.record.tree !== tree) {
+    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached bundle was built from tree ${located.record.tree} but the checkout hashes to ${tree}; delete ${checkout} and ${dirname(located.bundlePath)} to rebuild`, {
+      details: { expected: located.record.tree, actual: tree },
+    });
+  }
+  const entry: LockEntry = {
+    url: source.url, subdir: source.subdir, ref: source.ref ?? null, resolved: pin.resolved, resolvedKind: pin.resolvedKind,
+    commit: pin.commit, tree, bundle: { key, sha256: located.record.sha256 }, provider: { id: located.record.manifest.id, version: located.record.manifest.version },
+  };
+  return { ...located, entry };
+}

@@ -1,0 +1,90 @@
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkoutEntry } from '../cache/cache-dirs.js';
+import { withEntryLock } from '../cache/entry-lock.js';
+import { ensureEntry } from '../cache/ensure-entry.js';
+import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
+import { cloneRef, fetchCommit } from '../git/fetch-commit.js';
+import type { ProviderSource } from '../source/provider-source.js';
+import { gitOptions } from './git-options.js';
+import { timedStep, type LoadEnvironment } from './load-environment.js';
+import { knownPins, type Pin } from './refs-cache.js';
+import { resolvePin } from './resolve-pin.js';
+
+/** Writes a checkout's record beside its files (its presence marks the entry complete). */
+function writeCheckoutRecord(temporary: string, source: ProviderSource, commit: string): Promise<void> {
+  return writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit, fetchedAt: new Date().toISOString() }));
+}
+
+/** The checkout entry's folder when it is complete. */
+const existingCheckout = (entry: string) => stat(join(entry, 'record.json')).then(() => entry, () => undefined);
+
+/** Moves `.git` out of a checkout (one rename) and deletes it in the background. */
+async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void> {
+  const trash = await temporaryEntry(env.dirs, 'trash');
+  await rename(gitDir, join(trash, '.git'));
+  void rm(trash, { recursive: true, force: true }).catch(() => {});
+}
+
+/** The checkout of `pin.commit`, fetched into the cache when missing. Returns the entry folder. */
+export function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin: Pin): Promise<string> {
+  const entry = checkoutEntry(env.dirs, source.url, pin.commit);
+  return ensureEntry(env.dirs, {
+    lock: `checkout:${source.url}:${pin.commit}`, final: entry, kind: 'checkout', waitMs: env.settings.lockWaitMs,
+    read: () => existingCheckout(entry),
+    offline: env.settings.offline ? `fetch ${source.specifier}: offline, and commit ${pin.commit} is not in the cache ${env.dirs.root}; run once online to fetch it` : undefined,
+    onCached: () => env.emit({ specifier: source.specifier, phase: 'fetch', status: 'cached', detail: pin.commit }),
+    create: (temporary) => timedStep(env, source.specifier, 'fetch', pin.commit, async () => {
+      const git = gitOptions(env, source);
+      await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
+      await writeCheckoutRecord(temporary, source, pin.commit);
+    }),
+  });
+}
+
+/** Refs worth cloning by name while `ls-remote` runs: the default branch, or a tag/branch-like name. */
+function clonableName(ref: string | undefined): boolean {
+  return ref === undefined || (/^[A-Za-z0-9._/-]+$/.test(ref) && !/^[0-9a-f]{4,64}$/.test(ref) && !/^[\d.x*]+$/.test(ref));
+}
+
+/**
+ * Resolves a specifier with `ls-remote` and makes sure its commit is checked out. On a cold cache
+ * with a tag or branch name, the shallow clone of that name starts at the same time as `ls-remote`
+ * and is kept only if it holds exactly the resolved commit, so a cold load costs about one round
+ * of git instead of two. A per-(repository, ref) lock keeps concurrent processes to one clone.
+ */
+export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<{ pin: Pin; checkout: string }> {
+  const plain = async () => {
+    const pin = await resolvePin(env, source);
+    return { pin, checkout: await ensureCheckout(env, source, pin) };
+  };
+  if (env.settings.offline || !clonableName(source.ref)) return plain();
+  return withEntryLock(env.dirs, `resolve:${source.url}@${source.ref ?? ''}`, async () => {
+    const known = (await knownPins(env.dirs, source.url))[source.ref ?? ''];
+    if (known && (await existingCheckout(checkoutEntry(env.dirs, source.url, known.commit)))) return plain();
+    const git = gitOptions(env, source);
+    const temporary = await temporaryEntry(env.dirs, 'checkout');
+    const started = performance.now();
+    const clone = cloneRef(git.remoteUrl, source.ref, join(temporary, 'tree'), git).then((commit) => commit, () => undefined);
+    try {
+      const pin = await resolvePin(env, source);
+      const cloned = await clone;
+      const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
+      if (cloned !== pin.commit || (await existingCheckout(checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
+      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
+      await discardGitDir(env, join(temporary, 'tree', '.git'));
+      await writeCheckoutRecord(temporary, source, pin.commit);
+      await publishEntry(temporary, checkout);
+      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
+      return { pin, checkout };
+    } finally {
+      await clone;
+      await rm(temporary, { recursive: true, force: true });
+    }
+  }, env.settings.lockWaitMs);
+}
+
+/** Whether the checkout of `commit` is in the cache. */
+export async function hasCheckout(env: LoadEnvironment, source: ProviderSource, commit: string): Promise<boolean> {
+  return (await existingCheckout(checkoutEntry(env.dirs, source.url, commit))) !== undefined;
+}

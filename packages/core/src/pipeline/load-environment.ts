@@ -1,0 +1,30 @@
+import type { CacheDirs } from '../cache/cache-dirs.js';
+import type { UrlRewrites } from '../source/url-rewrites.js';
+import type { ProgressEvent } from './progress-event.js';
+
+/** The registry settings the load pipeline reads. */
+export interface LoadSettings {
+  offline: boolean;
+  rewrites: UrlRewrites;
+  tokens: Readonly<Record<string, string>>;
+  gitTimeoutMs: number;
+  installTimeoutMs: number;
+  lockWaitMs: number;
+}
+
+/** What the load pipeline needs from its registry. It never touches the lockfile. */
+export interface LoadEnvironment {
+  settings: LoadSettings;
+  dirs: CacheDirs;
+  emit(event: ProgressEvent): void;
+  signal: AbortSignal;
+}
+
+/** Runs one step of a load between `start` and `done` progress events. */
+export async function timedStep<T>(env: LoadEnvironment, specifier: string, phase: ProgressEvent['phase'], detail: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  env.emit({ specifier, phase, status: 'start', detail });
+  const result = await work();
+  env.emit({ specifier, phase, status: 'done', detail, durationMs: performance.now() - started });
+  return result;
+}

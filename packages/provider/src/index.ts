@@ -1,0 +1,10 @@
+// The provider contract: what a provider bundle binds to from the host, and nothing else.
+// Its export list is pinned by a test (contract-exports.test.ts): every name here is plugin ABI.
+export { ERROR_CODES, type ErrorCode } from './errors/error-code.js';
+export { MediaConduitError, type MediaConduitErrorFields } from './errors/mediaconduit-error.js';
+export * from './spec/index.js';
+export * from './assets/index.js';
+export { encodePng } from './media/png.js';
+export { encodeWav, decodeWav16 } from './media/wav.js';
+export { closestMatches } from './util/closest-matches.js';
+export { CONTRACT_VERSION } from './version.js';
