@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mcError } from '@mediaconduit/provider/internal';
@@ -33,6 +33,10 @@ export async function initProvider(dir: string, options: { id: string; name?: st
   // The template's own tests run inside the MediaConduit repository; a new provider is checked with `mediaconduit validate`.
   await cp(template, target, { recursive: true, filter: (source) => !/(^|[\\/])(node_modules|dist|test|LICENSE|tsconfig\.build\.json)$/.test(source.slice(template.length)) });
 
+  // Shipped as `gitignore` (npm never packs a .gitignore), so that node_modules is never committed.
+  await rename(join(target, 'gitignore'), join(target, '.gitignore')).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
   const edit = async (file: string, change: (text: string) => string) => writeFile(join(target, file), change(await readFile(join(target, file), 'utf8')));
   await edit('MediaConduit.provider.yml', (text) => text
     .replace(/^id: .*$/m, `id: ${id}`)

@@ -7,4 +7,5 @@ export { runConformance, checkProvider, formatConformanceReport, type Conformanc
 export { checkPng, checkJpeg, checkWav, checkImageBytes, sineWav } from './asset-checks.js';
 export { encodeBlockJpeg } from './jpeg.js';
 export { echoProviderFiles, type EchoProviderOptions } from './echo-provider.js';
+export { startNpmRegistry, type NpmPackageSource, type NpmRegistry } from './npm-registry.js';
 export { loadProviderFromFolder, type FolderProvider, type LoadFolderOptions } from '@mediaconduit/core';

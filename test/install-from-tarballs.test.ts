@@ -1,0 +1,169 @@
+// MediaConduit as a dependency: every package is packed with `pnpm pack` and installed with npm
+// into a fresh application outside this repository, with no workspace links, against a loopback
+// registry that serves the tarballs and the third-party dependencies from this workspace's store.
+import { execFile } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkPng, createTestRepo, echoProviderFiles, startNpmRegistry, type NpmRegistry } from '@mediaconduit/testing';
+import { dependencyFolders } from './support/dependency-folders.js';
+
+const exec = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const PACKAGES = ['provider', 'core', 'testing', 'cli', 'mock-provider', 'together-provider'];
+let work: string;
+let app: string;
+let registry: NpmRegistry;
+const tarballs: Record<string, string> = {};
+
+/** npm with its own cache and an empty user config, no audit, no update check, only the loopback registry. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key)));
+  return {
+    ...env, npm_config_registry: registry.url, npm_config_cache: join(work, 'npm-cache'), npm_config_userconfig: join(work, 'npmrc'),
+    npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_loglevel: 'error',
+  };
+}
+const run = (command: string, args: string[], cwd: string) => exec(command, args, { cwd, env: npmEnv(), maxBuffer: 32 * 1024 * 1024 });
+const mediaconduit = (args: string[], cwd = app) => run(join(app, 'node_modules/.bin/mediaconduit'), args, cwd);
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mc-outside-'));
+  await writeFile(join(work, 'npmrc'), '');
+  const packed = join(work, 'tarballs');
+  for (const name of PACKAGES) {
+    const { stdout } = await exec('pnpm', ['pack', '--pack-destination', packed], { cwd: join(repoRoot, 'packages', name) });
+    tarballs[name] = stdout.trim().split('\n').pop()!.trim();
+  }
+  // The application's compiler and the small dependency a provider author installs come from the store too.
+  const tools = ['typescript', '@types/node', 'ms'].map((name) => [join(repoRoot, 'node_modules', name), join(repoRoot, 'node_modules/.pnpm/node_modules', name)].find((dir) => existsSync(dir))!);
+  const { folders: thirdParty, absentOptional } = dependencyFolders([...['core', 'testing', 'cli'].map((name) => join(repoRoot, 'packages', name)), ...tools], (name) => name.startsWith('@mediaconduit/'));
+  const folders = new Set([...tools.map((dir) => realpathSync(dir)), ...thirdParty]);
+  registry = await startNpmRegistry({ packages: [...Object.values(tarballs).map((tarball) => ({ tarball })), ...[...folders].map((folder) => ({ folder })), ...absentOptional.map((otherPlatform) => ({ otherPlatform }))] });
+  app = join(work, 'app');
+  await mkdir(app);
+  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'outside-app', private: true, type: 'module' }));
+  await run('npm', ['install', ...PACKAGES.map((name) => tarballs[name]!), 'typescript@5.9.3', '@types/node@20'], app);
+}, 240_000);
+
+afterAll(async () => {
+  await registry?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('installed from tarballs into an application outside the repository', () => {
+  it('installs real copies, not workspace links, with compiled JavaScript and types only', async () => {
+    const installed = await readdir(join(app, 'node_modules/@mediaconduit'));
+    expect(installed.sort()).toEqual(['cli', 'core', 'mock-provider', 'provider', 'testing', 'together-provider']);
+    for (const name of installed) {
+      const pkg = JSON.parse(await readFile(join(app, 'node_modules/@mediaconduit', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      expect(Object.values(pkg.dependencies ?? {}).some((range) => range.startsWith('workspace:')), name).toBe(false);
+    }
+    const coreFiles = await readdir(join(app, 'node_modules/@mediaconduit/core'), { recursive: true });
+    expect(coreFiles.filter((file) => String(file).endsWith('.ts') && !String(file).endsWith('.d.ts'))).toEqual([]);
+    expect(coreFiles).toContain('dist/index.d.ts');
+  });
+
+  it('compiles a strict TypeScript program against the installed types, with skipLibCheck off', async () => {
+    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', types: ['node'],
+        exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noPropertyAccessFromIndexSignature: true, skipLibCheck: false,
+      },
+      include: ['src'],
+    }));
+    await mkdir(join(app, 'src'));
+    await writeFile(join(app, 'src/generate.ts'), `import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createProviderRegistry, Image, MediaConduitError, type ImageModelV1 } from '@mediaconduit/core';
+import type { MediaProviderV1 } from '@mediaconduit/provider';
+import { createTogether } from '@mediaconduit/together-provider';
+import { startFakeTogether } from '@mediaconduit/together-provider/testing';
+import { runConformance } from '@mediaconduit/testing';
+
+const [folder, out] = process.argv.slice(2);
+if (!folder || !out) throw new Error('usage: generate <repository folder> <out.png>');
+const registry = createProviderRegistry({ cacheDir: 'cache' });
+try {
+  const provider: MediaProviderV1 = await registry.getProvider(pathToFileURL(resolve(folder)).href, { config: { seed: 7 } });
+  const model: ImageModelV1 = await provider.getModel('mock/gradient-1', { capability: 'text-to-image' });
+  const image: Image = await model.transform('A serene mountain landscape', { width: 320, height: 200 });
+  await image.save(out);
+  console.log(JSON.stringify({ width: image.width, height: image.height, mimeType: image.mimeType, provider: image.metadata.provider }));
+} catch (error) {
+  if (MediaConduitError.isInstance(error)) console.error(error.code, error.message);
+  throw error;
+} finally {
+  await registry.close();
+}
+export type Unused = [typeof createTogether, typeof startFakeTogether, typeof runConformance];
+`);
+    const { stdout, stderr } = await run(join(app, 'node_modules/.bin/tsc'), ['-p', '.'], app).catch((error: { stdout: string; stderr: string }) => error);
+    expect(stdout + stderr).toBe('');
+  });
+
+  it('runs npx mediaconduit --version', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'mediaconduit', '--version'], app);
+    expect(stdout).toMatch(/^mediaconduit 0\.1\.0 \(@mediaconduit\/core 0\.1\.0, provider contract 0\.1\.0, node \d+/);
+  });
+
+  it('runs npx mediaconduit load on a local repository, relative paths meaning the user\'s folder', async () => {
+    const repo = await createTestRepo('echo');
+    await repo.commit(echoProviderFiles({ id: 'echo' }));
+    await cp(repo.dir, join(app, 'providers/echo'), { recursive: true });
+    await repo.remove();
+    const sub = join(app, 'providers');
+    const { stdout } = await run('npx', ['--no-install', 'mediaconduit', 'load', './echo', '--cache-dir', '../cache', '--lockfile', '../mediaconduit.lock.json'], sub);
+    expect(stdout).toContain('Echo Provider (echo, local)');
+    expect(stdout).toMatch(/text-to-text: echo-1/);
+    const lock = JSON.parse(await readFile(join(app, 'mediaconduit.lock.json'), 'utf8')) as { providers: Record<string, { url: string }> };
+    expect(Object.values(lock.providers).map((entry) => entry.url)).toEqual([`file://${join(app, 'providers/echo')}`]);
+  });
+
+  it('loads the installed mock provider, committed to a repository of its own, with getProvider and generates an image', async () => {
+    const mockRepo = join(app, 'providers/mock');
+    await cp(join(app, 'node_modules/@mediaconduit/mock-provider'), mockRepo, { recursive: true, filter: (source) => !/[\\/](node_modules|dist)$/.test(source) });
+    await git(mockRepo, 'init', '--quiet', '--initial-branch=main');
+    await git(mockRepo, 'add', '--all');
+    await git(mockRepo, 'commit', '--quiet', '-m', 'mock provider, from its npm package');
+    const { stdout } = await run(process.execPath, ['dist/generate.js', './providers/mock', 'mountain.png'], app);
+    expect(JSON.parse(stdout)).toEqual({ width: 320, height: 200, mimeType: 'image/png', provider: 'mock' });
+    expect(checkPng(await readFile(join(app, 'mountain.png')))).toBeUndefined();
+  });
+});
+
+describe('a provider author outside the repository', () => {
+  it('gets a provider from mediaconduit init that installs a dependency, type-checks against the contract and validates', async () => {
+    const dir = join(work, 'authors/acme-images');
+    await mkdir(join(work, 'authors'));
+    await mediaconduit(['init', 'acme-images', '--id', 'acme-images', '--name', 'Acme Images'], join(work, 'authors'));
+    await run('npm', ['install', 'ms@2.1.3'], dir);
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies).toEqual({ ms: '^2.1.3' });
+    const tsc = await run('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], dir).catch((error: { stdout: string; stderr: string }) => error);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    const validated = await run('npx', ['--no-install', 'mediaconduit', 'validate', '.'], dir);
+    expect(validated.stdout).toMatch(/✓ spec/);
+    expect(validated.stdout).not.toMatch(/✗/);
+
+    // Loaded from Git, its dependency is installed and the contract is not: the host's is bound.
+    await git(dir, 'init', '--quiet', '--initial-branch=main');
+    await git(dir, 'add', '--all');
+    await git(dir, 'commit', '--quiet', '-m', 'New provider');
+    const loaded = await run('npx', ['--no-install', 'mediaconduit', 'load', '.', '--cache-dir', join(work, 'author-cache'), '--lockfile', join(work, 'author-lock.json')], dir);
+    expect(loaded.stdout).toContain('Acme Images (acme-images, local)');
+    const depsDir = join(work, 'author-cache/deps');
+    const [entry] = await readdir(depsDir);
+    const installed = await readdir(join(depsDir, entry!, 'node_modules'));
+    expect(installed).toContain('ms');
+    expect(installed).not.toContain('@mediaconduit');
+  });
+});
+
+function git(cwd: string, ...args: string[]) {
+  return exec('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd });
+}

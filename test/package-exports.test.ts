@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// What each package offers from its entry points, pinned. A change here is a change of a public
+// API: update the list together with the package's README (and its version, once published).
+const EXPORTS: Record<string, string[]> = {
+  '@mediaconduit/core': [
+    'Audio', 'CAPABILITIES', 'CONTRACT_VERSION', 'CORE_VERSION', 'ERROR_CODES', 'Embedding', 'Image', 'LOCKFILE_NAME', 'MANIFEST_FILE', 'MediaAsset',
+    'MediaConduitError', 'Text', 'applyUrlRewrites', 'closestMatches', 'createHttpClient', 'createLogger', 'createProviderRegistry', 'decodeWav16',
+    'encodePng', 'encodeWav', 'getProviderRegistry', 'isCapability', 'loadProviderFromFolder', 'modelWithCapability', 'parseSpecifier', 'parseUrlRewrites',
+    'providerShapeProblems', 'pruneCache', 'readImageInfo', 'readLockfile', 'readWavInfo', 'verifyCache',
+  ],
+  '@mediaconduit/provider/internal': ['abortError', 'atomicWriteFile', 'crc32', 'mcError'],
+  '@mediaconduit/testing': [
+    'checkImageBytes', 'checkJpeg', 'checkPng', 'checkProvider', 'checkWav', 'createTestRepo', 'echoProviderFiles', 'encodeBlockJpeg',
+    'formatConformanceReport', 'loadProviderFromFolder', 'runConformance', 'sineWav', 'startGitDaemon', 'startGitHttpServer', 'startNpmRegistry',
+  ],
+  '@mediaconduit/mock-provider': ['MOCK_MODELS', 'createMockProvider', 'default'],
+  '@mediaconduit/together-provider': ['CAPABILITY_OF_TYPE', 'createTogether', 'default'],
+  '@mediaconduit/together-provider/testing': ['FAKE_MODELS', 'startFakeTogether'],
+};
+
+const PACKAGES = ['provider', 'core', 'cli', 'testing', 'mock-provider', 'together-provider'];
+
+describe('package export lists', () => {
+  for (const [name, expected] of Object.entries(EXPORTS)) {
+    it(`${name} exports the pinned names`, async () => {
+      expect(Object.keys(await import(name)).sort()).toEqual(expected);
+    });
+  }
+});
+
+describe('publishable package.json files', () => {
+  for (const dir of PACKAGES) {
+    it(`packages/${dir} ships compiled ESM with types, an exports map, files, engines, a license and a README`, () => {
+      const root = new URL(`../packages/${dir}/`, import.meta.url);
+      const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+        name: string; private?: boolean; type: string; license: string; engines: { node: string }; files: string[];
+        exports: Record<string, string | { types: string; default: string }>; bin?: Record<string, string>;
+      };
+      expect(pkg.private).toBeUndefined();
+      expect(pkg.type).toBe('module');
+      expect(pkg.license).toBe('MIT');
+      expect(pkg.engines.node).toBe('>=20.18.1');
+      expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'README.md', 'LICENSE']));
+      expect(existsSync(new URL('README.md', root)) && existsSync(new URL('LICENSE', root))).toBe(true);
+      expect(pkg.exports['./package.json']).toBe('./package.json');
+      for (const [subpath, target] of Object.entries(pkg.exports)) {
+        if (subpath === './package.json') continue;
+        expect(target, subpath).toEqual({ types: expect.stringMatching(/^\.\/dist\/.*\.d\.ts$/), default: expect.stringMatching(/^\.\/dist\/.*\.js$/) });
+        if (typeof target === 'string') continue;
+        expect(existsSync(new URL(target.types, root)) && existsSync(new URL(target.default, root)), `${subpath} is built`).toBe(true);
+      }
+      if (dir === 'cli') expect(pkg.bin).toEqual({ mediaconduit: './bin/mediaconduit.js' });
+    });
+  }
+});
