@@ -10,7 +10,6 @@ const EXPORTS: Record<string, string[]> = {
     'encodePng', 'encodeWav', 'getProviderRegistry', 'isCapability', 'loadProviderFromFolder', 'modelWithCapability', 'parseSpecifier', 'parseUrlRewrites',
     'providerShapeProblems', 'pruneCache', 'readImageInfo', 'readLockfile', 'readWavInfo', 'verifyCache',
   ],
-  '@mediaconduit/provider/internal': ['abortError', 'atomicWriteFile', 'crc32', 'mcError'],
   '@mediaconduit/testing': [
     'checkImageBytes', 'checkJpeg', 'checkPng', 'checkProvider', 'checkWav', 'createTestRepo', 'echoProviderFiles', 'encodeBlockJpeg',
     'formatConformanceReport', 'loadProviderFromFolder', 'runConformance', 'sineWav', 'startGitDaemon', 'startGitHttpServer', 'startNpmRegistry',

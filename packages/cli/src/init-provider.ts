@@ -1,8 +1,7 @@
 import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mcError } from '@mediaconduit/provider/internal';
-import { CONTRACT_VERSION } from '@mediaconduit/provider';
+import { CONTRACT_VERSION, MediaConduitError, type ErrorCode } from '@mediaconduit/provider';
 import { CLI_VERSION } from './version.js';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -66,4 +65,8 @@ function templatePackage(id: string, name: string): Record<string, unknown> {
     peerDependencies: { '@mediaconduit/provider': `^${CONTRACT_VERSION}` },
     devDependencies: { '@mediaconduit/cli': `^${CLI_VERSION}`, '@mediaconduit/provider': `^${CONTRACT_VERSION}`, '@types/node': '^20.19.0', typescript: '^5.9.0' },
   };
+}
+
+function mcError(code: ErrorCode, message: string): MediaConduitError {
+  return new MediaConduitError({ code, message });
 }

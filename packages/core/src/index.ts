@@ -14,9 +14,7 @@ export {
 } from './registry/provider-registry.js';
 export type { ProviderRegistryOptions } from './registry/registry-options.js';
 export type { ProgressEvent } from './pipeline/progress-event.js';
-export { loadProviderFromFolder, type FolderProvider, type LoadFolderOptions } from './registry/load-folder-lazy.js';
+export { loadProviderFromFolder, verifyCache, pruneCache, type FolderProvider, type LoadFolderOptions, type CacheProblem } from './on-demand.js';
 export { providerShapeProblems } from './load/validate-provider.js';
 export { createHttpClient } from './http/http-client.js';
 export { readLockfile } from './lockfile/lockfile.js';
-export { verifyCache, type CacheProblem } from './cache/verify-cache.js';
-export { pruneCache } from './cache/prune-cache.js';

@@ -1,6 +1,5 @@
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { readImageInfo, readWavInfo } from '@mediaconduit/provider';
-import { crc32 } from '@mediaconduit/provider/internal';
 
 /**
  * Decodes a PNG far enough to prove it is valid: signature, chunk CRCs, IHDR first, IEND last,

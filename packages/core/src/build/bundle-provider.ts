@@ -1,7 +1,7 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CONTRACT_VERSION } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { build, type Message, type Plugin } from 'esbuild';
 import { contractShimSource } from './contract-binding.js';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cp, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 
 /** The npm dependencies a provider declares, without `@mediaconduit/*` (bound to the host). */

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import type { CacheDirs } from './cache-dirs.js';
 import { withEntryLock } from './entry-lock.js';
 import { publishEntry, temporaryEntry } from './publish-entry.js';

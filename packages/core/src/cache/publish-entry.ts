@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheDirs } from './cache-dirs.js';
 
 /** A fresh temporary folder in the cache's `tmp/` (same filesystem, so rename is atomic). */
 export async function temporaryEntry(dirs: CacheDirs, label: string): Promise<string> {
+  const { randomBytes } = await import('node:crypto');
   const path = join(dirs.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(path, { recursive: true });
   return path;

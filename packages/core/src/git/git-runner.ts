@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaConduitError } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redact } from '../util/redact.js';
 

@@ -1,4 +1,4 @@
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import semver from 'semver';
 import type { RemoteRefs } from './ls-remote.js';
 

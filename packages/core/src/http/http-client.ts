@@ -1,5 +1,5 @@
 import { MediaConduitError, type HttpClientOptionsV1, type HttpClientV1, type HttpRequestV1, type HttpResponseV1 } from '@mediaconduit/provider';
-import { abortError, mcError } from '@mediaconduit/provider/internal';
+import { abortError, mcError } from '../util/errors.js';
 
 type Undici = typeof import('undici');
 let undiciModule: Promise<Undici> | undefined;

@@ -1,5 +1,5 @@
 import { CONTRACT_VERSION } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import semver from 'semver';
 import type { ProviderManifest } from '../manifest/manifest.js';
 

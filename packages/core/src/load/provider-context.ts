@@ -1,5 +1,5 @@
 import type { LoggerV1, ProviderContextV1 } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { createHttpClient } from '../http/http-client.js';
 import type { ManifestEnvVar } from '../manifest/manifest.js';
 

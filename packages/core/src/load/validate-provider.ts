@@ -1,5 +1,5 @@
 import type { Capability, MediaProviderV1 } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 
 const REQUIRED_MEMBERS = ['listModels', 'getModel', 'getModelsForCapability', 'isAvailable', 'getHealth'] as const;

@@ -1,4 +1,4 @@
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { withEntryLock } from '../cache/entry-lock.js';
 import type { CacheDirs } from '../cache/cache-dirs.js';
 import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile.js';

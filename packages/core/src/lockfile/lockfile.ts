@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { atomicWriteFile, mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
 
 /** Default lockfile name, in the working folder. */
 export const LOCKFILE_NAME = 'mediaconduit.lock.json';

@@ -1,6 +1,6 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix, sep } from 'node:path';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { load, YAMLException } from 'js-yaml';
 import { MANIFEST_FILE, type ProviderManifest } from './manifest.js';
 import { manifestSchema } from './manifest-schema.js';

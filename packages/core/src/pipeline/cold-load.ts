@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { bundleKey } from '../cache/bundle-record.js';
 import { gitTreeHash } from '../git/tree-hash.js';
 import type { LockEntry } from '../lockfile/lockfile.js';

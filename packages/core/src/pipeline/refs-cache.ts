@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { atomicWriteFile } from '@mediaconduit/provider/internal';
+import { atomicWriteFile } from '../util/atomic-write.js';
 import { refsFile, type CacheDirs } from '../cache/cache-dirs.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 

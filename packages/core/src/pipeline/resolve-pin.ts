@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { temporaryEntry } from '../cache/publish-entry.js';
 import { expandShortSha } from '../git/fetch-commit.js';
 import { lsRemote } from '../git/ls-remote.js';

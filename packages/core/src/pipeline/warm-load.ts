@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { bundleKey, readBundleRecord } from '../cache/bundle-record.js';
 import { bundleEntry } from '../cache/cache-dirs.js';
 import type { LockEntry } from '../lockfile/lockfile.js';

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { type LoggerV1, MediaConduitError, type MediaProviderV1 } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { bindContract } from '../build/contract-binding.js';
 import { createProviderContext } from '../load/provider-context.js';
 import { validateProvider } from '../load/validate-provider.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { LoggerV1, MediaProviderV1 } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { bundleProvider } from '../build/bundle-provider.js';
 import { providerDependencies } from '../build/install-dependencies.js';
 import type { ProviderManifest } from '../manifest/manifest.js';

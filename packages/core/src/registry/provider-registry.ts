@@ -1,5 +1,5 @@
 import type { Capability, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
-import { abortError, mcError } from '@mediaconduit/provider/internal';
+import { abortError, mcError } from '../util/errors.js';
 import { cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
@@ -157,7 +157,7 @@ class Registry implements ProviderRegistry {
   /** The cold path (loaded with import() only when needed); its lockfile entry is written while the bundle is imported. */
   private async cold(source: ProviderSource, locked: LockEntry | undefined): Promise<Located & { persisted: Promise<void> }> {
     if (!locked) await this.lock.assertMayAdd(source.key);
-    const { coldLoad } = await import('../pipeline/cold-load.js');
+    const { coldLoad } = await import('../cold-side.js');
     const { entry, ...located } = await coldLoad(this.env, source, locked);
     return { ...located, persisted: this.record(source, entry, locked?.commit === entry.commit) };
   }
@@ -172,7 +172,7 @@ class Registry implements ProviderRegistry {
   async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
     const source = parseSpecifier(specifier);
     if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
-    const [{ coldLoad }, { resolvePin, movedTagError }] = await Promise.all([import('../pipeline/cold-load.js'), import('../pipeline/resolve-pin.js')]);
+    const { coldLoad, resolvePin, movedTagError } = await import('../cold-side.js');
     const before = await this.lock.get(source.key);
     const pin = await resolvePin(this.env, source);
     if (before?.resolvedKind === 'tag' && before.resolved !== null && pin.resolved === before.resolved && pin.commit !== before.commit && !options.acceptMovedTags) {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { LoggerV1 } from '@mediaconduit/provider';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import { parseUrlRewrites, type UrlRewrites } from '../source/url-rewrites.js';
 import { createLogger } from '../util/logger.js';
 import type { LoadSettings } from '../pipeline/load-environment.js';

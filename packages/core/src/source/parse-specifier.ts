@@ -1,6 +1,6 @@
 import { isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 import type { ProviderSource } from './provider-source.js';
 
 const NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;

@@ -1,4 +1,4 @@
-import { mcError } from '@mediaconduit/provider/internal';
+import { mcError } from '../util/errors.js';
 
 /** URL prefix rewrites, like git's `url.<base>.insteadOf`: `{ 'https://github.com/': 'http://mirror.local/' }`. */
 export type UrlRewrites = Readonly<Record<string, string>>;

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MediaConduitError } from '../errors/mediaconduit-error.js';
 import { Audio, Embedding, Image, MediaAsset, readImageInfo, readWavInfo, Text } from './index.js';
@@ -9,11 +9,6 @@ import { Audio, Embedding, Image, MediaAsset, readImageInfo, readWavInfo, Text }
 const dir = await mkdtemp(join(tmpdir(), 'mc-assets-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const byte of buf) { c ^= byte; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
-  return ~c >>> 0;
-}
 function png(width: number, height: number): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const head = Buffer.alloc(8); head.writeUInt32BE(data.length); head.write(type, 4, 'latin1');

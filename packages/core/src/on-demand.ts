@@ -1,0 +1,27 @@
+// Entry points whose modules are imported on first call, so that `import('@mediaconduit/core')`
+// stays cheap: the folder loader brings esbuild; the cache commands bring hashing and tree walks.
+import type { CacheProblem } from './cache/verify-cache.js';
+import type { Lockfile } from './lockfile/lockfile.js';
+import type { FolderProvider, LoadFolderOptions } from './registry/load-folder.js';
+
+export type { CacheProblem } from './cache/verify-cache.js';
+export type { FolderProvider, LoadFolderOptions } from './registry/load-folder.js';
+
+/**
+ * Loads the provider in a local folder (uncommitted changes included) without Git or the cache:
+ * manifest, build, import, create. For provider authors' tests and `mediaconduit validate`.
+ * Dependencies must already be installed in the folder (`npm install`).
+ */
+export async function loadProviderFromFolder(folder: string, options: LoadFolderOptions = {}): Promise<FolderProvider> {
+  return (await import('./cold-side.js')).loadProviderFromFolder(folder, options);
+}
+
+/** Recomputes the hashes of every cache entry under `cacheDir`; `fix` deletes broken entries. */
+export async function verifyCache(cacheDir: string, options: { fix?: boolean } = {}): Promise<{ checked: number; problems: CacheProblem[] }> {
+  return (await import('./cold-side.js')).verifyCache(cacheDir, options);
+}
+
+/** Deletes cache entries `lockfile` does not pin, and leftovers of interrupted writes. Resolves to what it deleted. */
+export async function pruneCache(cacheDir: string, lockfile: Lockfile): Promise<string[]> {
+  return (await import('./cold-side.js')).pruneCache(cacheDir, lockfile);
+}
