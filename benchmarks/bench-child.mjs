@@ -1,7 +1,7 @@
 // One fresh process of the load benchmark. Prints one JSON line of timings (milliseconds).
 //   core  <coreUrl>                         : import('@mediaconduit/core') alone
 //   warm  <coreUrl> <spec> <cache> <lock>   : getProvider on a warm cache (core already imported)
-//   bare  <coreUrl> <bundlePath>            : import() of the cached bundle (core already imported and bound)
+//   bare  <coreUrl> <bundlePath> <contractUrl> : import() of the cached bundle (core imported, the contract bound)
 import { pathToFileURL } from 'node:url';
 
 const [mode, coreUrl, a, b, c] = process.argv.slice(2);
@@ -18,7 +18,7 @@ if (mode === 'core') {
   if (provider.id !== 'bench-small') throw new Error('wrong provider');
   console.log(JSON.stringify({ ms, coreMs }));
 } else if (mode === 'bare') {
-  globalThis[Symbol.for('mediaconduit.core.v1')] = core;
+  globalThis[Symbol.for('mediaconduit.provider.v1')] = await import(b);
   const t1 = performance.now();
   const module = await import(pathToFileURL(a).href);
   const provider = await module.default({});

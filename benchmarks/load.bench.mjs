@@ -1,4 +1,4 @@
-// Load benchmark for @mediaconduit/core (issue: core runtime speed targets).
+// Load benchmark for @mediaconduit/core: cold, warm and in-memory loads, and the cost of importing core.
 // Every figure is printed beside a baseline measured in the same run, on loopback only.
 // Run with `pnpm bench` (builds core first). Exits 1 when a target is missed.
 import { execFile } from 'node:child_process';
@@ -10,11 +10,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const coreDir = join(here, '../packages/core');
-const coreUrl = pathToFileURL(join(coreDir, 'dist/index.js')).href;
+const coreUrl = import.meta.resolve('@mediaconduit/core');
+const contractUrl = import.meta.resolve('@mediaconduit/provider');
 const { createProviderRegistry } = await import(coreUrl);
-const { createTestRepo, startGitHttpServer } = await import(pathToFileURL(join(coreDir, 'dist/testing/index.js')).href);
-const { build } = await import(pathToFileURL(join(coreDir, 'node_modules/esbuild/lib/main.js')).href);
+const { createTestRepo, startGitHttpServer } = await import('@mediaconduit/testing');
+const { build } = await import('esbuild');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -44,9 +44,9 @@ async function baselineCold(i) {
   const t0 = performance.now();
   await run('git', ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', remote, dir], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
   const out = join(dir, 'bundle.mjs');
-  await build({ entryPoints: [join(dir, 'src/index.ts')], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, external: ['@mediaconduit/core'], logLevel: 'silent' });
-  globalThis[Symbol.for('mediaconduit.core.v1')] = await import(coreUrl);
-  await import(pathToFileURL(out).href).catch(() => {}); // bare import fails on the unresolved core import; its cost is still paid
+  await build({ entryPoints: [join(dir, 'src/index.ts')], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, external: ['@mediaconduit/provider'], logLevel: 'silent' });
+  await import(coreUrl);
+  await import(pathToFileURL(out).href).catch(() => {}); // the bare bundle cannot resolve the contract from a temporary folder; its import cost is still paid
   return performance.now() - t0;
 }
 async function ours(i) {
@@ -70,13 +70,18 @@ const entry = Object.values(lock.providers)[0];
 const bundleDir = join(warmCache, 'bundles', entry.bundle.key);
 const bundleFile = (await readdir(bundleDir)).find((f) => f.endsWith('.mjs'));
 const child = async (...args) => JSON.parse((await run(process.execPath, [join(here, 'bench-child.mjs'), ...args])).stdout);
-const warm = [], bare = [];
+const warm = [], bare = [], warmTotal = [], bareTotal = [];
 for (let i = 0; i < ROUNDS * 2; i++) {
-  warm.push((await child('warm', coreUrl, spec, warmCache, warmLock)).ms);
-  bare.push((await child('bare', coreUrl, join(bundleDir, bundleFile))).ms);
+  const w = await child('warm', coreUrl, spec, warmCache, warmLock);
+  const b = await child('bare', coreUrl, join(bundleDir, bundleFile), contractUrl);
+  warm.push(w.ms); bare.push(b.ms); warmTotal.push(w.ms + w.coreMs); bareTotal.push(b.ms + b.coreMs);
 }
 const warmOver = median(warm) - median(bare);
 report('warm load, fresh process (getProvider)', median(warm), median(bare), '≤ bare import() + 5 ms', warmOver <= 5);
+// For information: what a starting process pays in all, importing core included. The warm load
+// checks the bundle's SHA-256 before it runs, so it loads node:crypto (3-5 ms), which importing
+// core no longer does.
+report('info: import core + warm load, fresh process', median(warmTotal), median(bareTotal), '(no target)', true);
 
 // 3. Repeated in-memory getProvider.
 const registry = createProviderRegistry({ cacheDir: warmCache, lockfile: warmLock, env: {} });
@@ -101,7 +106,7 @@ const coreTimes = [];
 for (let i = 0; i < ROUNDS * 2; i++) coreTimes.push((await child('core', coreUrl)).ms);
 const nodeFs = [];
 for (let i = 0; i < ROUNDS * 2; i++) nodeFs.push((await child('core', 'node:fs/promises')).ms);
-report("import('@mediaconduit/core')", median(coreTimes), median(nodeFs), '≤ 30 ms', median(coreTimes) <= 30);
+report("import('@mediaconduit/core')", median(coreTimes), median(nodeFs), '≤ 10 ms', median(coreTimes) <= 10);
 
 await registry.close();
 await server.close();
@@ -115,5 +120,5 @@ for (const r of results) {
   const ratio = r.baseline > 0 ? `${(r.value / r.baseline).toFixed(2)}×` : '-';
   console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(44)} ${fmt(r.value).padStart(12)}   baseline ${fmt(r.baseline).padStart(12)}   ratio ${ratio.padStart(6)}   target ${r.target}`);
 }
-console.log(`\nwarm load is ${warmOver.toFixed(2)} ms over the bare import (target ≤ 5 ms)`);
+console.log(`\nwarm load is ${warmOver.toFixed(2)} ms over the bare import (target ≤ 5 ms); it includes loading node:crypto for the bundle's hash check`);
 process.exitCode = results.every((r) => r.ok) ? 0 : 1;

@@ -1,12 +1,14 @@
 // Builds the package in the current folder for publishing. esbuild bundles each public entry point
-// (the package.json "exports" and "bin" targets under dist/) into ESM with code splitting, so a
-// process loads a few files instead of dozens and what the code imports lazily stays in lazy
-// chunks; dependencies stay external. tsc writes the .d.ts types for every module from
-// tsconfig.build.json. Run by each package's "build".
+// (the package.json "exports" and "bin" targets under dist/) into one ESM file, so that importing
+// a package reads one file instead of dozens. What the code imports lazily stays lazy: every
+// relative `import('./x.js')` becomes an entry of its own, bundled separately and imported at run
+// time (the small helpers both sides use are copied into each; they hold no state that matters).
+// Dependencies stay external. tsc writes the .d.ts types for every module from tsconfig.build.json.
+// Run by each package's "build".
 import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
@@ -27,10 +29,31 @@ async function entryPoints() {
 const started = performance.now();
 const entries = await entryPoints();
 await rm(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  entryPoints: entries, outdir: join(root, 'dist'), outbase: src, entryNames: '[dir]/[name]', chunkNames: '[name]-[hash]',
-  bundle: true, splitting: true, packages: 'external', format: 'esm', platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning',
-});
+const outputOf = (source) => join(root, 'dist', relative(src, source).replace(/\.ts$/, '.js'));
+const queue = [...entries];
+const built = new Set();
+while (queue.length > 0) {
+  const entry = queue.shift();
+  if (built.has(entry)) continue;
+  built.add(entry);
+  const lazy = {
+    name: 'lazy-imports-stay-lazy',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        queue.push(target);
+        let path = relative(dirname(outputOf(entry)), outputOf(target));
+        if (!path.startsWith('.')) path = `./${path}`;
+        return { path, external: true };
+      });
+    },
+  };
+  await build({
+    entryPoints: [entry], outfile: outputOf(entry), bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node20',
+    sourcemap: 'linked', logLevel: 'warning', plugins: [lazy],
+  });
+}
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 try {
   await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root });
@@ -38,4 +61,4 @@ try {
   process.stderr.write(`${name}: type declarations failed:\n${error.stdout || error.message}\n`);
   process.exit(1);
 }
-console.log(`${name}: bundled ${entries.length} entry point${entries.length === 1 ? '' : 's'} and wrote the types in ${Math.round(performance.now() - started)} ms`);
+console.log(`${name}: bundled ${built.size} entry point${built.size === 1 ? '' : 's'} and wrote the types in ${Math.round(performance.now() - started)} ms`);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTRACT_VERSION } from '@mediaconduit/provider';
 import { BUILD_SETTINGS_ID } from '../build/build-settings-id.js';
@@ -36,10 +36,10 @@ export function bundleKey(url: string, commit: string, subdir: string): string {
   return sha256(JSON.stringify([url, commit, subdir, CONTRACT_VERSION, CONTRACT_EXPORTS.join(','), BUILD_SETTINGS_ID])).slice(0, 32);
 }
 
-/** Reads a bundle record; `undefined` when the entry does not exist or is unreadable. */
+/** Reads a bundle record (synchronously: it is small, and on the warm path); `undefined` when the entry does not exist or is unreadable. */
 export async function readBundleRecord(entryDir: string): Promise<BundleRecord | undefined> {
   try {
-    const record = JSON.parse(await readFile(join(entryDir, 'record.json'), 'utf8')) as BundleRecord;
+    const record = JSON.parse(readFileSync(join(entryDir, 'record.json'), 'utf8')) as BundleRecord;
     return record.format === 2 ? record : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { mcError } from '../util/errors.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 
@@ -36,11 +36,11 @@ export interface Lockfile {
   providers: Record<string, LockEntry>;
 }
 
-/** Reads a lockfile; a missing file is an empty lockfile. */
+/** Reads a lockfile (synchronously: it is small, and on the warm path); a missing file is an empty lockfile. */
 export async function readLockfile(path: string): Promise<Lockfile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lockfileVersion: 1, providers: {} };
     throw error;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mcError } from '../util/errors.js';
 import { bundleKey, readBundleRecord } from '../cache/bundle-record.js';
@@ -21,7 +21,9 @@ export async function warmLoad(env: LoadEnvironment, source: ProviderSource, ent
   const record = await readBundleRecord(dir);
   if (!record) return undefined;
   const bundlePath = join(dir, record.bundleFile);
-  const bytes = await readFile(bundlePath).catch(() => undefined);
+  // Small local files on the hot path are read synchronously: four thread-pool round trips per
+  // asynchronous read cost more than the read itself.
+  const bytes = readOrUndefined(bundlePath);
   if (!bytes) return undefined;
   const actual = sha256(bytes);
   const expected = entry.bundle.key === key ? entry.bundle.sha256 : record.sha256;
@@ -32,4 +34,12 @@ export async function warmLoad(env: LoadEnvironment, source: ProviderSource, ent
   }
   env.emit({ specifier: source.specifier, phase: 'build', status: 'cached', detail: record.bundleFile });
   return entry.bundle.key === key ? { record, bundlePath } : { record, bundlePath, refreshed: { ...entry, bundle: { key, sha256: actual } } };
+}
+
+function readOrUndefined(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 }
