@@ -4,6 +4,10 @@ import { startFakeTogether } from '../packages/together-provider/src/testing/ind
 
 const fake = await startFakeTogether({ logResponses: false, imageDetail: process.argv[2] === 'noise' ? 'noise' : 'gradient' });
 process.stdout.write(`${fake.baseURL}\n`);
-setInterval(() => { fake.requests.length = 0; }, 1000).unref();
+setInterval(() => {
+  fake.requests.length = 0;
+}, 1000).unref();
 process.stdin.resume();
-process.stdin.on('end', () => { void fake.close().then(() => process.exit(0)); });
+process.stdin.on('end', () => {
+  void fake.close().then(() => process.exit(0));
+});

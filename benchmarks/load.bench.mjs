@@ -17,17 +17,26 @@ const { createTestRepo, startGitHttpServer } = await import('@mediaconduit/testi
 const { build } = await import('esbuild');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const fmt = (ms) => `${ms.toFixed(ms < 1 ? 4 : 1)} ms`;
 const results = [];
-const report = (name, value, baseline, target, ok) => { results.push({ name, value, baseline, target, ok }); };
+const report = (name, value, baseline, target, ok) => {
+  results.push({ name, value, baseline, target, ok });
+};
 
 // A small provider in a bare repository served by a real Git HTTP server on 127.0.0.1.
 const work = await mkdtemp(join(tmpdir(), 'mc-bench-'));
 const fixture = join(here, 'fixtures/small-provider');
 const files = {};
 for (const entry of await readdir(fixture, { recursive: true, withFileTypes: true })) {
-  if (entry.isFile()) { const path = join(entry.parentPath, entry.name); files[relative(fixture, path)] = await readFile(path, 'utf8'); }
+  if (entry.isFile()) {
+    const path = join(entry.parentPath, entry.name);
+    files[relative(fixture, path)] = await readFile(path, 'utf8');
+  }
 }
 const repo = await createTestRepo('small');
 await repo.commit(files);
@@ -44,7 +53,16 @@ async function baselineCold(i) {
   const t0 = performance.now();
   await run('git', ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', remote, dir], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
   const out = join(dir, 'bundle.mjs');
-  await build({ entryPoints: [join(dir, 'src/index.ts')], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, external: ['@mediaconduit/provider'], logLevel: 'silent' });
+  await build({
+    entryPoints: [join(dir, 'src/index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile: out,
+    external: ['@mediaconduit/provider'],
+    logLevel: 'silent',
+  });
   await import(coreUrl);
   await import(pathToFileURL(out).href).catch(() => {}); // the bare bundle cannot resolve the contract from a temporary folder; its import cost is still paid
   return performance.now() - t0;
@@ -57,24 +75,36 @@ async function ours(i) {
   await registry.close();
   return ms;
 }
-await baselineCold('warmup'); await ours('warmup');
-const cold = [], base = [];
-for (let i = 0; i < ROUNDS; i++) { base.push(await baselineCold(i)); cold.push(await ours(i)); }
+await baselineCold('warmup');
+await ours('warmup');
+const cold = [],
+  base = [];
+for (let i = 0; i < ROUNDS; i++) {
+  base.push(await baselineCold(i));
+  cold.push(await ours(i));
+}
 const coldRatio = median(cold) / median(base);
 report('cold load (loopback git server)', median(cold), median(base), '≤ 1.5× clone+bundle+import', coldRatio <= 1.5);
 
 // 2. Warm load in a fresh process vs. a bare import() of the cached bundle in a fresh process.
-const warmCache = join(work, 'cold-0'), warmLock = join(work, 'cold-0.lock.json');
+const warmCache = join(work, 'cold-0'),
+  warmLock = join(work, 'cold-0.lock.json');
 const lock = JSON.parse(await readFile(warmLock, 'utf8'));
 const entry = Object.values(lock.providers)[0];
 const bundleDir = join(warmCache, 'bundles', entry.bundle.key);
 const bundleFile = (await readdir(bundleDir)).find((f) => f.endsWith('.mjs'));
 const child = async (...args) => JSON.parse((await run(process.execPath, [join(here, 'bench-child.mjs'), ...args])).stdout);
-const warm = [], bare = [], warmTotal = [], bareTotal = [];
+const warm = [],
+  bare = [],
+  warmTotal = [],
+  bareTotal = [];
 for (let i = 0; i < ROUNDS * 2; i++) {
   const w = await child('warm', coreUrl, spec, warmCache, warmLock);
   const b = await child('bare', coreUrl, join(bundleDir, bundleFile), contractUrl);
-  warm.push(w.ms); bare.push(b.ms); warmTotal.push(w.ms + w.coreMs); bareTotal.push(b.ms + b.coreMs);
+  warm.push(w.ms);
+  bare.push(b.ms);
+  warmTotal.push(w.ms + w.coreMs);
+  bareTotal.push(b.ms + b.coreMs);
 }
 const warmOver = median(warm) - median(bare);
 report('warm load, fresh process (getProvider)', median(warm), median(bare), '≤ bare import() + 5 ms', warmOver <= 5);
@@ -118,7 +148,9 @@ console.log('baselines: cold = git clone --depth 1 + esbuild bundle + import(); 
 console.log('           in-memory = awaiting an already-resolved promise; core import = import("node:fs/promises")\n');
 for (const r of results) {
   const ratio = r.baseline > 0 ? `${(r.value / r.baseline).toFixed(2)}×` : '-';
-  console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(44)} ${fmt(r.value).padStart(12)}   baseline ${fmt(r.baseline).padStart(12)}   ratio ${ratio.padStart(6)}   target ${r.target}`);
+  console.log(
+    `${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(44)} ${fmt(r.value).padStart(12)}   baseline ${fmt(r.baseline).padStart(12)}   ratio ${ratio.padStart(6)}   target ${r.target}`,
+  );
 }
 console.log(`\nwarm load is ${warmOver.toFixed(2)} ms over the bare import (target ≤ 5 ms); it includes loading node:crypto for the bundle's hash check`);
 process.exitCode = results.every((r) => r.ok) ? 0 : 1;

@@ -16,7 +16,12 @@ if (mode === 'ours') {
   const { request, Agent } = await import(new URL('../packages/core/node_modules/undici/index.js', import.meta.url).href);
   const dispatcher = new Agent();
   generate = async (i, size) => {
-    const response = await request(`${a}/images/generations`, { method: 'POST', dispatcher, headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify(body(i, size)) });
+    const response = await request(`${a}/images/generations`, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+      body: JSON.stringify(body(i, size)),
+    });
     const json = await response.body.json();
     return Buffer.from(json.data[0].b64_json, 'base64');
   };

@@ -12,9 +12,17 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 // Re-run pinned to core 0 when taskset exists and there are at least two cores.
 const { availableParallelism } = await import('node:os');
-const canPin = availableParallelism() >= 2 && (await promisify(execFile)('taskset', ['-V']).then(() => true, () => false));
+const canPin =
+  availableParallelism() >= 2 &&
+  (await promisify(execFile)('taskset', ['-V']).then(
+    () => true,
+    () => false,
+  ));
 if (canPin && !process.env.MEDIACONDUIT_BENCH_PINNED) {
-  const { status } = (await import('node:child_process')).spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, MEDIACONDUIT_BENCH_PINNED: '1' } });
+  const { status } = (await import('node:child_process')).spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, MEDIACONDUIT_BENCH_PINNED: '1' },
+  });
   process.exit(status ?? 1);
 }
 const PINNED = canPin;
@@ -28,7 +36,11 @@ const { request, Agent } = await import(pathToFileURL(join(root, 'packages/core/
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
-const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const work = await mkdtemp(join(tmpdir(), 'mc-together-bench-'));
 
 // The fake, bundled and started in a child process.
@@ -40,7 +52,14 @@ const pin = PINNED ? ['taskset', ['-c', '1', process.execPath]] : [process.execP
 async function startFake(mode) {
   const child = spawn(pin[0], [...pin[1], fakeScript, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
   const baseURL = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
-  return { baseURL, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.stdin.end(); }) };
+  return {
+    baseURL,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.stdin.end();
+      }),
+  };
 }
 
 // The provider, in a Git repository of its own, loaded through the registry.
@@ -81,21 +100,40 @@ const ours = async () => {
 async function rps(call) {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next++ < REQUESTS) await call(); }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < REQUESTS) await call();
+    }),
+  );
   return REQUESTS / ((performance.now() - started) / 1000);
 }
-await rps(raw); await rps(dispatch); await rps(ours); // warm-up
-const rawRps = [], dispatchRps = [], oursRps = [];
+await rps(raw);
+await rps(dispatch);
+await rps(ours); // warm-up
+const rawRps = [],
+  dispatchRps = [],
+  oursRps = [];
 // Rounds of the three, rotating which runs first (a later run in a round gains a few percent);
 // each ratio is the median of the per-round ratios, which cancels drift between rounds.
-const ratios = [], dispatchRatios = [];
-const sides = [[raw, rawRps], [dispatch, dispatchRps], [ours, oursRps]];
+const ratios = [],
+  dispatchRatios = [];
+const sides = [
+  [raw, rawRps],
+  [dispatch, dispatchRps],
+  [ours, oursRps],
+];
 for (let i = 0; i < ROUNDS; i++) {
-  for (let j = 0; j < sides.length; j++) { const [call, out] = sides[(i + j) % sides.length]; out.push(await rps(call)); }
+  for (let j = 0; j < sides.length; j++) {
+    const [call, out] = sides[(i + j) % sides.length];
+    out.push(await rps(call));
+  }
   ratios.push(oursRps[i] / rawRps[i]);
   dispatchRatios.push(oursRps[i] / dispatchRps[i]);
 }
-const quartile = (xs, q) => { const s = [...xs].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
+const quartile = (xs, q) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
 await registry.close();
 await dispatcher.close();
 await fake.stop();
@@ -112,8 +150,14 @@ const memoryRatio = oursMemory.peakIncrease / oursMemory.decoded;
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
 console.log(`\nTogether provider benchmark (fake server in its own process on 127.0.0.1)`);
 console.log(`throughput: ${REQUESTS} chat requests at concurrency ${CONCURRENCY}, ${ROUNDS} rounds (order rotating); ratio = median of per-round ratios`);
-console.log(`${ratio >= 0.95 ? 'PASS' : 'FAIL'}  registry → model → fake   ${median(oursRps).toFixed(0).padStart(6)} req/s   raw undici request() ${median(rawRps).toFixed(0).padStart(6)} req/s   ratio ${ratio.toFixed(3)} (interquartile ${quartile(ratios, 0.25).toFixed(3)}–${quartile(ratios, 0.75).toFixed(3)})   target ≥ 0.95`);
-console.log(`info  against undici's lower-level dispatcher.request() ${median(dispatchRps).toFixed(0).padStart(6)} req/s   ratio ${median(dispatchRatios).toFixed(3)} (interquartile ${quartile(dispatchRatios, 0.25).toFixed(3)}–${quartile(dispatchRatios, 0.75).toFixed(3)})`);
+console.log(
+  `${ratio >= 0.95 ? 'PASS' : 'FAIL'}  registry → model → fake   ${median(oursRps).toFixed(0).padStart(6)} req/s   raw undici request() ${median(rawRps).toFixed(0).padStart(6)} req/s   ratio ${ratio.toFixed(3)} (interquartile ${quartile(ratios, 0.25).toFixed(3)}–${quartile(ratios, 0.75).toFixed(3)})   target ≥ 0.95`,
+);
+console.log(
+  `info  against undici's lower-level dispatcher.request() ${median(dispatchRps).toFixed(0).padStart(6)} req/s   ratio ${median(dispatchRatios).toFixed(3)} (interquartile ${quartile(dispatchRatios, 0.25).toFixed(3)}–${quartile(dispatchRatios, 0.75).toFixed(3)})`,
+);
 console.log(`memory: four 2048×2048 PNG images of noise at once (decoded ${mb(oursMemory.decoded)}; raw pixels ${mb(oursMemory.pixels)})`);
-console.log(`${memoryRatio < 3 ? 'PASS' : 'FAIL'}  peak RSS increase ${mb(oursMemory.peakIncrease)} = ${memoryRatio.toFixed(2)}× decoded bytes   (naive json()+base64: ${mb(naiveMemory.peakIncrease)} = ${(naiveMemory.peakIncrease / naiveMemory.decoded).toFixed(2)}×)   target < 3×`);
+console.log(
+  `${memoryRatio < 3 ? 'PASS' : 'FAIL'}  peak RSS increase ${mb(oursMemory.peakIncrease)} = ${memoryRatio.toFixed(2)}× decoded bytes   (naive json()+base64: ${mb(naiveMemory.peakIncrease)} = ${(naiveMemory.peakIncrease / naiveMemory.decoded).toFixed(2)}×)   target < 3×`,
+);
 process.exitCode = ratio >= 0.95 && memoryRatio < 3 ? 0 : 1;

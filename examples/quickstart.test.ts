@@ -52,7 +52,9 @@ it('runs the same tour against Together when TOGETHER_API_KEY is set (here: the 
     expect(checkJpeg(await out('together-mountain.jpg'))).toBeUndefined();
     expect(checkWav(await out('together-haiku.wav'))).toBeUndefined();
     expect((await out('together-transcript.txt')).toString()).toBe((await out('together-haiku.txt')).toString().trim());
-    expect(fake.requests.map((r) => r.path)).toEqual(expect.arrayContaining(['/models', '/chat/completions', '/images/generations', '/voices', '/audio/speech', '/audio/transcriptions', '/embeddings']));
+    expect(fake.requests.map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/models', '/chat/completions', '/images/generations', '/voices', '/audio/speech', '/audio/transcriptions', '/embeddings']),
+    );
   } finally {
     await fake.close();
   }

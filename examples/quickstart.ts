@@ -10,10 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  CAPABILITIES, MediaConduitError, createProviderRegistry,
-  type MediaProviderV1, type ProgressEvent, type ProviderRegistryOptions,
-} from '@mediaconduit/core';
+import { CAPABILITIES, MediaConduitError, createProviderRegistry, type MediaProviderV1, type ProgressEvent, type ProviderRegistryOptions } from '@mediaconduit/core';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -61,7 +58,10 @@ async function tour(provider: MediaProviderV1, prefix: string): Promise<string[]
   console.log(`\nA haiku from ${textModel.id} (streamed):\n`);
   let haiku = '';
   for await (const part of textModel.stream('Write a haiku about a mountain lake at dawn', { seed: 3, maxTokens: 60 })) {
-    if (part.type === 'text-delta') { haiku += part.text; process.stdout.write(part.text); }
+    if (part.type === 'text-delta') {
+      haiku += part.text;
+      process.stdout.write(part.text);
+    }
   }
   console.log('\n');
   await save('haiku.txt', await textModel.transform('Write a haiku about a mountain lake at dawn', { seed: 3, maxTokens: 60 }));
@@ -85,7 +85,9 @@ async function tour(provider: MediaProviderV1, prefix: string): Promise<string[]
   const embedder = await provider.getModel(first('text-to-embedding'), { capability: 'text-to-embedding' });
   const [a, b] = await embedder.transformMany([haiku, 'quarterly revenue grew by four percent']);
   await save('embedding.json', a!);
-  console.log(`Embedding ${embedder.id}: ${a!.dimensions} dimensions; similarity to itself ${a!.cosineSimilarity(a!).toFixed(3)}, to an unrelated sentence ${a!.cosineSimilarity(b!).toFixed(3)}`);
+  console.log(
+    `Embedding ${embedder.id}: ${a!.dimensions} dimensions; similarity to itself ${a!.cosineSimilarity(a!).toFixed(3)}, to an unrelated sentence ${a!.cosineSimilarity(b!).toFixed(3)}`,
+  );
   return saved;
 }
 

@@ -50,8 +50,16 @@ while (queue.length > 0) {
     },
   };
   await build({
-    entryPoints: [entry], outfile: outputOf(entry), bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node20',
-    sourcemap: 'linked', logLevel: 'warning', plugins: [lazy],
+    entryPoints: [entry],
+    outfile: outputOf(entry),
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [lazy],
   });
 }
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

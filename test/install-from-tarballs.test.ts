@@ -24,8 +24,14 @@ const tarballs: Record<string, string> = {};
 function npmEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key)));
   return {
-    ...env, npm_config_registry: registry.url, npm_config_cache: join(work, 'npm-cache'), npm_config_userconfig: join(work, 'npmrc'),
-    npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_loglevel: 'error',
+    ...env,
+    npm_config_registry: registry.url,
+    npm_config_cache: join(work, 'npm-cache'),
+    npm_config_userconfig: join(work, 'npmrc'),
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    npm_config_loglevel: 'error',
   };
 }
 const run = (command: string, args: string[], cwd: string) => exec(command, args, { cwd, env: npmEnv(), maxBuffer: 32 * 1024 * 1024 });
@@ -40,10 +46,20 @@ beforeAll(async () => {
     tarballs[name] = stdout.trim().split('\n').pop()!.trim();
   }
   // The application's compiler and the small dependency a provider author installs come from the store too.
-  const tools = ['typescript', '@types/node', 'ms'].map((name) => [join(repoRoot, 'node_modules', name), join(repoRoot, 'node_modules/.pnpm/node_modules', name)].find((dir) => existsSync(dir))!);
-  const { folders: thirdParty, absentOptional } = dependencyFolders([...['core', 'testing', 'cli'].map((name) => join(repoRoot, 'packages', name)), ...tools], (name) => name.startsWith('@mediaconduit/'));
+  const tools = ['typescript', '@types/node', 'ms'].map(
+    (name) => [join(repoRoot, 'node_modules', name), join(repoRoot, 'node_modules/.pnpm/node_modules', name)].find((dir) => existsSync(dir))!,
+  );
+  const { folders: thirdParty, absentOptional } = dependencyFolders([...['core', 'testing', 'cli'].map((name) => join(repoRoot, 'packages', name)), ...tools], (name) =>
+    name.startsWith('@mediaconduit/'),
+  );
   const folders = new Set([...tools.map((dir) => realpathSync(dir)), ...thirdParty]);
-  registry = await startNpmRegistry({ packages: [...Object.values(tarballs).map((tarball) => ({ tarball })), ...[...folders].map((folder) => ({ folder })), ...absentOptional.map((otherPlatform) => ({ otherPlatform }))] });
+  registry = await startNpmRegistry({
+    packages: [
+      ...Object.values(tarballs).map((tarball) => ({ tarball })),
+      ...[...folders].map((folder) => ({ folder })),
+      ...absentOptional.map((otherPlatform) => ({ otherPlatform })),
+    ],
+  });
   app = join(work, 'app');
   await mkdir(app);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'outside-app', private: true, type: 'module' }));
@@ -61,7 +77,10 @@ describe('installed from tarballs into an application outside the repository', (
     expect(installed.sort()).toEqual(['cli', 'core', 'mock-provider', 'provider', 'testing', 'together-provider']);
     for (const name of installed) {
       const pkg = JSON.parse(await readFile(join(app, 'node_modules/@mediaconduit', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-      expect(Object.values(pkg.dependencies ?? {}).some((range) => range.startsWith('workspace:')), name).toBe(false);
+      expect(
+        Object.values(pkg.dependencies ?? {}).some((range) => range.startsWith('workspace:')),
+        name,
+      ).toBe(false);
     }
     const coreFiles = await readdir(join(app, 'node_modules/@mediaconduit/core'), { recursive: true });
     expect(coreFiles.filter((file) => String(file).endsWith('.ts') && !String(file).endsWith('.d.ts'))).toEqual([]);
@@ -69,15 +88,28 @@ describe('installed from tarballs into an application outside the repository', (
   });
 
   it('compiles a strict TypeScript program against the installed types, with skipLibCheck off', async () => {
-    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', types: ['node'],
-        exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noPropertyAccessFromIndexSignature: true, skipLibCheck: false,
-      },
-      include: ['src'],
-    }));
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'dist',
+          types: ['node'],
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noPropertyAccessFromIndexSignature: true,
+          skipLibCheck: false,
+        },
+        include: ['src'],
+      }),
+    );
     await mkdir(join(app, 'src'));
-    await writeFile(join(app, 'src/generate.ts'), `import { resolve } from 'node:path';
+    await writeFile(
+      join(app, 'src/generate.ts'),
+      `import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createProviderRegistry, Image, MediaConduitError, type ImageModelV1 } from '@mediaconduit/core';
 import type { MediaProviderV1 } from '@mediaconduit/provider';
@@ -101,7 +133,8 @@ try {
   await registry.close();
 }
 export type Unused = [typeof createTogether, typeof startFakeTogether, typeof runConformance];
-`);
+`,
+    );
     const { stdout, stderr } = await run(join(app, 'node_modules/.bin/tsc'), ['-p', '.'], app).catch((error: { stdout: string; stderr: string }) => error);
     expect(stdout + stderr).toBe('');
   });
@@ -111,7 +144,7 @@ export type Unused = [typeof createTogether, typeof startFakeTogether, typeof ru
     expect(stdout).toMatch(/^mediaconduit 0\.1\.0 \(@mediaconduit\/core 0\.1\.0, provider contract 0\.1\.0, node \d+/);
   });
 
-  it('runs npx mediaconduit load on a local repository, relative paths meaning the user\'s folder', async () => {
+  it("runs npx mediaconduit load on a local repository, relative paths meaning the user's folder", async () => {
     const repo = await createTestRepo('echo');
     await repo.commit(echoProviderFiles({ id: 'echo' }));
     await cp(repo.dir, join(app, 'providers/echo'), { recursive: true });

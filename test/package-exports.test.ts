@@ -5,14 +5,55 @@ import { describe, expect, it } from 'vitest';
 // API: update the list together with the package's README (and its version, once published).
 const EXPORTS: Record<string, string[]> = {
   '@mediaconduit/core': [
-    'Audio', 'CAPABILITIES', 'CONTRACT_VERSION', 'CORE_VERSION', 'ERROR_CODES', 'Embedding', 'Image', 'LOCKFILE_NAME', 'MANIFEST_FILE', 'MediaAsset',
-    'MediaConduitError', 'Text', 'applyUrlRewrites', 'closestMatches', 'createHttpClient', 'createLogger', 'createProviderRegistry', 'decodeWav16',
-    'encodePng', 'encodeWav', 'getProviderRegistry', 'isCapability', 'loadProviderFromFolder', 'modelWithCapability', 'parseSpecifier', 'parseUrlRewrites',
-    'providerShapeProblems', 'pruneCache', 'readImageInfo', 'readLockfile', 'readWavInfo', 'verifyCache',
+    'Audio',
+    'CAPABILITIES',
+    'CONTRACT_VERSION',
+    'CORE_VERSION',
+    'ERROR_CODES',
+    'Embedding',
+    'Image',
+    'LOCKFILE_NAME',
+    'MANIFEST_FILE',
+    'MediaAsset',
+    'MediaConduitError',
+    'Text',
+    'applyUrlRewrites',
+    'closestMatches',
+    'createHttpClient',
+    'createLogger',
+    'createProviderRegistry',
+    'decodeWav16',
+    'encodePng',
+    'encodeWav',
+    'getProviderRegistry',
+    'isCapability',
+    'loadProviderFromFolder',
+    'modelWithCapability',
+    'parseSpecifier',
+    'parseUrlRewrites',
+    'providerShapeProblems',
+    'pruneCache',
+    'readImageInfo',
+    'readLockfile',
+    'readWavInfo',
+    'verifyCache',
   ],
   '@mediaconduit/testing': [
-    'checkImageBytes', 'checkJpeg', 'checkPng', 'checkProvider', 'checkWav', 'createTestRepo', 'echoProviderFiles', 'encodeBlockJpeg',
-    'formatConformanceReport', 'loadProviderFromFolder', 'runConformance', 'sineWav', 'startGitDaemon', 'startGitHttpServer', 'startNpmRegistry',
+    'checkImageBytes',
+    'checkJpeg',
+    'checkPng',
+    'checkProvider',
+    'checkWav',
+    'createTestRepo',
+    'echoProviderFiles',
+    'encodeBlockJpeg',
+    'formatConformanceReport',
+    'loadProviderFromFolder',
+    'runConformance',
+    'sineWav',
+    'startGitDaemon',
+    'startGitHttpServer',
+    'startNpmRegistry',
   ],
   '@mediaconduit/mock-provider': ['MOCK_MODELS', 'createMockProvider', 'default'],
   '@mediaconduit/together-provider': ['CAPABILITY_OF_TYPE', 'createTogether', 'default'],
@@ -34,8 +75,14 @@ describe('publishable package.json files', () => {
     it(`packages/${dir} ships compiled ESM with types, an exports map, files, engines, a license and a README`, () => {
       const root = new URL(`../packages/${dir}/`, import.meta.url);
       const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
-        name: string; private?: boolean; type: string; license: string; engines: { node: string }; files: string[];
-        exports: Record<string, string | { types: string; default: string }>; bin?: Record<string, string>;
+        name: string;
+        private?: boolean;
+        type: string;
+        license: string;
+        engines: { node: string };
+        files: string[];
+        exports: Record<string, string | { types: string; default: string }>;
+        bin?: Record<string, string>;
       };
       expect(pkg.private).toBeUndefined();
       expect(pkg.type).toBe('module');

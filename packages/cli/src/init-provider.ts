@@ -10,9 +10,18 @@ const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 async function templateDir(): Promise<string> {
   for (const candidate of ['../template/', '../../mock-provider/']) {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
-    if (await stat(join(dir, 'MediaConduit.provider.yml')).then(() => true, () => false)) return dir;
+    if (
+      await stat(join(dir, 'MediaConduit.provider.yml')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
   }
-  throw mcError('INVALID_OPTIONS', 'init: the provider template is missing from this @mediaconduit/cli installation; reinstall @mediaconduit/cli, or run pnpm build in the MediaConduit repository');
+  throw mcError(
+    'INVALID_OPTIONS',
+    'init: the provider template is missing from this @mediaconduit/cli installation; reinstall @mediaconduit/cli, or run pnpm build in the MediaConduit repository',
+  );
 }
 
 /**
@@ -22,7 +31,12 @@ async function templateDir(): Promise<string> {
 export async function initProvider(dir: string, options: { id: string; name?: string }): Promise<string[]> {
   const { id } = options;
   if (!ID.test(id)) throw mcError('INVALID_OPTIONS', `init: id "${id}" is invalid; use lower-case letters, digits and "-" (for example "acme-images")`);
-  const name = options.name ?? id.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+  const name =
+    options.name ??
+    id
+      .split('-')
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join(' ');
   if (/[\n\r"]/.test(name)) throw mcError('INVALID_OPTIONS', 'init: the name must be one line without double quotes');
   const target = resolve(dir);
   const existing = await readdir(target).catch(() => undefined);
@@ -37,14 +51,16 @@ export async function initProvider(dir: string, options: { id: string; name?: st
     if (error.code !== 'ENOENT') throw error;
   });
   const edit = async (file: string, change: (text: string) => string) => writeFile(join(target, file), change(await readFile(join(target, file), 'utf8')));
-  await edit('MediaConduit.provider.yml', (text) => text
-    .replace(/^id: .*$/m, `id: ${id}`)
-    .replace(/^name: .*$/m, `name: ${name}`)
-    .replace(/^version: .*$/m, 'version: 0.1.0')
-    .replace(/^description: .*$/m, `description: ${name}, a MediaConduit provider (started from the mock template)`));
-  await edit('src/provider-info.ts', (text) => text
-    .replace(/PROVIDER_ID = '[^']*'/, `PROVIDER_ID = '${id}'`)
-    .replace(/PROVIDER_NAME = '[^']*'/, `PROVIDER_NAME = ${JSON.stringify(name).replace(/^"|"$/g, "'")}`));
+  await edit('MediaConduit.provider.yml', (text) =>
+    text
+      .replace(/^id: .*$/m, `id: ${id}`)
+      .replace(/^name: .*$/m, `name: ${name}`)
+      .replace(/^version: .*$/m, 'version: 0.1.0')
+      .replace(/^description: .*$/m, `description: ${name}, a MediaConduit provider (started from the mock template)`),
+  );
+  await edit('src/provider-info.ts', (text) =>
+    text.replace(/PROVIDER_ID = '[^']*'/, `PROVIDER_ID = '${id}'`).replace(/PROVIDER_NAME = '[^']*'/, `PROVIDER_NAME = ${JSON.stringify(name).replace(/^"|"$/g, "'")}`),
+  );
   await writeFile(join(target, 'package.json'), `${JSON.stringify(templatePackage(id, name), null, 2)}\n`);
   await edit('README.md', (text) => text.replace(/^# .*$/m, `# ${name}\n\nA MediaConduit provider scaffolded with \`mediaconduit init\` from the mock provider template.`));
   return (await readdir(target, { recursive: true })).map(String).sort();

@@ -30,18 +30,34 @@ https://host/path/repo.git[//dir][@ref], file:///abs/repo[//dir][@ref], or a loc
 path such as ./repo[//dir][@ref] (relative to the current folder). A ref is a tag,
 branch, commit or semver range (@^1.2).`;
 
+const parseOptions = (argv: readonly string[]) =>
+  parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'cache-dir': { type: 'string' },
+      lockfile: { type: 'string' },
+      offline: { type: 'boolean' },
+      frozen: { type: 'boolean' },
+      fix: { type: 'boolean' },
+      'accept-moved-tags': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+    },
+  });
+
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: readonly string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
-  let parsed;
+export async function main(
+  argv: readonly string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: [...argv], allowPositionals: true, strict: true,
-      options: {
-        'cache-dir': { type: 'string' }, lockfile: { type: 'string' }, offline: { type: 'boolean' }, frozen: { type: 'boolean' },
-        fix: { type: 'boolean' }, 'accept-moved-tags': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
-        id: { type: 'string' }, name: { type: 'string' },
-      },
-    });
+    parsed = parseOptions(argv);
   } catch (error) {
     err(`mediaconduit: ${(error as Error).message}\nRun "mediaconduit --help" for usage.`);
     return 2;
@@ -68,7 +84,10 @@ export async function main(argv: readonly string[], out: (line: string) => void 
   };
   try {
     if (command === 'init' && rest.length === 1) {
-      if (!values.id) { err('mediaconduit init: --id is required, e.g. mediaconduit init my-provider --id acme-images'); return 2; }
+      if (!values.id) {
+        err('mediaconduit init: --id is required, e.g. mediaconduit init my-provider --id acme-images');
+        return 2;
+      }
       const { initProvider } = await import('./init-provider.js');
       const files = await initProvider(rest[0]!, { id: values.id, ...(values.name ? { name: values.name } : {}) });
       const { resolve } = await import('node:path');
@@ -85,7 +104,12 @@ export async function main(argv: readonly string[], out: (line: string) => void 
     }
     const { createProviderRegistry } = await import('@mediaconduit/core');
     if (command === 'load' && rest.length === 1) {
-      const registry = createProviderRegistry({ ...registryOptions, onProgress: (e) => { if (e.status !== 'start') err(`  ${e.phase} ${e.status}${e.durationMs === undefined ? '' : ` ${e.durationMs.toFixed(0)} ms`}`); } });
+      const registry = createProviderRegistry({
+        ...registryOptions,
+        onProgress: (e) => {
+          if (e.status !== 'start') err(`  ${e.phase} ${e.status}${e.durationMs === undefined ? '' : ` ${e.durationMs.toFixed(0)} ms`}`);
+        },
+      });
       const provider = await registry.getProvider(rest[0]!);
       out(`${provider.name} (${provider.id}, ${provider.type})`);
       for (const capability of CAPABILITIES) {
@@ -101,7 +125,9 @@ export async function main(argv: readonly string[], out: (line: string) => void 
       for (const specifier of rest) {
         const result = await registry.update(specifier, { acceptMovedTags: values['accept-moved-tags'] === true });
         const from = result.before ? result.before.commit.slice(0, 12) : 'new';
-        out(`${specifier}: ${result.changed ? `${from} → ${result.after.commit.slice(0, 12)}` : `unchanged at ${result.after.commit.slice(0, 12)}`}${result.after.resolved ? ` (${result.after.resolved})` : ''}`);
+        out(
+          `${specifier}: ${result.changed ? `${from} → ${result.after.commit.slice(0, 12)}` : `unchanged at ${result.after.commit.slice(0, 12)}`}${result.after.resolved ? ` (${result.after.resolved})` : ''}`,
+        );
       }
       await registry.close();
       return 0;
@@ -113,11 +139,16 @@ export async function main(argv: readonly string[], out: (line: string) => void 
         const { verifyCache } = await import('@mediaconduit/core');
         const { checked, problems } = await verifyCache(cacheDir, { fix: values.fix === true });
         for (const p of problems) out(`BROKEN ${p.path}: ${p.message}${values.fix ? ' (deleted)' : ''}`);
-        out(`checked ${checked} entries in ${cacheDir}: ${problems.length === 0 ? 'all intact' : `${problems.length} broken${values.fix ? ', deleted' : '; run with --fix to delete them'}`}`);
+        out(
+          `checked ${checked} entries in ${cacheDir}: ${problems.length === 0 ? 'all intact' : `${problems.length} broken${values.fix ? ', deleted' : '; run with --fix to delete them'}`}`,
+        );
         return problems.length === 0 || values.fix ? 0 : 1;
       }
       const { pruneCache, readLockfile } = await import('@mediaconduit/core');
-      if (lockfile === false) { err('mediaconduit cache prune: needs a lockfile to know what to keep'); return 2; }
+      if (lockfile === false) {
+        err('mediaconduit cache prune: needs a lockfile to know what to keep');
+        return 2;
+      }
       const removed = await pruneCache(cacheDir, await readLockfile(lockfile));
       out(`removed ${removed.length} entr${removed.length === 1 ? 'y' : 'ies'} from ${cacheDir}`);
       return 0;

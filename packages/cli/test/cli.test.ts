@@ -13,11 +13,19 @@ beforeAll(async () => {
   await repo.tag('v1.0.0');
   work = await mkdtemp(join(tmpdir(), 'mc-cli-'));
 });
-afterAll(async () => { await repo.remove(); await rm(work, { recursive: true, force: true }); });
+afterAll(async () => {
+  await repo.remove();
+  await rm(work, { recursive: true, force: true });
+});
 
 async function cli(...args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await main([...args, '--cache-dir', join(work, 'cache'), '--lockfile', join(work, 'lock.json')], (l) => out.push(l), (l) => err.push(l));
+  const out: string[] = [],
+    err: string[] = [];
+  const code = await main(
+    [...args, '--cache-dir', join(work, 'cache'), '--lockfile', join(work, 'lock.json')],
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -54,7 +62,9 @@ describe('mediaconduit CLI', () => {
     const { out } = await cli('cache', 'prune');
     expect(out).toMatch(/removed \d+ entr/);
     const lock = JSON.parse(await readFile(join(work, 'lock.json'), 'utf8'));
-    const pinned = Object.values(lock.providers as Record<string, { commit: string }>).map((e) => e.commit).sort();
+    const pinned = Object.values(lock.providers as Record<string, { commit: string }>)
+      .map((e) => e.commit)
+      .sort();
     const urlDirs = await readdir(join(work, 'cache/git'));
     const commits = (await Promise.all(urlDirs.map((d) => readdir(join(work, 'cache/git', d))))).flat().sort();
     expect(commits).toEqual([...new Set(pinned)].sort());

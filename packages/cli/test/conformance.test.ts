@@ -16,8 +16,13 @@ const work = await mkdtemp(join(tmpdir(), 'mc-kit-'));
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function cli(...args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  const out: string[] = [],
+    err: string[] = [];
+  const code = await main(
+    args,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -27,7 +32,20 @@ describe('conformance kit', () => {
     expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.provider).toBe('mock 0.1.0');
-    expect(report.checks.map((c) => c.name)).toEqual(['manifest', 'build', 'load', 'spec', 'capabilities', 'text-to-text', 'text-to-image', 'text-to-audio', 'audio-to-text', 'text-to-embedding', 'errors', 'health']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'manifest',
+      'build',
+      'load',
+      'spec',
+      'capabilities',
+      'text-to-text',
+      'text-to-image',
+      'text-to-audio',
+      'audio-to-text',
+      'text-to-embedding',
+      'errors',
+      'health',
+    ]);
     expect(report.checks.find((c) => c.name === 'text-to-image')?.message).toMatch(/valid image\/png 256×256/);
   });
 
@@ -76,7 +94,11 @@ describe('mediaconduit init', () => {
     expect(created.out).toContain('Created provider "acme-images"');
     expect(await readFile(join(dir, 'MediaConduit.provider.yml'), 'utf8')).toMatch(/^id: acme-images$/m);
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
-    expect(pkg).toMatchObject({ name: 'mediaconduit-provider-acme-images', peerDependencies: { '@mediaconduit/provider': '^0.1.0' }, devDependencies: { '@mediaconduit/provider': '^0.1.0', '@mediaconduit/cli': '^0.1.0' } });
+    expect(pkg).toMatchObject({
+      name: 'mediaconduit-provider-acme-images',
+      peerDependencies: { '@mediaconduit/provider': '^0.1.0' },
+      devDependencies: { '@mediaconduit/provider': '^0.1.0', '@mediaconduit/cli': '^0.1.0' },
+    });
     const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir });
     await git('init', '--quiet', '--initial-branch=main');
     await git('add', '--all');

@@ -9,8 +9,13 @@ export { LOCKFILE_NAME, type LockEntry, type Lockfile } from './lockfile/lockfil
 export { createLogger } from './util/logger.js';
 export { CORE_VERSION } from './version.js';
 export {
-  createProviderRegistry, getProviderRegistry,
-  type ProviderRegistry, type GetProviderOptions, type LoadedProvider, type FoundModel, type UpdateResult,
+  createProviderRegistry,
+  getProviderRegistry,
+  type ProviderRegistry,
+  type GetProviderOptions,
+  type LoadedProvider,
+  type FoundModel,
+  type UpdateResult,
 } from './registry/provider-registry.js';
 export type { ProviderRegistryOptions } from './registry/registry-options.js';
 export type { ProgressEvent } from './pipeline/progress-event.js';

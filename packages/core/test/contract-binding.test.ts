@@ -29,7 +29,7 @@ async function repoWith(files: Parameters<typeof echoProviderFiles>[0]): Promise
 const registryIn = (name: string) => core.createProviderRegistry({ cacheDir: join(work, name, 'cache'), lockfile: join(work, name, 'lock.json'), env: {} });
 
 describe('provider bundles bind to the contract alone', () => {
-  it('bind exactly the contract\'s names, so the loader\'s exports change no bundle key and no lockfile', async () => {
+  it("bind exactly the contract's names, so the loader's exports change no bundle key and no lockfile", async () => {
     const repo = await repoWith({ id: 'echo' });
     const registry = registryIn('pinned');
     await registry.getProvider(repo.url);
@@ -38,14 +38,20 @@ describe('provider bundles bind to the contract alone', () => {
     const entry = Object.values(lock.providers)[0]!;
     const contractNames = Object.keys(contract).sort();
     // The key is a function of the contract (version and names) and the build settings, not of core.
-    const expectedKey = createHash('sha256').update(JSON.stringify([entry.url, entry.commit, '', contract.CONTRACT_VERSION, contractNames.join(','), BUILD_SETTINGS_ID])).digest('hex').slice(0, 32);
+    const expectedKey = createHash('sha256')
+      .update(JSON.stringify([entry.url, entry.commit, '', contract.CONTRACT_VERSION, contractNames.join(','), BUILD_SETTINGS_ID]))
+      .digest('hex')
+      .slice(0, 32);
     expect(entry.bundle.key).toBe(expectedKey);
     const bundleDir = join(work, 'pinned/cache/bundles', entry.bundle.key);
     const record = JSON.parse(await readFile(join(bundleDir, 'record.json'), 'utf8')) as { bundleFile: string; contract: string };
     expect(record.contract).toBe(contract.CONTRACT_VERSION);
     const bundle = await readFile(join(bundleDir, record.bundleFile), 'utf8');
     // The shim destructures the host's contract; esbuild may rename the local bindings (`Text: Text2`).
-    const bound = /\{([^}]+)\} = contract\w*;/.exec(bundle)?.[1]?.split(',').map((item) => item.split(':')[0]!.trim());
+    const bound = /\{([^}]+)\} = contract\w*;/
+      .exec(bundle)?.[1]
+      ?.split(',')
+      .map((item) => item.split(':')[0]!.trim());
     expect(bound).toEqual(contractNames);
     const loaderOnly = Object.keys(core).filter((name) => !contractNames.includes(name));
     expect(loaderOnly).toEqual(expect.arrayContaining(['createProviderRegistry', 'parseSpecifier', 'CORE_VERSION']));
@@ -63,11 +69,17 @@ describe('provider bundles bind to the contract alone', () => {
   });
 
   it('says how to update a provider that imports a loader function, and refuses other MediaConduit modules', async () => {
-    const loaderName = await repoWith({ id: 'echo', legacy: true, extra: "import { createProviderRegistry } from '@mediaconduit/core';\nexport const registryFactory = createProviderRegistry;" });
+    const loaderName = await repoWith({
+      id: 'echo',
+      legacy: true,
+      extra: "import { createProviderRegistry } from '@mediaconduit/core';\nexport const registryFactory = createProviderRegistry;",
+    });
     const registry = registryIn('refused');
     const error = await registry.getProvider(loaderName.url).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BUILD_FAILED' });
-    expect((error as Error).message).toMatch(/"createProviderRegistry" is not part of the provider contract @mediaconduit\/provider 0\.1\.0; providers may import only its exports/);
+    expect((error as Error).message).toMatch(
+      /"createProviderRegistry" is not part of the provider contract @mediaconduit\/provider 0\.1\.0; providers may import only its exports/,
+    );
     expect((error as Error).message).toMatch(/come through the provider context \(context\.createHttpClient\)/);
     const internal = await repoWith({ id: 'echo', extra: "import { createTestRepo } from '@mediaconduit/testing';\nexport const make = createTestRepo;" });
     const refused = await registry.getProvider(internal.url).catch((e: unknown) => e);

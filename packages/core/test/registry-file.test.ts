@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderRegistry, MediaConduitError, Text, type ProgressEvent } from '../src/index.js';
+import { createProviderRegistry, Text, type ProgressEvent } from '../src/index.js';
 import { createTestRepo, type TestRepo, echoProviderFiles } from '@mediaconduit/testing';
 
 let repo: TestRepo;

@@ -51,7 +51,8 @@ function registry(options: ProviderRegistryOptions = {}) {
   const logs: string[] = [];
   const log = (level: string) => (message: string, fields?: unknown) => logs.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const r = createProviderRegistry({
-    cacheDir: join(work, `cache-${id}`), lockfile: join(work, `lock-${id}.json`),
+    cacheDir: join(work, `cache-${id}`),
+    lockfile: join(work, `lock-${id}.json`),
     rewrites: { 'https://github.com/': http.baseUrl },
     logger: { debug: log('debug'), warn: log('warn'), error: log('error') },
     env: {},
@@ -114,7 +115,11 @@ describe('through a real Git server on 127.0.0.1 (GitHub URLs rewritten onto it)
   it('without the token fails with GIT_FAILED saying how to pass one, and the error holds no secret', async () => {
     const { registry: r } = registry({ tokens: { 'github.com': 'wrong-token-value' } });
     let caught: unknown;
-    try { await r.getProvider('github:acme/private@v2.0.0'); } catch (error) { caught = error; }
+    try {
+      await r.getProvider('github:acme/private@v2.0.0');
+    } catch (error) {
+      caught = error;
+    }
     expect(MediaConduitError.hasCode(caught, 'GIT_FAILED')).toBe(true);
     const error = caught as MediaConduitError;
     expect(error.message).toMatch(/pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN/);
@@ -133,7 +138,9 @@ describe('git runs under limits', () => {
   let port = 0;
   const sockets: Socket[] = [];
   beforeAll(async () => {
-    silent = createServer((socket) => { sockets.push(socket); });
+    silent = createServer((socket) => {
+      sockets.push(socket);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     port = (silent.address() as { port: number }).port;
   });
@@ -145,7 +152,11 @@ describe('git runs under limits', () => {
   it('kills git after the time limit and says how to raise it', async () => {
     const { registry: r } = registry({ rewrites: { 'https://github.com/': `http://127.0.0.1:${port}/` }, gitTimeoutMs: 1500 });
     let caught: unknown;
-    try { await r.getProvider('github:acme/hangs@v1'); } catch (error) { caught = error; }
+    try {
+      await r.getProvider('github:acme/hangs@v1');
+    } catch (error) {
+      caught = error;
+    }
     expect(MediaConduitError.hasCode(caught, 'TIMEOUT')).toBe(true);
     expect((caught as Error).message).toMatch(/did not finish within 1500 ms and was stopped; raise the `gitTimeoutMs` option/);
   });
@@ -154,7 +165,11 @@ describe('git runs under limits', () => {
     const marker = join(work, 'ext-ran');
     const { registry: r } = registry({ rewrites: { 'https://github.com/': `ext::sh -c touch% ${marker}% ` } });
     let caught: unknown;
-    try { await r.getProvider('github:acme/public@v1.0.0'); } catch (error) { caught = error; }
+    try {
+      await r.getProvider('github:acme/public@v1.0.0');
+    } catch (error) {
+      caught = error;
+    }
     expect(MediaConduitError.hasCode(caught, 'GIT_FAILED')).toBe(true);
     await expect(lstat(marker)).rejects.toThrow();
   });

@@ -228,16 +228,25 @@ describe('subfolders, manifests and builds', () => {
     await writeFile(join(outside, 'secret.ts'), 'export const secret = 1;');
     const files: Record<string, Parameters<TestRepo['commit']>[0][string]> = { 'README.md': '# mono\n', 'shared/greeting.ts': "export const greeting = 'shared';\n" };
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'a' }))) files[`providers/a/${path}`] = content;
-    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'uses-shared', extra: "import { greeting } from '../../../shared/greeting.js'; console.debug(greeting);" }))) files[`providers/shared-user/${path}`] = content;
-    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'escape', extra: `import { secret } from '${join(outside, 'secret.js')}'; console.debug(secret);` }))) files[`providers/escape/${path}`] = content;
-    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'linked', extra: "import { secret } from './link.js'; console.debug(secret);" }))) files[`providers/linked/${path}`] = content;
+    for (const [path, content] of Object.entries(
+      echoProviderFiles({ id: 'uses-shared', extra: "import { greeting } from '../../../shared/greeting.js'; console.debug(greeting);" }),
+    ))
+      files[`providers/shared-user/${path}`] = content;
+    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'escape', extra: `import { secret } from '${join(outside, 'secret.js')}'; console.debug(secret);` })))
+      files[`providers/escape/${path}`] = content;
+    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'linked', extra: "import { secret } from './link.js'; console.debug(secret);" })))
+      files[`providers/linked/${path}`] = content;
     files['providers/linked/src/link.ts'] = { symlink: join(outside, 'secret.ts') };
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'broken', extra: 'const x = ;' }))) files[`providers/broken/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'throws', extra: "throw new Error('boom at import');" }))) files[`providers/throws/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'future', contract: '^9.0.0' }))) files[`providers/future/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'init-fails' }))) files[`providers/init-fails/${path}`] = content;
-    files['providers/init-fails/src/index.ts'] = (files['providers/init-fails/src/index.ts'] as string).replace("isAvailable() { return true; },", "isAvailable() { return true; },\n    async initialize() { throw new Error('cannot reach the device'); },");
-    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'liar', capabilities: ['text-to-text', 'text-to-image'], implemented: ['text-to-text'] }))) files[`providers/liar/${path}`] = content;
+    files['providers/init-fails/src/index.ts'] = (files['providers/init-fails/src/index.ts'] as string).replace(
+      'isAvailable() { return true; },',
+      "isAvailable() { return true; },\n    async initialize() { throw new Error('cannot reach the device'); },",
+    );
+    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'liar', capabilities: ['text-to-text', 'text-to-image'], implemented: ['text-to-text'] })))
+      files[`providers/liar/${path}`] = content;
     files['providers/badyaml/MediaConduit.provider.yml'] = 'id: Bad Id\nname: x\nversion: 1\ntype: remote\ncapabilities: [text-to-vid]\ncore: "^0.1.0"\n';
     await mono.commit(files);
   });
@@ -258,7 +267,11 @@ describe('subfolders, manifests and builds', () => {
     ['linked', 'BUILD_FAILED', /secret\.ts lies outside the provider's checkout/],
     ['broken', 'BUILD_FAILED', /providers\/broken\/src\/index\.ts:3:11: Unexpected ";"/],
     ['throws', 'PROVIDER_LOAD_FAILED', /threw while being imported: boom at import/],
-    ['future', 'INCOMPATIBLE_PROVIDER', /is written for the provider contract \^9\.0\.0 \(its manifest's "contract"\), but this host runs @mediaconduit\/provider 0\.1\.0; upgrade/],
+    [
+      'future',
+      'INCOMPATIBLE_PROVIDER',
+      /is written for the provider contract \^9\.0\.0 \(its manifest's "contract"\), but this host runs @mediaconduit\/provider 0\.1\.0; upgrade/,
+    ],
     ['init-fails', 'PROVIDER_LOAD_FAILED', /initialize\(\) failed: cannot reach the device/],
     ['liar', 'INCOMPATIBLE_PROVIDER', /declares text-to-image in the manifest but does not implement it/],
     ['badyaml', 'INVALID_MANIFEST', /line 1, id: must be lower-case[\s\S]*line 3, version[\s\S]*line 5, capabilities\.0: unknown capability "text-to-vid"/],
@@ -275,7 +288,12 @@ describe('subfolders, manifests and builds', () => {
     const { registry } = fresh();
     await registry.getProvider(spec('a'));
     await registry.getProvider(spec('shared-user'));
-    expect(registry.listProviders().map((p) => p.id).sort()).toEqual(['a', 'uses-shared']);
+    expect(
+      registry
+        .listProviders()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(['a', 'uses-shared']);
     const found = await registry.findModels('text-to-text');
     expect(found.map((f) => f.provider.id).sort()).toEqual(['a', 'uses-shared']);
     expect(await registry.findModels('text-to-image')).toEqual([]);
@@ -286,13 +304,28 @@ describe('provider dependencies', () => {
   it('installs npm dependencies from the provider lockfile with install scripts disabled', async () => {
     const { execFileSync } = await import('node:child_process');
     const dep = await mkdtemp(join(tmpdir(), 'mc-dep-'));
-    await writeFile(join(dep, 'package.json'), JSON.stringify({ name: 'tiny-dep', version: '1.0.0', type: 'module', main: 'index.js', scripts: { postinstall: 'node -e "require(\'fs\').writeFileSync(process.env.HOME + \'/mc-postinstall-ran\', \'1\')"' } }));
+    await writeFile(
+      join(dep, 'package.json'),
+      JSON.stringify({
+        name: 'tiny-dep',
+        version: '1.0.0',
+        type: 'module',
+        main: 'index.js',
+        scripts: { postinstall: "node -e \"require('fs').writeFileSync(process.env.HOME + '/mc-postinstall-ran', '1')\"" },
+      }),
+    );
     await writeFile(join(dep, 'index.js'), "export const shout = (s) => s.toUpperCase() + '!';\n");
     execFileSync('npm', ['pack', '--silent', '--pack-destination', dep], { cwd: dep });
     const provider = await createTestRepo('with-deps');
     const files = echoProviderFiles({ id: 'deps', extra: "import { shout } from 'tiny-dep'; const SHOUT = shout('hi');" });
     files['src/index.ts'] = (files['src/index.ts'] as string).replace("String(input) + ' v' + VERSION", "SHOUT + ' v' + VERSION");
-    files['package.json'] = JSON.stringify({ name: 'deps-provider', version: '1.0.0', type: 'module', dependencies: { 'tiny-dep': 'file:vendor/tiny-dep-1.0.0.tgz' }, peerDependencies: { '@mediaconduit/core': '^0.1.0' } });
+    files['package.json'] = JSON.stringify({
+      name: 'deps-provider',
+      version: '1.0.0',
+      type: 'module',
+      dependencies: { 'tiny-dep': 'file:vendor/tiny-dep-1.0.0.tgz' },
+      peerDependencies: { '@mediaconduit/core': '^0.1.0' },
+    });
     await provider.commit(files);
     // The tarball is binary: copy it byte-exactly, then generate the lockfile with scripts off.
     await mkdir(join(provider.dir, 'vendor'), { recursive: true });

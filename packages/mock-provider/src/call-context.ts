@@ -9,11 +9,20 @@ export interface MockRuntime {
 }
 
 /** Runs `work` after injected latency/failures and returns its result with provenance metadata. */
-export async function mockCall<T>(runtime: MockRuntime, modelId: string, signal: AbortSignal | undefined, work: (meta: (usage?: UsageV1, extra?: Partial<AssetMetadata>) => Partial<AssetMetadata>) => T | Promise<T>): Promise<T> {
+export async function mockCall<T>(
+  runtime: MockRuntime,
+  modelId: string,
+  signal: AbortSignal | undefined,
+  work: (meta: (usage?: UsageV1, extra?: Partial<AssetMetadata>) => Partial<AssetMetadata>) => T | Promise<T>,
+): Promise<T> {
   const started = performance.now();
   await runtime.faults.before(modelId, signal);
   return work((usage, extra) => ({
-    provider: PROVIDER_ID, model: modelId, latencyMs: performance.now() - started, requestId: `mock-${Date.now().toString(36)}`,
-    ...(usage ? { usage } : {}), ...extra,
+    provider: PROVIDER_ID,
+    model: modelId,
+    latencyMs: performance.now() - started,
+    requestId: `mock-${Date.now().toString(36)}`,
+    ...(usage ? { usage } : {}),
+    ...extra,
   }));
 }

@@ -21,10 +21,15 @@ export function embed(text: string, dimensions: number, seed: number): number[] 
 export function createEmbeddingModel(info: ModelInfoV1, runtime: MockRuntime): EmbeddingModelV1 {
   const dimensions = info.dimensions ?? 64;
   const model: EmbeddingModelV1 = {
-    specificationVersion: 'v1', capability: 'text-to-embedding', id: info.id, info,
+    specificationVersion: 'v1',
+    capability: 'text-to-embedding',
+    id: info.id,
+    info,
     transform: async (input, options) => (await model.transformMany([input], options))[0]!,
-    transformMany: (inputs, options) => mockCall(runtime, info.id, options?.signal, (meta) =>
-      inputs.map((text) => new Embedding(embed(text, dimensions, runtime.seed), meta({ inputTokens: text.split(/\s+/).filter(Boolean).length }), text))),
+    transformMany: (inputs, options) =>
+      mockCall(runtime, info.id, options?.signal, (meta) =>
+        inputs.map((text) => new Embedding(embed(text, dimensions, runtime.seed), meta({ inputTokens: text.split(/\s+/).filter(Boolean).length }), text)),
+      ),
   };
   return model;
 }

@@ -20,15 +20,22 @@ export class Faults {
     if (this.options.latencyMs > 0) await sleep(this.options.latencyMs, signal);
     if (signal?.aborted) throw aborted(modelId, signal);
     const { failFirst, failAfter, failureRate, failureCode } = this.options;
-    const reason = call <= failFirst ? `first ${failFirst} calls fail`
-      : failAfter !== undefined && call > failAfter ? `calls after ${failAfter} fail`
-      : failureRate > 0 && this.random() < failureRate ? `failure rate ${failureRate}`
-      : undefined;
+    const reason =
+      call <= failFirst
+        ? `first ${failFirst} calls fail`
+        : failAfter !== undefined && call > failAfter
+          ? `calls after ${failAfter} fail`
+          : failureRate > 0 && this.random() < failureRate
+            ? `failure rate ${failureRate}`
+            : undefined;
     if (reason) {
       const status = STATUS[failureCode];
       throw new MediaConduitError({
-        code: failureCode, message: `mock ${modelId}: injected failure on call ${call} (${reason})`, retryable: RETRYABLE.includes(failureCode),
-        ...(status === undefined ? {} : { status }), requestId: `mock-${call}`,
+        code: failureCode,
+        message: `mock ${modelId}: injected failure on call ${call} (${reason})`,
+        retryable: RETRYABLE.includes(failureCode),
+        ...(status === undefined ? {} : { status }),
+        requestId: `mock-${call}`,
       });
     }
   }
@@ -41,8 +48,14 @@ function aborted(modelId: string, signal: AbortSignal): MediaConduitError {
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted('call', signal));
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(timer); reject(aborted('call', signal!)); };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted('call', signal!));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

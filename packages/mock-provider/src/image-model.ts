@@ -6,14 +6,21 @@ import { hashString, seededRandom } from './random.js';
 const MAX_SIDE = 4096;
 
 function size(options: ImageOptionsV1 | undefined): { width: number; height: number } {
-  const width = options?.width ?? 512, height = options?.height ?? 512;
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
+  const width = options?.width ?? 512,
+    height = options?.height ?? 512;
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > MAX_SIDE) {
       throw new MediaConduitError({ code: 'INVALID_INPUT', message: `mock image: ${name} must be a whole number from 1 to ${MAX_SIDE}, got ${value}` });
     }
   }
   if (options?.format && options.format !== 'png') {
-    throw new MediaConduitError({ code: 'INVALID_INPUT', message: `mock image: format "${options.format}" is not supported; the mock only writes PNG (omit format or pass "png")` });
+    throw new MediaConduitError({
+      code: 'INVALID_INPUT',
+      message: `mock image: format "${options.format}" is not supported; the mock only writes PNG (omit format or pass "png")`,
+    });
   }
   return { width, height };
 }
@@ -23,7 +30,9 @@ function paint(style: string, prompt: string, seed: number, width: number, heigh
   const random = seededRandom(hashString(prompt, seed));
   const colour = () => [random() * 255, random() * 255, random() * 255] as const;
   const [from, to, sun] = [colour(), colour(), colour()];
-  const cx = random() * width, cy = random() * height * 0.6, radius = (0.08 + random() * 0.15) * Math.min(width, height);
+  const cx = random() * width,
+    cy = random() * height * 0.6,
+    radius = (0.08 + random() * 0.15) * Math.min(width, height);
   const stripes = 4 + Math.floor(random() * 12);
   const ground = colour();
   // A mountain ridge: a few sines of seeded frequency and phase.
@@ -32,7 +41,7 @@ function paint(style: string, prompt: string, seed: number, width: number, heigh
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const t = style === 'mock/stripes-1' ? (Math.floor(((x + y) / (width + height)) * stripes) % 2) : (x / width + y / height) / 2;
+      const t = style === 'mock/stripes-1' ? Math.floor(((x + y) / (width + height)) * stripes) % 2 : (x / width + y / height) / 2;
       const inSun = (x - cx) ** 2 + (y - cy) ** 2 < radius ** 2;
       const shade = style === 'mock/gradient-1' && y > ridge[x]! ? 0.35 + 0.4 * ((y - ridge[x]!) / height) : undefined;
       const o = (y * width + x) * 3;
@@ -51,16 +60,20 @@ export function createImageModel(info: ModelInfoV1, runtime: MockRuntime): Image
     return { bytes: paint(info.id, prompt, seed, width, height), seed };
   };
   const model: ImageModelV1 = {
-    specificationVersion: 'v1', capability: 'text-to-image', id: info.id, info,
+    specificationVersion: 'v1',
+    capability: 'text-to-image',
+    id: info.id,
+    info,
     transform: async (input, options) => (await model.transformMany(input, { ...options, n: 1 }))[0]!,
-    transformMany: (input, options) => mockCall(runtime, info.id, options?.signal, (meta) => {
-      const n = options?.n ?? 1;
-      if (!Number.isInteger(n) || n < 1 || n > 8) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `mock image: n must be 1 to 8, got ${n}` });
-      return Array.from({ length: n }, (_, i) => {
-        const { bytes, seed } = one(input, options, i);
-        return new Image(bytes, meta({ images: 1 }, { seed }));
-      });
-    }),
+    transformMany: (input, options) =>
+      mockCall(runtime, info.id, options?.signal, (meta) => {
+        const n = options?.n ?? 1;
+        if (!Number.isInteger(n) || n < 1 || n > 8) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `mock image: n must be 1 to 8, got ${n}` });
+        return Array.from({ length: n }, (_, i) => {
+          const { bytes, seed } = one(input, options, i);
+          return new Image(bytes, meta({ images: 1 }, { seed }));
+        });
+      }),
   };
   return model;
 }

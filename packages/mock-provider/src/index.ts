@@ -1,6 +1,14 @@
 import {
-  CAPABILITIES, MediaConduitError, closestMatches, modelWithCapability,
-  type Capability, type MediaProviderV1, type ModelByCapabilityV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
+  CAPABILITIES,
+  MediaConduitError,
+  closestMatches,
+  modelWithCapability,
+  type Capability,
+  type MediaProviderV1,
+  type ModelByCapabilityV1,
+  type ModelInfoV1,
+  type ModelV1,
+  type ProviderContextV1,
 } from '@mediaconduit/provider';
 import type { MockRuntime } from './call-context.js';
 import { createEmbeddingModel } from './embedding-model.js';
@@ -49,7 +57,10 @@ export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
     async getModel(id, getOptions) {
       const info = MOCK_MODELS.find((m) => m.id === id);
       if (!info) {
-        const closest = closestMatches(id, MOCK_MODELS.map((m) => m.id));
+        const closest = closestMatches(
+          id,
+          MOCK_MODELS.map((m) => m.id),
+        );
         throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: no model "${id}"; closest: ${closest.join(', ')}`, details: { closest } });
       }
       return modelWithCapability(modelFor(info), getOptions?.capability, PROVIDER_ID);

@@ -21,11 +21,13 @@ const KEYS = ['latencyMs', 'failureRate', 'failureCode', 'failFirst', 'failAfter
 /** Checks options strictly, reporting every problem at once with `INVALID_OPTIONS`. */
 export function parseMockOptions(input: Readonly<Record<string, unknown>>): Required<Omit<MockOptions, 'failAfter'>> & Pick<MockOptions, 'failAfter'> {
   const problems: string[] = [];
-  for (const key of Object.keys(input)) if (!(KEYS as readonly string[]).includes(key)) problems.push(`${key}: unknown option; expected one of ${KEYS.filter((k) => k !== 'env').join(', ')}`);
+  for (const key of Object.keys(input))
+    if (!(KEYS as readonly string[]).includes(key)) problems.push(`${key}: unknown option; expected one of ${KEYS.filter((k) => k !== 'env').join(', ')}`);
   const count = (key: keyof MockOptions, max = Number.MAX_SAFE_INTEGER) => {
     const value = input[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) problems.push(`${key}: expected a whole number from 0 to ${max}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+      problems.push(`${key}: expected a whole number from 0 to ${max}, got ${JSON.stringify(value)}`);
     return value as number;
   };
   const latencyMs = count('latencyMs', 600_000) ?? 0;
@@ -35,7 +37,8 @@ export function parseMockOptions(input: Readonly<Record<string, unknown>>): Requ
   const rate = input.failureRate;
   if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) problems.push(`failureRate: expected a number from 0 to 1, got ${JSON.stringify(rate)}`);
   const code = input.failureCode;
-  if (code !== undefined && !(ERROR_CODES as readonly unknown[]).includes(code)) problems.push(`failureCode: expected an error code such as RATE_LIMITED or PROVIDER_ERROR, got ${JSON.stringify(code)}`);
+  if (code !== undefined && !(ERROR_CODES as readonly unknown[]).includes(code))
+    problems.push(`failureCode: expected an error code such as RATE_LIMITED or PROVIDER_ERROR, got ${JSON.stringify(code)}`);
   if (problems.length > 0) {
     throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `mock provider: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, details: { problems } });
   }

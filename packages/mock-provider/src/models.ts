@@ -2,7 +2,12 @@ import type { Capability, ModelInfoV1 } from '@mediaconduit/provider';
 import { PROVIDER_ID } from './provider-info.js';
 
 const model = (id: string, capability: Capability, displayName: string, extra: Partial<ModelInfoV1> = {}): ModelInfoV1 => ({
-  id, providerId: PROVIDER_ID, capability, displayName, organization: 'MediaConduit', ...extra,
+  id,
+  providerId: PROVIDER_ID,
+  capability,
+  displayName,
+  organization: 'MediaConduit',
+  ...extra,
 });
 
 /** Every model the mock serves: two or more per capability. */

@@ -19,7 +19,13 @@ function compose(modelId: string, prompt: string, seed: number): string {
   if (modelId === 'mock/echo-1') return prompt;
   const random = seededRandom(hashString(prompt, seed));
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
-  const topic = prompt.trim().split(/\s+/).filter((w) => w.length > 2).slice(-1)[0]?.toLowerCase() ?? 'silence';
+  const topic =
+    prompt
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w.length > 2)
+      .slice(-1)[0]
+      ?.toLowerCase() ?? 'silence';
   return `${pick(OPENINGS)} ${topic} waits\n${pick(SCENES)}\n${pick(ENDINGS)}`;
 }
 
@@ -47,11 +53,15 @@ export function createTextModel(info: ModelInfoV1, runtime: MockRuntime): TextMo
     return { text, finishReason, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens } };
   };
   return {
-    specificationVersion: 'v1', capability: 'text-to-text', id: info.id, info,
-    transform: (input, options) => mockCall(runtime, info.id, options?.signal, (meta) => {
-      const { text, finishReason, usage } = generate(input, options);
-      return new Text(text, meta(usage, { finishReason, seed: options?.seed ?? runtime.seed }));
-    }),
+    specificationVersion: 'v1',
+    capability: 'text-to-text',
+    id: info.id,
+    info,
+    transform: (input, options) =>
+      mockCall(runtime, info.id, options?.signal, (meta) => {
+        const { text, finishReason, usage } = generate(input, options);
+        return new Text(text, meta(usage, { finishReason, seed: options?.seed ?? runtime.seed }));
+      }),
     async *stream(input, options): AsyncIterable<TextStreamPartV1> {
       await mockCall(runtime, info.id, options?.signal, () => undefined);
       const { text, finishReason, usage } = generate(input, options);

@@ -3,7 +3,7 @@
  * mock's transcription model can decode its own speech exactly. Characters outside the
  * alphabet are spoken as "?".
  */
-export const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'-:;\"()\n";
+export const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?\'-:;"()\n';
 const BASE_HZ = 300;
 const STEP_HZ = 40; // well above the 20 Hz resolution of a 50 ms window
 const TONE_SECONDS = 0.05;
@@ -38,17 +38,22 @@ export function speak(text: string, sampleRate: number): Float32Array {
 export function listen(samples: Float32Array, sampleRate: number): string {
   const tone = Math.round(TONE_SECONDS * sampleRate);
   const period = tone + Math.round(GAP_SECONDS * sampleRate);
-  const from = Math.round(tone * 0.15), to = Math.round(tone * 0.85);
+  const from = Math.round(tone * 0.15),
+    to = Math.round(tone * 0.85);
   let text = '';
   for (let start = 0; start + tone <= samples.length; start += period) {
     const window = samples.subarray(start + from, start + to);
     let energy = 0;
     for (const s of window) energy += s * s;
     if (energy / window.length < 1e-4) break;
-    let best = 0, bestPower = -1;
+    let best = 0,
+      bestPower = -1;
     for (let i = 0; i < ALPHABET.length; i++) {
       const power = goertzel(window, frequencyOf(i), sampleRate);
-      if (power > bestPower) { bestPower = power; best = i; }
+      if (power > bestPower) {
+        bestPower = power;
+        best = i;
+      }
     }
     text += ALPHABET[best];
   }
@@ -58,7 +63,8 @@ export function listen(samples: Float32Array, sampleRate: number): string {
 /** Power of one frequency in a block of samples (Goertzel algorithm). */
 function goertzel(samples: Float32Array, frequency: number, sampleRate: number): number {
   const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / sampleRate);
-  let s1 = 0, s2 = 0;
+  let s1 = 0,
+    s2 = 0;
   for (const x of samples) {
     const s0 = x + coefficient * s1 - s2;
     s2 = s1;

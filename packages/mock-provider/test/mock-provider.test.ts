@@ -50,12 +50,14 @@ describe('text', () => {
     const haiku = await model('mock/haiku-1', 'text-to-text');
     const controller = new AbortController();
     const seen: string[] = [];
-    await expect((async () => {
-      for await (const part of haiku.stream('sea', { signal: controller.signal })) {
-        if (part.type === 'text-delta') seen.push(part.text);
-        if (seen.length === 2) controller.abort();
-      }
-    })()).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(
+      (async () => {
+        for await (const part of haiku.stream('sea', { signal: controller.signal })) {
+          if (part.type === 'text-delta') seen.push(part.text);
+          if (seen.length === 2) controller.abort();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
     expect(seen).toHaveLength(2);
   });
 
@@ -112,21 +114,30 @@ describe('speech and transcription', () => {
   it('transcribes its own speech back to the same text at several sample rates', async () => {
     const transcriber = await model('mock/tone-transcriber-1', 'audio-to-text');
     const text = 'An old silent pond,\nA frog jumps into the pond: "splash!" (Silence again.) 1234';
-    for (const [id, sampleRate] of [['mock/tone-voice-1', 8000], ['mock/tone-voice-1', 16_000], ['mock/tone-voice-hifi', undefined]] as const) {
+    for (const [id, sampleRate] of [
+      ['mock/tone-voice-1', 8000],
+      ['mock/tone-voice-1', 16_000],
+      ['mock/tone-voice-hifi', undefined],
+    ] as const) {
       const voice = await model(id, 'text-to-audio');
       const audio = await voice.transform(text, sampleRate ? { sampleRate } : {});
       expect((await transcriber.transform(audio)).text).toBe(text);
       expect((await transcriber.transform({ data: audio.bytes, mimeType: 'audio/wav' })).text).toBe(text);
     }
     const normalized = await model('mock/tone-transcriber-normalized', 'audio-to-text');
-    expect((await normalized.transform(await (await model('mock/tone-voice-1', 'text-to-audio')).transform(text))).text).toBe('an old silent pond a frog jumps into the pond splash silence again 1234');
+    expect((await normalized.transform(await (await model('mock/tone-voice-1', 'text-to-audio')).transform(text))).text).toBe(
+      'an old silent pond a frog jumps into the pond splash silence again 1234',
+    );
     await expect(transcriber.transform({ data: new Uint8Array([1, 2, 3]), mimeType: 'audio/wav' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
 
 describe('embeddings', () => {
   it('returns deterministic unit vectors of the stated dimension', async () => {
-    for (const [id, dimensions] of [['mock/embed-64', 64], ['mock/embed-256', 256]] as const) {
+    for (const [id, dimensions] of [
+      ['mock/embed-64', 64],
+      ['mock/embed-256', 256],
+    ] as const) {
       const embedder = await model(id, 'text-to-embedding');
       expect(embedder.info.dimensions).toBe(dimensions);
       const [a, b, c] = await embedder.transformMany(['the cat sat', 'the cat sat', 'quarterly revenue report']);
@@ -163,7 +174,13 @@ describe('fault injection', () => {
     const outcomes = async () => {
       const echo = await createMockProvider({ failureRate: 0.5, seed: 42 }).getModel('mock/echo-1', { capability: 'text-to-text' });
       const results: boolean[] = [];
-      for (let i = 0; i < 40; i++) results.push(await echo.transform('x').then(() => true, () => false));
+      for (let i = 0; i < 40; i++)
+        results.push(
+          await echo.transform('x').then(
+            () => true,
+            () => false,
+          ),
+        );
       return results;
     };
     const first = await outcomes();
@@ -183,7 +200,10 @@ describe('fault injection', () => {
 
   it('rejects bad options, listing every problem', () => {
     expect(() => createMockProvider({ failureRate: 2, failureCode: 'NOPE' as never, latency: 5 } as never)).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTIONS', details: { problems: [expect.stringMatching(/^latency: unknown option/), expect.stringMatching(/^failureRate/), expect.stringMatching(/^failureCode/)] } }),
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        details: { problems: [expect.stringMatching(/^latency: unknown option/), expect.stringMatching(/^failureRate/), expect.stringMatching(/^failureCode/)] },
+      }),
     );
   });
 });

@@ -6,8 +6,23 @@ import { CONTRACT_VERSION } from './version.js';
 // Every name below is plugin ABI: provider bundles bind to exactly this list. Adding or removing
 // one changes every bundle key, so it is a deliberate change of the contract (and its version).
 const CONTRACT_EXPORTS = [
-  'Audio', 'CAPABILITIES', 'CONTRACT_VERSION', 'ERROR_CODES', 'Embedding', 'Image', 'MediaAsset', 'MediaConduitError', 'Text',
-  'closestMatches', 'decodeWav16', 'encodePng', 'encodeWav', 'isCapability', 'modelWithCapability', 'readImageInfo', 'readWavInfo',
+  'Audio',
+  'CAPABILITIES',
+  'CONTRACT_VERSION',
+  'ERROR_CODES',
+  'Embedding',
+  'Image',
+  'MediaAsset',
+  'MediaConduitError',
+  'Text',
+  'closestMatches',
+  'decodeWav16',
+  'encodePng',
+  'encodeWav',
+  'isCapability',
+  'modelWithCapability',
+  'readImageInfo',
+  'readWavInfo',
 ];
 
 describe('@mediaconduit/provider', () => {

@@ -24,7 +24,10 @@ export function checkPng(bytes: Uint8Array): string | undefined {
     if (type === 'IHDR') header = { width: data.readUInt32BE(0), height: data.readUInt32BE(4), depth: data[8]!, colour: data[9]!, interlace: data[12]! };
     if (type === 'IDAT') idat.push(data);
     offset += 12 + length;
-    if (type === 'IEND') { ended = true; break; }
+    if (type === 'IEND') {
+      ended = true;
+      break;
+    }
   }
   if (!header) return 'no IHDR chunk';
   if (!ended) return 'no IEND chunk: the file is truncated';
@@ -76,9 +79,18 @@ export function checkWav(bytes: Uint8Array): string | undefined {
 export function sineWav(seconds = 1, sampleRate = 16_000): Uint8Array {
   const frames = Math.round(seconds * sampleRate);
   const out = Buffer.alloc(44 + frames * 2);
-  out.write('RIFF', 0, 'latin1'); out.writeUInt32LE(36 + frames * 2, 4); out.write('WAVEfmt ', 8, 'latin1');
-  out.writeUInt32LE(16, 16); out.writeUInt16LE(1, 20); out.writeUInt16LE(1, 22); out.writeUInt32LE(sampleRate, 24);
-  out.writeUInt32LE(sampleRate * 2, 28); out.writeUInt16LE(2, 32); out.writeUInt16LE(16, 34); out.write('data', 36, 'latin1'); out.writeUInt32LE(frames * 2, 40);
+  out.write('RIFF', 0, 'latin1');
+  out.writeUInt32LE(36 + frames * 2, 4);
+  out.write('WAVEfmt ', 8, 'latin1');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(1, 20);
+  out.writeUInt16LE(1, 22);
+  out.writeUInt32LE(sampleRate, 24);
+  out.writeUInt32LE(sampleRate * 2, 28);
+  out.writeUInt16LE(2, 32);
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36, 'latin1');
+  out.writeUInt32LE(frames * 2, 40);
   for (let i = 0; i < frames; i++) out.writeInt16LE(Math.round(12_000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), 44 + i * 2);
   return out;
 }

@@ -1,5 +1,5 @@
-import { Audio, CAPABILITIES, type Capability, MediaAsset, MediaConduitError, type MediaProviderV1, type ModelV1 } from '@mediaconduit/provider';
-import { loadProviderFromFolder, providerShapeProblems, type ProviderManifest } from '@mediaconduit/core';
+import { Audio, CAPABILITIES, type Capability, MediaAsset, MediaConduitError, type MediaProviderV1, type ModelInfoV1, type ModelV1 } from '@mediaconduit/provider';
+import { type FolderProvider, loadProviderFromFolder, providerShapeProblems } from '@mediaconduit/core';
 import { checkImageBytes, checkWav, sineWav } from './asset-checks.js';
 
 /** One line of a conformance report. */
@@ -23,13 +23,13 @@ export interface ConformanceReport {
 }
 
 const HINTS: Record<string, string> = {
-  manifest: 'fix the listed fields in MediaConduit.provider.yml (see the README\'s manifest reference)',
+  manifest: "fix the listed fields in MediaConduit.provider.yml (see the README's manifest reference)",
   build: 'fix the file and line esbuild names; providers may import only their own files, installed dependencies and @mediaconduit/core',
-  load: 'make the entry\'s default export a factory `(context) => provider` that does not throw, and make initialize() succeed offline',
-  spec: 'return an object with specificationVersion: \'v1\', id (equal to the manifest id), name, type and the required methods',
-  capabilities: 'make the provider\'s `capabilities` equal the manifest\'s, and serve at least one model for each',
-  errors: 'throw new MediaConduitError({ code: \'MODEL_NOT_FOUND\', message }) from getModel for unknown ids',
-  health: 'getHealth() must resolve to { status: \'healthy\' | \'degraded\' | \'unavailable\', checkedAt } and isAvailable() to a boolean',
+  load: "make the entry's default export a factory `(context) => provider` that does not throw, and make initialize() succeed offline",
+  spec: "return an object with specificationVersion: 'v1', id (equal to the manifest id), name, type and the required methods",
+  capabilities: "make the provider's `capabilities` equal the manifest's, and serve at least one model for each",
+  errors: "throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message }) from getModel for unknown ids",
+  health: "getHealth() must resolve to { status: 'healthy' | 'degraded' | 'unavailable', checkedAt } and isAvailable() to a boolean",
 };
 
 const SAMPLE_TEXT = 'Hello from the MediaConduit conformance kit.';
@@ -37,7 +37,7 @@ const SAMPLE_TEXT = 'Hello from the MediaConduit conformance kit.';
 /** Runs one capability's model on a small input and checks the asset it returns. */
 async function checkCapability(provider: MediaProviderV1, capability: Capability, signal: AbortSignal): Promise<ConformanceCheck> {
   const fail = (message: string, hint: string): ConformanceCheck => ({ name: capability, status: 'failed', message, hint });
-  let models;
+  let models: ModelInfoV1[];
   try {
     models = await provider.listModels({ capability, signal });
   } catch (error) {
@@ -54,19 +54,29 @@ async function checkCapability(provider: MediaProviderV1, capability: Capability
   if (model?.specificationVersion !== 'v1' || model.capability !== capability || typeof model.transform !== 'function') {
     return fail(`getModel('${info.id}') did not return a v1 ${capability} model`, `return a model with specificationVersion 'v1', capability '${capability}' and transform()`);
   }
-  const asAsset = (value: unknown, kind: string): string | undefined => (!MediaAsset.isInstance(value) ? `transform() returned ${typeof value}, not a MediaConduit asset` : value.kind !== kind ? `transform() returned a ${value.kind} asset, not ${kind}` : undefined);
+  const asAsset = (value: unknown, kind: string): string | undefined =>
+    !MediaAsset.isInstance(value)
+      ? `transform() returned ${typeof value}, not a MediaConduit asset`
+      : value.kind !== kind
+        ? `transform() returned a ${value.kind} asset, not ${kind}`
+        : undefined;
   try {
     switch (model.capability) {
       case 'text-to-text': {
         const text = await model.transform(SAMPLE_TEXT, { maxTokens: 64, signal });
         const problem = asAsset(text, 'text') ?? (text.text.trim() === '' ? 'the text is empty' : undefined);
         if (problem) return fail(`${info.id}: ${problem}`, 'return new Text(answer, metadata) with a non-empty answer');
-        let deltas = 0, finished = false;
+        let deltas = 0,
+          finished = false;
         for await (const part of model.stream(SAMPLE_TEXT, { maxTokens: 64, signal })) {
           if (part.type === 'text-delta') deltas++;
           if (part.type === 'finish') finished = true;
         }
-        if (deltas === 0 || !finished) return fail(`${info.id}: stream() yielded ${deltas} text deltas and ${finished ? 'a' : 'no'} finish part`, 'yield { type: "text-delta", text } parts, then one { type: "finish", finishReason }');
+        if (deltas === 0 || !finished)
+          return fail(
+            `${info.id}: stream() yielded ${deltas} text deltas and ${finished ? 'a' : 'no'} finish part`,
+            'yield { type: "text-delta", text } parts, then one { type: "finish", finishReason }',
+          );
         return { name: capability, status: 'passed', message: `${info.id}: ${text.text.length} characters; streamed ${deltas} deltas` };
       }
       case 'text-to-image': {
@@ -87,30 +97,46 @@ async function checkCapability(provider: MediaProviderV1, capability: Capability
         const ownSpeech = speaker ? ((await (await provider.getModel(speaker.id, { capability: 'text-to-audio' })).transform(SAMPLE_TEXT, { signal })) as Audio) : undefined;
         const input = ownSpeech ?? new Audio(sineWav(), 'audio/wav');
         const text = await model.transform(input, { signal });
-        const problem = asAsset(text, 'text') ?? (ownSpeech && text.text.trim() === '' ? 'transcribing the provider\'s own speech gave empty text' : undefined);
+        const problem = asAsset(text, 'text') ?? (ownSpeech && text.text.trim() === '' ? "transcribing the provider's own speech gave empty text" : undefined);
         if (problem) return fail(`${info.id}: ${problem}`, 'return new Text(transcript, metadata)');
-        return { name: capability, status: 'passed', message: `${info.id}: transcribed ${ownSpeech ? 'its own speech' : 'a test tone'} to ${JSON.stringify(text.text.slice(0, 40))}` };
+        return {
+          name: capability,
+          status: 'passed',
+          message: `${info.id}: transcribed ${ownSpeech ? 'its own speech' : 'a test tone'} to ${JSON.stringify(text.text.slice(0, 40))}`,
+        };
       }
       case 'text-to-embedding': {
         const embedding = await model.transform(SAMPLE_TEXT, { signal });
-        const problem = asAsset(embedding, 'embedding')
-          ?? (embedding.values.length === 0 || embedding.values.some((v) => !Number.isFinite(v)) ? 'the vector is empty or holds non-numbers'
-          : info.dimensions !== undefined && embedding.values.length !== info.dimensions ? `the model states ${info.dimensions} dimensions but returned ${embedding.values.length}` : undefined);
+        const problem =
+          asAsset(embedding, 'embedding') ??
+          (embedding.values.length === 0 || embedding.values.some((v) => !Number.isFinite(v))
+            ? 'the vector is empty or holds non-numbers'
+            : info.dimensions !== undefined && embedding.values.length !== info.dimensions
+              ? `the model states ${info.dimensions} dimensions but returned ${embedding.values.length}`
+              : undefined);
         if (problem) return fail(`${info.id}: ${problem}`, 'return new Embedding(values) with the stated number of finite values');
         return { name: capability, status: 'passed', message: `${info.id}: ${embedding.values.length} dimensions` };
       }
     }
   } catch (error) {
     const typed = MediaConduitError.isInstance(error) ? `${error.code}: ` : '';
-    return fail(`${info.id}: transform() threw ${typed}${(error as Error).message}`, 'make the call succeed on this small input, or throw a MediaConduitError saying why it cannot');
+    return fail(
+      `${info.id}: transform() threw ${typed}${(error as Error).message}`,
+      'make the call succeed on this small input, or throw a MediaConduitError saying why it cannot',
+    );
   }
 }
 
 /** Runs every check against a loaded provider and its manifest. */
-export async function checkProvider(provider: MediaProviderV1, manifest: { id: string; capabilities: readonly Capability[] }, options: { signal?: AbortSignal } = {}): Promise<ConformanceCheck[]> {
+export async function checkProvider(
+  provider: MediaProviderV1,
+  manifest: { id: string; capabilities: readonly Capability[] },
+  options: { signal?: AbortSignal } = {},
+): Promise<ConformanceCheck[]> {
   const signal = options.signal ?? new AbortController().signal;
   const checks: ConformanceCheck[] = [];
-  const add = (name: string, problems: string[], okMessage: string) => checks.push(problems.length === 0 ? { name, status: 'passed', message: okMessage } : { name, status: 'failed', message: problems.join('; '), hint: HINTS[name]! });
+  const add = (name: string, problems: string[], okMessage: string) =>
+    checks.push(problems.length === 0 ? { name, status: 'passed', message: okMessage } : { name, status: 'failed', message: problems.join('; '), hint: HINTS[name]! });
 
   const shape = providerShapeProblems(provider, manifest);
   add('spec', shape.spec, 'v1 shape, id matches the manifest');
@@ -125,7 +151,10 @@ export async function checkProvider(provider: MediaProviderV1, manifest: { id: s
 
   for (const capability of CAPABILITIES) {
     if (!manifest.capabilities.includes(capability) && !implemented.includes(capability)) continue;
-    if (!implemented.includes(capability)) { checks.push({ name: capability, status: 'failed', message: 'declared in the manifest but not implemented', hint: HINTS.capabilities! }); continue; }
+    if (!implemented.includes(capability)) {
+      checks.push({ name: capability, status: 'failed', message: 'declared in the manifest but not implemented', hint: HINTS.capabilities! });
+      continue;
+    }
     checks.push(await checkCapability(provider, capability, signal));
   }
 
@@ -159,13 +188,18 @@ export async function runConformance(folder: string, options: { config?: Readonl
   const checks: ConformanceCheck[] = [];
   const steps: Record<string, string> = { manifest: 'MediaConduit.provider.yml is valid', build: 'esbuild bundled the entry', load: 'imported, created and initialised' };
   let reached = 0;
-  let loaded;
+  let loaded: FolderProvider;
   try {
     loaded = await loadProviderFromFolder(folder, {
-      ...options, skipValidation: true,
+      ...options,
+      skipValidation: true,
       onStep: (step, error) => {
         reached++;
-        checks.push(error === undefined ? { name: step, status: 'passed', message: steps[step]! } : { name: step, status: 'failed', message: error instanceof Error ? error.message : String(error), hint: HINTS[step]! });
+        checks.push(
+          error === undefined
+            ? { name: step, status: 'passed', message: steps[step]! }
+            : { name: step, status: 'failed', message: error instanceof Error ? error.message : String(error), hint: HINTS[step]! },
+        );
       },
     });
   } catch {
@@ -185,7 +219,7 @@ export function formatConformanceReport(report: ConformanceReport): string {
   const mark = { passed: '✓', failed: '✗', skipped: '-' } as const;
   const lines = [`MediaConduit conformance: ${report.provider ?? '(provider not loaded)'} at ${report.target}`];
   for (const check of report.checks) {
-    lines.push(`  ${mark[check.status]} ${check.name.padEnd(18)} ${check.message.split('\n').join('\n' + ' '.repeat(23))}`);
+    lines.push(`  ${mark[check.status]} ${check.name.padEnd(18)} ${check.message.split('\n').join(`\n${' '.repeat(23)}`)}`);
     if (check.hint) lines.push(`      fix: ${check.hint}`);
   }
   const count = (status: ConformanceCheck['status']) => report.checks.filter((c) => c.status === status).length;

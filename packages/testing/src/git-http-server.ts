@@ -43,14 +43,24 @@ export async function startGitHttpServer(root: string, options: { token?: string
     requests,
     fetchCount: (pathPart = '') => requests.filter((r) => r.command === 'fetch' && r.path.includes(pathPart) && r.status === 200).length,
     listCount: (pathPart = '') => requests.filter((r) => r.command === 'ls-refs' && r.path.includes(pathPart) && r.status === 200).length,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 function handle(root: string, options: { token?: string; privatePaths?: readonly string[] }, req: IncomingMessage, res: ServerResponse, log: GitRequestLog[]): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const service = url.searchParams.get('service') ?? /\/(git-upload-pack|git-receive-pack)$/.exec(url.pathname)?.[1];
-  const entry: GitRequestLog = { method: req.method ?? 'GET', path: url.pathname, status: 200, ...(service ? { service } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+  const entry: GitRequestLog = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    status: 200,
+    ...(service ? { service } : {}),
+    ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+  };
   log.push(entry);
   if (service === 'git-receive-pack' || url.pathname.includes('..')) {
     entry.status = 403;
@@ -89,7 +99,9 @@ function handle(root: string, options: { token?: string; privatePaths?: readonly
     let raw = Buffer.concat(body);
     try {
       if (/gzip/.test(req.headers['content-encoding'] ?? '')) raw = gunzipSync(raw);
-    } catch { /* leave the command unknown */ }
+    } catch {
+      /* leave the command unknown */
+    }
     const command = /command=([a-z-]+)/.exec(raw.toString('latin1'))?.[1];
     if (command) entry.command = command;
   });
@@ -97,7 +109,10 @@ function handle(root: string, options: { token?: string; privatePaths?: readonly
   let head = Buffer.alloc(0);
   let headersDone = false;
   child.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) { res.write(chunk); return; }
+    if (headersDone) {
+      res.write(chunk);
+      return;
+    }
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf('\r\n\r\n');
     if (end === -1) return;
@@ -106,7 +121,8 @@ function handle(root: string, options: { token?: string; privatePaths?: readonly
     const headers: Record<string, string> = {};
     for (const line of head.subarray(0, end).toString().split('\r\n')) {
       const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim(), value = line.slice(colon + 1).trim();
+      const name = line.slice(0, colon).trim(),
+        value = line.slice(colon + 1).trim();
       if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
       else headers[name] = value;
     }
@@ -115,5 +131,8 @@ function handle(root: string, options: { token?: string; privatePaths?: readonly
     res.write(head.subarray(end + 4));
   });
   child.stdout.on('end', () => res.end());
-  child.on('error', () => { entry.status = 500; res.writeHead(500).end(); });
+  child.on('error', () => {
+    entry.status = 500;
+    res.writeHead(500).end();
+  });
 }

@@ -33,7 +33,8 @@ const IDENTITY = ['-c', 'user.name=MediaConduit Test', '-c', 'user.email=test@me
 export async function createTestRepo(name = 'repo'): Promise<TestRepo> {
   const dir = join(await mkdtemp(join(tmpdir(), 'mediaconduit-repo-')), name);
   await mkdir(dir, { recursive: true });
-  const git = async (...args: string[]) => (await run('git', [...IDENTITY, ...args], { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } })).stdout;
+  const git = async (...args: string[]) =>
+    (await run('git', [...IDENTITY, ...args], { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } })).stdout;
   await git('init', '--quiet', '--initial-branch=main');
   return {
     dir,
@@ -46,7 +47,10 @@ export async function createTestRepo(name = 'repo'): Promise<TestRepo> {
         await rm(full, { force: true });
         if (typeof spec === 'string') await writeFile(full, spec);
         else if ('symlink' in spec) await symlink(spec.symlink, full);
-        else { await writeFile(full, spec.content); await chmod(full, spec.mode); }
+        else {
+          await writeFile(full, spec.content);
+          await chmod(full, spec.mode);
+        }
       }
       await git('add', '--all');
       await git('commit', '--quiet', '--allow-empty', '-m', message);

@@ -10,7 +10,8 @@ const AC_VALUES = [0x00];
 /** Canonical Huffman codes for a table: value → [code, length]. */
 function huffmanCodes(bits: readonly number[], values: readonly number[]): Map<number, [number, number]> {
   const codes = new Map<number, [number, number]>();
-  let code = 0, k = 0;
+  let code = 0,
+    k = 0;
   for (let length = 1; length <= 16; length++) {
     for (let i = 0; i < bits[length - 1]!; i++) codes.set(values[k++]!, [code++, length]);
     code <<= 1;
@@ -50,7 +51,8 @@ export function encodeBlockJpeg(width: number, height: number, blockColour: (bx:
   const [eob, eobLength] = huffmanCodes(AC_BITS, AC_VALUES).get(0)!;
   const bits = new BitWriter();
   const previous = [0, 0, 0];
-  const blocksX = Math.ceil(width / 8), blocksY = Math.ceil(height / 8);
+  const blocksX = Math.ceil(width / 8),
+    blocksY = Math.ceil(height / 8);
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {
       const [r, g, b] = blockColour(bx, by);
@@ -73,13 +75,15 @@ export function encodeBlockJpeg(width: number, height: number, blockColour: (bx:
   const huffman = [0x00, ...DC_BITS, ...DC_VALUES, 0x10, ...AC_BITS, ...AC_VALUES];
   const scan = [3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0];
   return Uint8Array.from([
-    0xff, 0xd8,
+    0xff,
+    0xd8,
     ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0x00, 1, 1, 0, 0, 1, 0, 1, 0, 0]),
     ...segment(0xdb, quantTable),
     ...segment(0xc0, frame),
     ...segment(0xc4, huffman),
     ...segment(0xda, scan),
     ...bits.finish(),
-    0xff, 0xd9,
+    0xff,
+    0xd9,
   ]);
 }

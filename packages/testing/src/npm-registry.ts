@@ -98,22 +98,33 @@ export async function startNpmRegistry(options: { packages: readonly NpmPackageS
     const document = {
       name: latest.name,
       'dist-tags': { latest: latest.version },
-      versions: Object.fromEntries(versions.map((item) => [item.version, {
-        ...item.manifest, _id: `${item.name}@${item.version}`,
-        dist: {
-          tarball: `${url}/-/${item.name}/${item.version}.tgz`,
-          integrity: `sha512-${createHash('sha512').update(item.bytes).digest('base64')}`,
-          shasum: createHash('sha1').update(item.bytes).digest('hex'),
-        },
-      }])),
+      versions: Object.fromEntries(
+        versions.map((item) => [
+          item.version,
+          {
+            ...item.manifest,
+            _id: `${item.name}@${item.version}`,
+            dist: {
+              tarball: `${url}/-/${item.name}/${item.version}.tgz`,
+              integrity: `sha512-${createHash('sha512').update(item.bytes).digest('base64')}`,
+              shasum: createHash('sha1').update(item.bytes).digest('hex'),
+            },
+          },
+        ]),
+      ),
     };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, requests,
+    url,
+    requests,
     packages: served.map((item) => `${item.name}@${item.version}`),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

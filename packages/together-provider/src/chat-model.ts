@@ -1,14 +1,24 @@
-import {
-  MediaConduitError, Text,
-  type ModelInfoV1, type TextInputV1, type TextModelV1, type TextOptionsV1, type TextStreamPartV1, type UsageV1,
-} from '@mediaconduit/provider';
+import { MediaConduitError, Text, type ModelInfoV1, type TextInputV1, type TextModelV1, type TextOptionsV1, type TextStreamPartV1, type UsageV1 } from '@mediaconduit/provider';
 import { parseSse } from './parse-sse.js';
 import { provenance } from './provenance.js';
 import type { TogetherClient } from './together-client.js';
 
-interface ChatUsage { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }
-interface ChatResponse { id?: string; choices?: { finish_reason?: string; message?: { content?: string | null } }[]; usage?: ChatUsage | null }
-interface ChatChunk { id?: string; choices?: { finish_reason?: string | null; text?: string; delta?: { content?: string | null } }[]; usage?: ChatUsage | null; error?: { message?: string; type?: string; code?: string | null } }
+interface ChatUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+}
+interface ChatResponse {
+  id?: string;
+  choices?: { finish_reason?: string; message?: { content?: string | null } }[];
+  usage?: ChatUsage | null;
+}
+interface ChatChunk {
+  id?: string;
+  choices?: { finish_reason?: string | null; text?: string; delta?: { content?: string | null } }[];
+  usage?: ChatUsage | null;
+  error?: { message?: string; type?: string; code?: string | null };
+}
 
 function toUsage(usage: ChatUsage | null | undefined): UsageV1 | undefined {
   if (!usage) return undefined;
@@ -25,7 +35,8 @@ const finishReason = (reason: string | null | undefined) => (reason === 'eos' ? 
 /** The `/chat/completions` request body for an input and options. */
 export function chatRequest(model: string, input: TextInputV1, options: TextOptionsV1 | undefined, stream: boolean): Record<string, unknown> {
   const messages = typeof input === 'string' ? [{ role: 'user', content: input }] : Array.isArray(input) ? input : (input as { messages: unknown[] }).messages;
-  if (!Array.isArray(messages) || messages.length === 0) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `together ${model}: give a prompt or at least one message` });
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new MediaConduitError({ code: 'INVALID_INPUT', message: `together ${model}: give a prompt or at least one message` });
   const body: Record<string, unknown> = { model, messages, stream };
   if (options?.temperature !== undefined) body.temperature = options.temperature;
   if (options?.topP !== undefined) body.top_p = options.topP;
@@ -42,27 +53,60 @@ export function chatRequest(model: string, input: TextInputV1, options: TextOpti
 export function createChatModel(info: ModelInfoV1, client: TogetherClient): TextModelV1 {
   const operation = `together chat ${info.id}`;
   return {
-    specificationVersion: 'v1', capability: 'text-to-text', id: info.id, info,
+    specificationVersion: 'v1',
+    capability: 'text-to-text',
+    id: info.id,
+    info,
     async transform(input, options) {
       const started = performance.now();
-      const { body, requestId } = await client.json<ChatResponse>({ method: 'POST', path: '/chat/completions', json: chatRequest(info.id, input, options, false), signal: options?.signal, headers: options?.headers, operation });
+      const { body, requestId } = await client.json<ChatResponse>({
+        method: 'POST',
+        path: '/chat/completions',
+        json: chatRequest(info.id, input, options, false),
+        signal: options?.signal,
+        headers: options?.headers,
+        operation,
+      });
       const choice = body.choices?.[0];
       if (!choice) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer has no choices`, retryable: true });
-      return new Text(choice.message?.content ?? '', provenance(info.id, started, { usage: toUsage(body.usage), requestId: requestId ?? body.id, seed: options?.seed, finishReason: finishReason(choice.finish_reason) }));
+      return new Text(
+        choice.message?.content ?? '',
+        provenance(info.id, started, { usage: toUsage(body.usage), requestId: requestId ?? body.id, seed: options?.seed, finishReason: finishReason(choice.finish_reason) }),
+      );
     },
     async *stream(input, options): AsyncIterable<TextStreamPartV1> {
-      const request = { method: 'POST' as const, path: '/chat/completions', json: chatRequest(info.id, input, options, true), signal: options?.signal, headers: { accept: 'text/event-stream', ...options?.headers }, operation };
+      const request = {
+        method: 'POST' as const,
+        path: '/chat/completions',
+        json: chatRequest(info.id, input, options, true),
+        signal: options?.signal,
+        headers: { accept: 'text/event-stream', ...options?.headers },
+        operation,
+      };
       const response = await client.send(request);
       let usage: UsageV1 | undefined;
       let reason: string | undefined;
       let done = false;
       try {
         for await (const data of parseSse(response.body)) {
-          if (data === '[DONE]') { done = true; break; }
+          if (data === '[DONE]') {
+            done = true;
+            break;
+          }
           let chunk: ChatChunk;
-          try { chunk = JSON.parse(data) as ChatChunk; } catch { continue; }
+          try {
+            chunk = JSON.parse(data) as ChatChunk;
+          } catch {
+            continue;
+          }
           if (chunk.error) {
-            throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the stream failed: ${chunk.error.message ?? 'unknown error'}`, providerCode: chunk.error.code ?? chunk.error.type ?? undefined, retryable: true, details: { afterFirstByte: true } });
+            throw new MediaConduitError({
+              code: 'PROVIDER_ERROR',
+              message: `${operation}: the stream failed: ${chunk.error.message ?? 'unknown error'}`,
+              providerCode: chunk.error.code ?? chunk.error.type ?? undefined,
+              retryable: true,
+              details: { afterFirstByte: true },
+            });
           }
           const choice = chunk.choices?.[0];
           const text = choice?.delta?.content ?? choice?.text;
@@ -78,7 +122,12 @@ export function createChatModel(info: ModelInfoV1, client: TogetherClient): Text
       }
       if (!done) {
         if (options?.signal?.aborted) throw client.bodyError(request, new Error('aborted'));
-        throw new MediaConduitError({ code: 'CONNECTION_FAILED', message: `${operation}: the stream ended before [DONE]; the answer is incomplete`, retryable: true, details: { afterFirstByte: true } });
+        throw new MediaConduitError({
+          code: 'CONNECTION_FAILED',
+          message: `${operation}: the stream ended before [DONE]; the answer is incomplete`,
+          retryable: true,
+          details: { afterFirstByte: true },
+        });
       }
       yield { type: 'finish', finishReason: reason ?? 'stop', ...(usage ? { usage } : {}) };
     },

@@ -23,13 +23,23 @@ export function imageRequest(model: string, input: ImageInputV1, options: ImageO
 export function createImageModel(info: ModelInfoV1, client: TogetherClient, logger: LoggerV1): ImageModelV1 {
   const operation = `together image ${info.id}`;
   const model: ImageModelV1 = {
-    specificationVersion: 'v1', capability: 'text-to-image', id: info.id, info,
+    specificationVersion: 'v1',
+    capability: 'text-to-image',
+    id: info.id,
+    info,
     transform: async (input, options) => (await model.transformMany(input, { ...options, n: 1 }))[0]!,
     async transformMany(input, options) {
       const n = options?.n ?? 1;
       if (!Number.isInteger(n) || n < 1) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${operation}: n must be a whole number of at least 1, got ${n}` });
       const started = performance.now();
-      const request = { method: 'POST' as const, path: '/images/generations', json: imageRequest(info.id, input, options, n, logger), signal: options?.signal, headers: options?.headers, operation };
+      const request = {
+        method: 'POST' as const,
+        path: '/images/generations',
+        json: imageRequest(info.id, input, options, n, logger),
+        signal: options?.signal,
+        headers: options?.headers,
+        operation,
+      };
       const response = await client.send(request, 'image');
       let read: Awaited<ReturnType<typeof readImageResponse>>;
       try {
@@ -41,14 +51,19 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
       const requestId = requestIdOf(response);
       const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (data.length === 0) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer holds no images`, retryable: true });
-      return Promise.all(data.map(async (item, i) => {
-        let bytes: Uint8Array;
-        const streamed = /^@image:(\d+)$/.exec(item.b64_json ?? '');
-        if (streamed) bytes = read.images[Number(streamed[1])]!;
-        else if (item.url) bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
-        else throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: image ${i} has neither b64_json nor url`, retryable: true });
-        return new Image(bytes, provenance(info.id, started, { requestId: requestId ?? body.id, seed: options?.seed === undefined ? undefined : options.seed + i, usage: { images: 1 } }));
-      }));
+      return Promise.all(
+        data.map(async (item, i) => {
+          let bytes: Uint8Array;
+          const streamed = /^@image:(\d+)$/.exec(item.b64_json ?? '');
+          if (streamed) bytes = read.images[Number(streamed[1])]!;
+          else if (item.url) bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
+          else throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: image ${i} has neither b64_json nor url`, retryable: true });
+          return new Image(
+            bytes,
+            provenance(info.id, started, { requestId: requestId ?? body.id, seed: options?.seed === undefined ? undefined : options.seed + i, usage: { images: 1 } }),
+          );
+        }),
+      );
     },
   };
   return model;

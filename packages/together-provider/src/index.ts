@@ -1,6 +1,13 @@
 import {
-  CAPABILITIES, MediaConduitError, modelWithCapability,
-  type Capability, type HttpClientFactoryV1, type LoggerV1, type MediaProviderV1, type ModelInfoV1, type ModelV1, type ProviderContextV1,
+  CAPABILITIES,
+  MediaConduitError,
+  modelWithCapability,
+  type HttpClientFactoryV1,
+  type LoggerV1,
+  type MediaProviderV1,
+  type ModelInfoV1,
+  type ModelV1,
+  type ProviderContextV1,
 } from '@mediaconduit/provider';
 import { createChatModel } from './chat-model.js';
 import { createEmbeddingModel } from './embedding-model.js';
@@ -52,7 +59,8 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
   if (typeof createHttpClient !== 'function') {
     throw new MediaConduitError({
       code: 'MISSING_CONFIGURATION',
-      message: 'together: createTogether() needs { createHttpClient } (import it from @mediaconduit/core); or load the provider with registry.getProvider(), which passes the host\'s HTTP client',
+      message:
+        "together: createTogether() needs { createHttpClient } (import it from @mediaconduit/core); or load the provider with registry.getProvider(), which passes the host's HTTP client",
     });
   }
   const resolved: ResolvedTogetherSettings = { ...rest, createHttpClient, env: env ?? ((name) => process.env[name]), logger: logger ?? stderrLogger, now: now ?? Date.now };
@@ -62,11 +70,16 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
 
   const build = (info: ModelInfoV1): ModelV1 => {
     switch (info.capability) {
-      case 'text-to-text': return createChatModel(info, client);
-      case 'text-to-image': return createImageModel(info, client, resolved.logger);
-      case 'text-to-audio': return createSpeechModel(info, client);
-      case 'audio-to-text': return createTranscriptionModel(info, client);
-      case 'text-to-embedding': return createEmbeddingModel(info, client, resolved.logger);
+      case 'text-to-text':
+        return createChatModel(info, client);
+      case 'text-to-image':
+        return createImageModel(info, client, resolved.logger);
+      case 'text-to-audio':
+        return createSpeechModel(info, client);
+      case 'audio-to-text':
+        return createTranscriptionModel(info, client);
+      case 'text-to-embedding':
+        return createEmbeddingModel(info, client, resolved.logger);
       default:
         throw new MediaConduitError({
           code: 'UNSUPPORTED_CAPABILITY',
@@ -85,7 +98,9 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
       // Discover now when a key is configured, so getModelsForCapability works at once;
       // without a key (or offline) discovery waits for the first call.
       if (!client.hasKey()) return;
-      await catalog.list(options ?? {}).catch((error: unknown) => resolved.logger.warn('together: model discovery failed; it will be retried on first use', { code: (error as MediaConduitError).code }));
+      await catalog
+        .list(options ?? {})
+        .catch((error: unknown) => resolved.logger.warn('together: model discovery failed; it will be retried on first use', { code: (error as MediaConduitError).code }));
     },
     async listModels(options) {
       const all = await catalog.list(options ?? {});
@@ -94,7 +109,10 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
     async getModel(id, options) {
       const info = await catalog.find(id, options ?? {});
       if (options?.capability && info.capability !== options.capability) {
-        throw new MediaConduitError({ code: 'UNSUPPORTED_CAPABILITY', message: `together: model "${id}" is ${info.capability ?? `a ${info.providerType} model`}, not ${options.capability}` });
+        throw new MediaConduitError({
+          code: 'UNSUPPORTED_CAPABILITY',
+          message: `together: model "${id}" is ${info.capability ?? `a ${info.providerType} model`}, not ${options.capability}`,
+        });
       }
       let model = models.get(id);
       if (!model) {
@@ -130,6 +148,7 @@ export default function createFromContext(context: ProviderContextV1): TogetherP
   return createTogether({
     ...(config as TogetherSettings),
     createHttpClient: context.createHttpClient,
-    env: (name) => context.env(name), logger: context.logger,
+    env: (name) => context.env(name),
+    logger: context.logger,
   });
 }

@@ -3,13 +3,22 @@ import type { TogetherClient } from './together-client.js';
 
 /** Capability of each Together model type; other types are listed but not served. */
 export const CAPABILITY_OF_TYPE: Readonly<Record<string, Capability>> = {
-  chat: 'text-to-text', language: 'text-to-text', code: 'text-to-text',
-  image: 'text-to-image', audio: 'text-to-audio', transcribe: 'audio-to-text', embedding: 'text-to-embedding',
+  chat: 'text-to-text',
+  language: 'text-to-text',
+  code: 'text-to-text',
+  image: 'text-to-image',
+  audio: 'text-to-audio',
+  transcribe: 'audio-to-text',
+  embedding: 'text-to-embedding',
 };
 
 /** What `/models` returns per model; only the fields read are listed (the rest is ignored). */
 interface RawModel {
-  id?: unknown; type?: unknown; display_name?: unknown; organization?: unknown; context_length?: unknown;
+  id?: unknown;
+  type?: unknown;
+  display_name?: unknown;
+  organization?: unknown;
+  context_length?: unknown;
   pricing?: { input?: unknown; output?: unknown; base?: unknown; hourly?: unknown; finetune?: unknown };
 }
 
@@ -23,12 +32,16 @@ export function toModelInfo(raw: RawModel): ModelInfoV1 | undefined {
   const type = str(raw.type);
   const info: ModelInfoV1 = { id, providerId: 'together', capability: type ? CAPABILITY_OF_TYPE[type] : undefined };
   if (type) info.providerType = type;
-  const displayName = str(raw.display_name), organization = str(raw.organization), context = num(raw.context_length);
+  const displayName = str(raw.display_name),
+    organization = str(raw.organization),
+    context = num(raw.context_length);
   if (displayName) info.displayName = displayName;
   if (organization) info.organization = organization;
   if (context) info.contextLength = context;
   if (raw.pricing && typeof raw.pricing === 'object') {
-    const input = num(raw.pricing.input), output = num(raw.pricing.output), base = num(raw.pricing.base);
+    const input = num(raw.pricing.input),
+      output = num(raw.pricing.output),
+      base = num(raw.pricing.base);
     const other = Object.fromEntries(Object.entries(raw.pricing).filter(([k, v]) => !['input', 'output'].includes(k) && num(v) !== undefined)) as Record<string, number>;
     info.pricing = {
       ...(input === undefined ? {} : { inputPerMillionTokens: input }),
@@ -46,18 +59,27 @@ export class ModelCatalog {
   private fetchedAt = 0;
   private pending: Promise<ModelInfoV1[]> | undefined;
 
-  constructor(private readonly client: TogetherClient, private readonly ttlMs: number, private readonly now: () => number) {}
+  constructor(
+    private readonly client: TogetherClient,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
 
   /** Known models, refreshed when stale or when `refresh` is set. */
   async list(options: CallOptionsV1 & { refresh?: boolean } = {}): Promise<ModelInfoV1[]> {
     if (this.models && !options.refresh && this.now() - this.fetchedAt < this.ttlMs) return this.models;
-    this.pending ??= this.client.json<unknown>({ method: 'GET', path: '/models', signal: options.signal, operation: 'together list models' }).then(({ body }) => {
-      const rows = Array.isArray(body) ? body : Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : undefined;
-      if (!rows) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: 'together list models: the answer is not a list of models', retryable: true });
-      this.models = rows.map((row) => toModelInfo(row as RawModel)).filter((m): m is ModelInfoV1 => m !== undefined);
-      this.fetchedAt = this.now();
-      return this.models;
-    }).finally(() => { this.pending = undefined; });
+    this.pending ??= this.client
+      .json<unknown>({ method: 'GET', path: '/models', signal: options.signal, operation: 'together list models' })
+      .then(({ body }) => {
+        const rows = Array.isArray(body) ? body : Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : undefined;
+        if (!rows) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: 'together list models: the answer is not a list of models', retryable: true });
+        this.models = rows.map((row) => toModelInfo(row as RawModel)).filter((m): m is ModelInfoV1 => m !== undefined);
+        this.fetchedAt = this.now();
+        return this.models;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
     return this.pending;
   }
 
@@ -76,7 +98,10 @@ export class ModelCatalog {
       found = models.find((m) => m.id === id);
     }
     if (!found) {
-      const closest = closestMatches(id, models.map((m) => m.id));
+      const closest = closestMatches(
+        id,
+        models.map((m) => m.id),
+      );
       throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `together: no model "${id}"; closest: ${closest.join(', ')}`, details: { closest } });
     }
     return found;

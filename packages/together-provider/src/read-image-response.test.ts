@@ -7,12 +7,27 @@ async function* chunks(text: string, size: number) {
 }
 
 describe('readImageResponse', () => {
-  const a = randomBytes(1000), b = randomBytes(1001);
-  const answer = { id: 'x-1', model: 'm', object: 'list', data: [{ index: 0, type: 'b64_json', b64_json: a.toString('base64') }, { index: 1, type: 'b64_json', b64_json: b.toString('base64'), timings: { inference: 1 } }] };
+  const a = randomBytes(1000),
+    b = randomBytes(1001);
+  const answer = {
+    id: 'x-1',
+    model: 'm',
+    object: 'list',
+    data: [
+      { index: 0, type: 'b64_json', b64_json: a.toString('base64') },
+      { index: 1, type: 'b64_json', b64_json: b.toString('base64'), timings: { inference: 1 } },
+    ],
+  };
 
   it.each([1, 2, 3, 7, 10, 64, 100_000])('decodes every image exactly with %i-byte chunks', async (size) => {
     const { json, images } = await readImageResponse(chunks(JSON.stringify(answer), size));
-    expect(json).toEqual({ ...answer, data: [{ ...answer.data[0], b64_json: '@image:0' }, { ...answer.data[1], b64_json: '@image:1' }] });
+    expect(json).toEqual({
+      ...answer,
+      data: [
+        { ...answer.data[0], b64_json: '@image:0' },
+        { ...answer.data[1], b64_json: '@image:1' },
+      ],
+    });
     expect(Buffer.from(images[0]!).equals(a)).toBe(true);
     expect(Buffer.from(images[1]!).equals(b)).toBe(true);
   });

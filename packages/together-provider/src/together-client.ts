@@ -25,7 +25,10 @@ export class TogetherClient {
     this.baseURL = settings.baseURL ?? fromEnv ?? DEFAULT_BASE_URL;
     this.timeoutMs = settings.timeoutMs ?? 120_000;
     this.http = settings.createHttpClient({
-      baseURL: this.baseURL, dispatcher: settings.dispatcher, connections: settings.connections ?? 64, timeoutMs: this.timeoutMs,
+      baseURL: this.baseURL,
+      dispatcher: settings.dispatcher,
+      connections: settings.connections ?? 64,
+      timeoutMs: this.timeoutMs,
       // Built once, at the first call that has a key (the key is read lazily, then kept).
       headers: () => (this.fixedHeaders ??= { ...settings.headers, authorization: `Bearer ${this.apiKey()}`, 'user-agent': 'MediaConduit-Together/0.1' }),
     });
@@ -42,7 +45,8 @@ export class TogetherClient {
     if (!key) {
       throw new MediaConduitError({
         code: 'MISSING_API_KEY',
-        message: 'together: no API key. Set TOGETHER_API_KEY in the environment, or pass { apiKey } to createTogether(), or { config: { apiKey } } to registry.getProvider(). Keys are at https://api.together.ai/settings/api-keys',
+        message:
+          'together: no API key. Set TOGETHER_API_KEY in the environment, or pass { apiKey } to createTogether(), or { config: { apiKey } } to registry.getProvider(). Keys are at https://api.together.ai/settings/api-keys',
       });
     }
     return key;
@@ -81,7 +85,12 @@ export class TogetherClient {
   bodyError(request: HttpRequest, error: unknown): unknown {
     const mapped = this.http.toError(request.operation, error, request.signal, request.timeoutMs ?? this.timeoutMs);
     if (mapped !== error || MediaConduitError.isInstance(error)) return mapped;
-    return new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${request.operation}: the answer could not be read: ${(error as Error).message}`, cause: error, retryable: true });
+    return new MediaConduitError({
+      code: 'PROVIDER_ERROR',
+      message: `${request.operation}: the answer could not be read: ${(error as Error).message}`,
+      cause: error,
+      retryable: true,
+    });
   }
 
   close(): Promise<void> {

@@ -23,7 +23,15 @@ export function retryAfterMs(response: HttpResponse, now = Date.now()): number |
 /** The `x-ratelimit-*` and `x-tokenlimit-*` headers, as numbers. */
 export function rateLimits(response: HttpResponse): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-tokenlimit-limit', 'x-tokenlimit-remaining', 'x-ratelimit-limit-dynamic', 'x-ratelimit-remaining-dynamic']) {
+  for (const name of [
+    'x-ratelimit-limit',
+    'x-ratelimit-remaining',
+    'x-ratelimit-reset',
+    'x-tokenlimit-limit',
+    'x-tokenlimit-remaining',
+    'x-ratelimit-limit-dynamic',
+    'x-ratelimit-remaining-dynamic',
+  ]) {
     const value = Number(header(response, name));
     if (header(response, name) !== undefined && Number.isFinite(value)) out[name.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   }
@@ -37,7 +45,11 @@ export function rateLimits(response: HttpResponse): Record<string, number> {
 export async function togetherError(operation: string, response: HttpResponse, kind: 'image' | 'other' = 'other'): Promise<MediaConduitError> {
   const text = await response.body.text().catch(() => '');
   let body: { id?: string; error?: { message?: string; type?: string; code?: string | null }; message?: string } = {};
-  try { body = JSON.parse(text) as typeof body; } catch { /* not JSON: keep the text */ }
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    /* not JSON: keep the text */
+  }
   const status = response.status;
   const providerMessage = body.error?.message ?? body.message ?? (text.slice(0, 300) || `HTTP ${status}`);
   const providerCode = body.error?.code ?? body.error?.type ?? undefined;
@@ -45,21 +57,35 @@ export async function togetherError(operation: string, response: HttpResponse, k
   const wait = retryAfterMs(response);
   const modelProblem = /model_not_(found|available)|dedicated_endpoint/.test(providerCode ?? '');
   const [code, retryable, hint]: [ErrorCode, boolean, string] =
-    status === 400 ? [modelProblem ? 'MODEL_NOT_FOUND' : 'INVALID_INPUT', false, modelProblem ? 'pick a serverless model from listModels()' : 'check the options you passed']
-    : status === 401 ? ['AUTHENTICATION_FAILED', false, 'check TOGETHER_API_KEY (or the apiKey setting)']
-    : status === 402 ? ['INSUFFICIENT_CREDITS', false, 'add credits or raise the spending limit in your Together account']
-    : status === 403 ? ['PERMISSION_DENIED', false, 'the key may lack access, or prompt plus max_tokens exceed the context length']
-    : status === 404 ? [modelProblem || /model/i.test(providerMessage) ? 'MODEL_NOT_FOUND' : 'PROVIDER_ERROR', false, 'check the model id against listModels()']
-    : status === 408 ? ['TIMEOUT', true, 'try again']
-    : status === 409 ? ['PROVIDER_ERROR', true, 'try again']
-    : status === 422 && kind === 'image' ? ['CONTENT_REFUSED', false, 'the safety checker refused the prompt; change the prompt']
-    : status === 422 ? ['INVALID_INPUT', false, 'check the input']
-    : status === 429 ? ['RATE_LIMITED', true, wait !== undefined ? `retry after ${Math.ceil(wait / 1000)} s` : 'slow down and retry']
-    : status >= 500 ? ['PROVIDER_ERROR', true, 'Together had a server error; try again']
-    : ['PROVIDER_ERROR', false, 'unexpected status'];
+    status === 400
+      ? [modelProblem ? 'MODEL_NOT_FOUND' : 'INVALID_INPUT', false, modelProblem ? 'pick a serverless model from listModels()' : 'check the options you passed']
+      : status === 401
+        ? ['AUTHENTICATION_FAILED', false, 'check TOGETHER_API_KEY (or the apiKey setting)']
+        : status === 402
+          ? ['INSUFFICIENT_CREDITS', false, 'add credits or raise the spending limit in your Together account']
+          : status === 403
+            ? ['PERMISSION_DENIED', false, 'the key may lack access, or prompt plus max_tokens exceed the context length']
+            : status === 404
+              ? [modelProblem || /model/i.test(providerMessage) ? 'MODEL_NOT_FOUND' : 'PROVIDER_ERROR', false, 'check the model id against listModels()']
+              : status === 408
+                ? ['TIMEOUT', true, 'try again']
+                : status === 409
+                  ? ['PROVIDER_ERROR', true, 'try again']
+                  : status === 422 && kind === 'image'
+                    ? ['CONTENT_REFUSED', false, 'the safety checker refused the prompt; change the prompt']
+                    : status === 422
+                      ? ['INVALID_INPUT', false, 'check the input']
+                      : status === 429
+                        ? ['RATE_LIMITED', true, wait !== undefined ? `retry after ${Math.ceil(wait / 1000)} s` : 'slow down and retry']
+                        : status >= 500
+                          ? ['PROVIDER_ERROR', true, 'Together had a server error; try again']
+                          : ['PROVIDER_ERROR', false, 'unexpected status'];
   const shouldRetry = header(response, 'x-should-retry');
   return new MediaConduitError({
-    code, status, providerCode, message: `${operation}: ${status} ${providerMessage} (${hint})`,
+    code,
+    status,
+    providerCode,
+    message: `${operation}: ${status} ${providerMessage} (${hint})`,
     retryable: shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : retryable,
     ...(requestId === undefined ? {} : { requestId }),
     ...(wait === undefined ? {} : { retryAfterMs: wait }),

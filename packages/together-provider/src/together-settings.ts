@@ -32,8 +32,12 @@ const KNOWN = ['apiKey', 'baseURL', 'dispatcher', 'modelsTtlMs', 'timeoutMs', 'c
 export function checkTogetherSettings(settings: Readonly<Record<string, unknown>>): void {
   const problems: string[] = [];
   for (const key of Object.keys(settings)) if (!KNOWN.includes(key)) problems.push(`${key}: unknown setting; expected one of ${KNOWN.filter((k) => k !== 'env').join(', ')}`);
-  const string = (key: string) => settings[key] !== undefined && (typeof settings[key] !== 'string' || settings[key] === '') && problems.push(`${key}: expected a non-empty string`);
-  const positive = (key: string) => settings[key] !== undefined && !(typeof settings[key] === 'number' && Number.isFinite(settings[key]) && (settings[key] as number) > 0) && problems.push(`${key}: expected a positive number`);
+  const string = (key: string) =>
+    settings[key] !== undefined && (typeof settings[key] !== 'string' || settings[key] === '') && problems.push(`${key}: expected a non-empty string`);
+  const positive = (key: string) =>
+    settings[key] !== undefined &&
+    !(typeof settings[key] === 'number' && Number.isFinite(settings[key]) && (settings[key] as number) > 0) &&
+    problems.push(`${key}: expected a positive number`);
   string('apiKey');
   string('baseURL');
   positive('modelsTtlMs');
@@ -41,7 +45,11 @@ export function checkTogetherSettings(settings: Readonly<Record<string, unknown>
   positive('connections');
   const urlProblem = typeof settings.baseURL === 'string' && settings.baseURL !== '' ? baseUrlProblem(settings.baseURL) : undefined;
   if (urlProblem) problems.push(`baseURL: ${urlProblem}`);
-  if (settings.dispatcher !== undefined && (typeof settings.dispatcher !== 'object' || settings.dispatcher === null || typeof (settings.dispatcher as { dispatch?: unknown }).dispatch !== 'function')) problems.push('dispatcher: expected an undici Dispatcher (Agent, Pool, …)');
+  if (
+    settings.dispatcher !== undefined &&
+    (typeof settings.dispatcher !== 'object' || settings.dispatcher === null || typeof (settings.dispatcher as { dispatch?: unknown }).dispatch !== 'function')
+  )
+    problems.push('dispatcher: expected an undici Dispatcher (Agent, Pool, …)');
   if (problems.length > 0) {
     throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `together: invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`, details: { problems } });
   }
@@ -50,7 +58,8 @@ export function checkTogetherSettings(settings: Readonly<Record<string, unknown>
 /** Why `url` cannot be the API's base URL, or `undefined`. The URL itself is never repeated (it may hold a secret). */
 export function baseUrlProblem(url: string): string | undefined {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') return `expected an http(s) URL such as https://api.example.com/v1, got ${parsed ? `a "${parsed.protocol}" URL` : 'text that is not a URL'}`;
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:')
+    return `expected an http(s) URL such as https://api.example.com/v1, got ${parsed ? `a "${parsed.protocol}" URL` : 'text that is not a URL'}`;
   if (parsed.username || parsed.password) return 'credentials in the URL would end up in logs; send them as headers instead';
   return undefined;
 }

@@ -20,8 +20,16 @@ beforeAll(async () => {
   const together = createTogether({ createHttpClient, apiKey: 'contract-key', baseURL: fake.baseURL, logger: { debug() {}, warn() {}, error() {} } });
   await together.listModels();
   const chat = await together.getModel('meta-llama/Llama-3.3-70B-Instruct-Turbo', { capability: 'text-to-text' });
-  await chat.transform([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }], { temperature: 0.5, topP: 0.9, maxTokens: 20, stop: ['\n\n'], seed: 3, responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } } });
-  for await (const _ of chat.stream('stream me', { maxTokens: 10 })) { /* drain */ }
+  await chat.transform(
+    [
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hello' },
+    ],
+    { temperature: 0.5, topP: 0.9, maxTokens: 20, stop: ['\n\n'], seed: 3, responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } } },
+  );
+  for await (const _ of chat.stream('stream me', { maxTokens: 10 })) {
+    /* drain */
+  }
   const flux = await together.getModel('black-forest-labs/FLUX.1-schnell', { capability: 'text-to-image' });
   await flux.transformMany('a lake', { n: 2, width: 256, height: 256, steps: 4, seed: 1, negativePrompt: 'fog', adapters: [{ path: 'acme/lora', scale: 0.8 }] });
   await flux.transform('nsfw thing').catch(() => {});
@@ -50,40 +58,50 @@ describe('contract: the client and the fake against openapi.yaml', () => {
     const vendored = readFileSync(OPENAPI_PATH, 'utf8');
     expect(vendored).toMatch(/^openapi: 3\.1\.0$/m);
     const shared = new URL('../../../../shared/together-api/openapi.yaml', import.meta.url);
-    if (existsSync(shared)) expect(vendored === readFileSync(shared, 'utf8'), 'the vendored openapi.yaml differs from ../shared/together-api/openapi.yaml: copy it again').toBe(true);
+    if (existsSync(shared))
+      expect(vendored === readFileSync(shared, 'utf8'), 'the vendored openapi.yaml differs from ../shared/together-api/openapi.yaml: copy it again').toBe(true);
   });
 
   it('exercised every operation', () => {
-    expect(new Set(log.map((r) => `${r.method} ${r.path}`))).toEqual(new Set([
-      'GET /models', 'POST /chat/completions', 'POST /images/generations', 'GET /voices', 'POST /audio/speech', 'POST /audio/transcriptions', 'POST /embeddings',
-    ]));
+    expect(new Set(log.map((r) => `${r.method} ${r.path}`))).toEqual(
+      new Set(['GET /models', 'POST /chat/completions', 'POST /images/generations', 'GET /voices', 'POST /audio/speech', 'POST /audio/transcriptions', 'POST /embeddings']),
+    );
   });
 
   it('every request the client sent matches its request schema', () => {
-    const problems = log.flatMap((r) => {
-      const label = `${r.method} ${r.path} request ${JSON.stringify(r.json ?? r.form ?? r.query).slice(0, 200)}`;
-      if (r.method === 'GET') return [];
-      if (r.path === '/audio/transcriptions') {
-        const fields = Object.fromEntries(Object.entries(r.form ?? {}).map(([k, v]) => [k, typeof v === 'string' ? (k === 'temperature' ? Number(v) : v) : '<binary>']));
-        return [check(label, forOperation('POST', r.path, 'request', 'multipart/form-data'), fields)];
-      }
-      return [check(label, forOperation('POST', r.path, 'request'), r.json)];
-    }).filter(Boolean);
+    const problems = log
+      .flatMap((r) => {
+        const label = `${r.method} ${r.path} request ${JSON.stringify(r.json ?? r.form ?? r.query).slice(0, 200)}`;
+        if (r.method === 'GET') return [];
+        if (r.path === '/audio/transcriptions') {
+          const fields = Object.fromEntries(Object.entries(r.form ?? {}).map(([k, v]) => [k, typeof v === 'string' ? (k === 'temperature' ? Number(v) : v) : '<binary>']));
+          return [check(label, forOperation('POST', r.path, 'request', 'multipart/form-data'), fields)];
+        }
+        return [check(label, forOperation('POST', r.path, 'request'), r.json)];
+      })
+      .filter(Boolean);
     expect(problems).toEqual([]);
   });
 
   it('every JSON response and stream chunk of the fake matches its response schema', () => {
-    const problems = log.flatMap((r) => {
-      const label = `${r.method} ${r.path} → ${r.status}`;
-      if (r.events) {
-        return r.events.filter((e) => e !== '[DONE]').map((e) => check(`${label} chunk`, byName('ChatCompletionChunk'), JSON.parse(e)));
-      }
-      if (r.response === undefined) return [];
-      const schema = r.status === 200 ? forOperation(r.method, r.path, '200') : byName('ErrorData');
-      return [check(`${label} ${JSON.stringify(r.response).slice(0, 200)}`, schema, r.response)];
-    }).filter(Boolean);
+    const problems = log
+      .flatMap((r) => {
+        const label = `${r.method} ${r.path} → ${r.status}`;
+        if (r.events) {
+          return r.events.filter((e) => e !== '[DONE]').map((e) => check(`${label} chunk`, byName('ChatCompletionChunk'), JSON.parse(e)));
+        }
+        if (r.response === undefined) return [];
+        const schema = r.status === 200 ? forOperation(r.method, r.path, '200') : byName('ErrorData');
+        return [check(`${label} ${JSON.stringify(r.response).slice(0, 200)}`, schema, r.response)];
+      })
+      .filter(Boolean);
     expect(problems).toEqual([]);
-    expect(log.filter((r) => r.status !== 200).map((r) => r.status).sort()).toEqual([422, 429]);
+    expect(
+      log
+        .filter((r) => r.status !== 200)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual([422, 429]);
   });
 
   it('speech answers carry a content type the description lists', () => {

@@ -12,7 +12,8 @@ function normalize(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(normalize);
   if (typeof node !== 'object' || node === null) return node;
   const source = node as Record<string, unknown>;
-  const isNullableMarker = (member: unknown) => typeof member === 'object' && member !== null && Object.keys(member).length === 1 && (member as { nullable?: unknown }).nullable === true;
+  const isNullableMarker = (member: unknown) =>
+    typeof member === 'object' && member !== null && Object.keys(member).length === 1 && (member as { nullable?: unknown }).nullable === true;
   if (Array.isArray(source.allOf) && source.allOf.some(isNullableMarker)) {
     const rest = { ...source, allOf: source.allOf.filter((m) => !isNullableMarker(m)) };
     return { anyOf: [normalize(rest), { type: 'null' }] };
@@ -77,6 +78,9 @@ export function openApiValidators(deviations: (doc: OpenApiDocument) => void = (
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
   components: { schemas: Record<string, Record<string, unknown>> };
 }

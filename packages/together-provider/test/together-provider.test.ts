@@ -9,17 +9,28 @@ import { createTogether } from '../src/index.js';
 import { startFakeTogether, type FakeTogetherServer } from '../src/testing/index.js';
 
 let fake: FakeTogetherServer;
-beforeAll(async () => { fake = await startFakeTogether(); });
+beforeAll(async () => {
+  fake = await startFakeTogether();
+});
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
 const warnings: string[] = [];
-const logger = { debug() {}, warn: (m: string) => { warnings.push(m); }, error() {} };
+const logger = {
+  debug() {},
+  warn: (m: string) => {
+    warnings.push(m);
+  },
+  error() {},
+};
 const together = (extra: Parameters<typeof createTogether>[0] = {}) => createTogether({ createHttpClient, apiKey: 'test-key', baseURL: fake.baseURL, logger, ...extra });
 const CHAT = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 
 async function failure(promise: Promise<unknown>): Promise<MediaConduitError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!MediaConduitError.isInstance(error)) throw new Error(`expected a MediaConduitError, got ${String(error)}`);
   return error;
 }
@@ -45,23 +56,47 @@ describe('settings and the API key', () => {
   });
 
   it('rejects bad settings, listing every problem', () => {
-    expect(() => createTogether({ createHttpClient, baseURL: 'ftp://x', timeoutMs: -1, apiKey: '', retries: 3 } as never)).toThrow(expect.objectContaining({
-      code: 'INVALID_OPTIONS', details: { problems: [expect.stringMatching(/^retries: unknown setting/), expect.stringMatching(/^apiKey/), expect.stringMatching(/^timeoutMs/), expect.stringMatching(/^baseURL: expected an http/)] },
-    }));
+    expect(() => createTogether({ createHttpClient, baseURL: 'ftp://x', timeoutMs: -1, apiKey: '', retries: 3 } as never)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        details: {
+          problems: [
+            expect.stringMatching(/^retries: unknown setting/),
+            expect.stringMatching(/^apiKey/),
+            expect.stringMatching(/^timeoutMs/),
+            expect.stringMatching(/^baseURL: expected an http/),
+          ],
+        },
+      }),
+    );
   });
 
   it('refuses a base URL with credentials, and a bad TOGETHER_BASE_URL, without repeating them', () => {
-    const error = (make: () => unknown) => { try { make(); } catch (e) { return e as MediaConduitError; } throw new Error('expected an error'); };
+    const error = (make: () => unknown) => {
+      try {
+        make();
+      } catch (e) {
+        return e as MediaConduitError;
+      }
+      throw new Error('expected an error');
+    };
     const inSetting = error(() => createTogether({ createHttpClient, apiKey: 'k', baseURL: 'https://me:s3cret-pass@proxy.example.invalid/v1' }));
     expect(inSetting).toMatchObject({ code: 'INVALID_OPTIONS', details: { problems: [expect.stringMatching(/^baseURL: credentials in the URL/)] } });
-    const inEnv = error(() => createTogether({ createHttpClient, apiKey: 'k', env: (name) => (name === 'TOGETHER_BASE_URL' ? 'ftp://me:s3cret-pass@proxy.example.invalid' : undefined) }));
+    const inEnv = error(() =>
+      createTogether({ createHttpClient, apiKey: 'k', env: (name) => (name === 'TOGETHER_BASE_URL' ? 'ftp://me:s3cret-pass@proxy.example.invalid' : undefined) }),
+    );
     expect(inEnv).toMatchObject({ code: 'INVALID_OPTIONS', message: 'together: TOGETHER_BASE_URL: expected an http(s) URL such as https://api.example.com/v1, got a "ftp:" URL' });
     for (const e of [inSetting, inEnv]) expect(JSON.stringify({ message: e.message, details: e.details })).not.toContain('s3cret');
   });
 
   it('treats an empty TOGETHER_BASE_URL as unset', async () => {
     let origin = '';
-    const recording = { dispatch: (options: { origin: unknown }) => { origin = String(options.origin); throw new Error('recorded, not sent'); } };
+    const recording = {
+      dispatch: (options: { origin: unknown }) => {
+        origin = String(options.origin);
+        throw new Error('recorded, not sent');
+      },
+    };
     const provider = createTogether({ createHttpClient, apiKey: 'k', dispatcher: recording, env: (name) => (name === 'TOGETHER_BASE_URL' ? '' : undefined) });
     await expect(provider.listModels()).rejects.toThrow('recorded, not sent');
     expect(origin).toBe('https://api.together.ai');
@@ -80,7 +115,10 @@ describe('settings and the API key', () => {
   it('sends every request through a configured undici dispatcher', async () => {
     let dispatched = 0;
     class Counting extends Agent {
-      override dispatch(...args: Parameters<Agent['dispatch']>) { dispatched++; return super.dispatch(...args); }
+      override dispatch(...args: Parameters<Agent['dispatch']>) {
+        dispatched++;
+        return super.dispatch(...args);
+      }
     }
     const agent = new Counting();
     const provider = together({ dispatcher: agent });
@@ -94,7 +132,12 @@ describe('live discovery', () => {
   it('maps model types to capabilities, keeps context length and pricing, and lists unserved types', async () => {
     const models = await together().listModels();
     const byId = Object.fromEntries(models.map((m) => [m.id, m]));
-    expect(byId[CHAT]).toMatchObject({ capability: 'text-to-text', providerType: 'chat', contextLength: 131072, pricing: { inputPerMillionTokens: 0.88, outputPerMillionTokens: 0.88 } });
+    expect(byId[CHAT]).toMatchObject({
+      capability: 'text-to-text',
+      providerType: 'chat',
+      contextLength: 131072,
+      pricing: { inputPerMillionTokens: 0.88, outputPerMillionTokens: 0.88 },
+    });
     expect(byId['meta-llama/Meta-Llama-3-8B']?.capability).toBe('text-to-text');
     expect(byId['Qwen/Qwen2.5-Coder-32B-Instruct']?.capability).toBe('text-to-text');
     expect(byId['black-forest-labs/FLUX.1-schnell']).toMatchObject({ capability: 'text-to-image', pricing: { perImage: 0.0027 } });
@@ -107,7 +150,19 @@ describe('live discovery', () => {
   });
 
   it('dispatches on the discovered type, never on id substrings', async () => {
-    const custom = await startFakeTogether({ models: [{ id: 'acme/whisper-image-chat', type: 'embedding', display_name: 'x', organization: 'acme', context_length: 0, pricing: { hourly: 0, input: 0, output: 0, base: 0, finetune: 0 }, dimensions: 8 }] });
+    const custom = await startFakeTogether({
+      models: [
+        {
+          id: 'acme/whisper-image-chat',
+          type: 'embedding',
+          display_name: 'x',
+          organization: 'acme',
+          context_length: 0,
+          pricing: { hourly: 0, input: 0, output: 0, base: 0, finetune: 0 },
+          dimensions: 8,
+        },
+      ],
+    });
     const model = await createTogether({ createHttpClient, apiKey: 'k', baseURL: custom.baseURL }).getModel('acme/whisper-image-chat');
     expect(model.capability).toBe('text-to-embedding');
     await custom.close();
@@ -143,14 +198,40 @@ describe('live discovery', () => {
 describe('text', () => {
   it('sends prompts and options in the API shape, and records usage', async () => {
     const chat = await together().getModel(CHAT, { capability: 'text-to-text' });
-    const text = await chat.transform('hello there', { temperature: 0.2, topP: 0.9, maxTokens: 50, stop: 'END', seed: 7, responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } } });
+    const text = await chat.transform('hello there', {
+      temperature: 0.2,
+      topP: 0.9,
+      maxTokens: 50,
+      stop: 'END',
+      seed: 7,
+      responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } },
+    });
     expect(Text.isInstance(text) && text.text).toBe('You said: hello there');
-    expect(text.metadata).toMatchObject({ provider: 'together', model: CHAT, finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 4, totalTokens: 9 }, requestId: expect.stringMatching(/-FAK$/) });
+    expect(text.metadata).toMatchObject({
+      provider: 'together',
+      model: CHAT,
+      finishReason: 'stop',
+      usage: { inputTokens: 5, outputTokens: 4, totalTokens: 9 },
+      requestId: expect.stringMatching(/-FAK$/),
+    });
     expect(fake.requests.at(-1)?.json).toEqual({
-      model: CHAT, stream: false, messages: [{ role: 'user', content: 'hello there' }], temperature: 0.2, top_p: 0.9, max_tokens: 50, stop: ['END'], seed: 7,
+      model: CHAT,
+      stream: false,
+      messages: [{ role: 'user', content: 'hello there' }],
+      temperature: 0.2,
+      top_p: 0.9,
+      max_tokens: 50,
+      stop: ['END'],
+      seed: 7,
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } },
     });
-    const short = await chat.transform([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'one two three' }], { maxTokens: 2 });
+    const short = await chat.transform(
+      [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'one two three' },
+      ],
+      { maxTokens: 2 },
+    );
     expect(short).toMatchObject({ text: 'You said: ', metadata: { finishReason: 'length' } });
   });
 
@@ -168,7 +249,11 @@ describe('text', () => {
     fake.addFault({ path: '/chat/completions', streamError: { message: 'engine crashed', code: 'engine_error' } });
     const chat = await together().getModel(CHAT, { capability: 'text-to-text' });
     const seen: string[] = [];
-    const error = await failure((async () => { for await (const p of chat.stream('a b c d e f')) if (p.type === 'text-delta') seen.push(p.text); })());
+    const error = await failure(
+      (async () => {
+        for await (const p of chat.stream('a b c d e f')) if (p.type === 'text-delta') seen.push(p.text);
+      })(),
+    );
     expect(error).toMatchObject({ code: 'PROVIDER_ERROR', providerCode: 'engine_error', message: expect.stringContaining('engine crashed'), details: { afterFirstByte: true } });
     expect(seen.length).toBe(2);
   });
@@ -176,7 +261,13 @@ describe('text', () => {
   it('reports a stream cut before [DONE]', async () => {
     fake.addFault({ path: '/chat/completions', truncateStream: true });
     const chat = await together().getModel(CHAT, { capability: 'text-to-text' });
-    const error = await failure((async () => { for await (const _ of chat.stream('a b c d e f')) { /* read */ } })());
+    const error = await failure(
+      (async () => {
+        for await (const _ of chat.stream('a b c d e f')) {
+          /* read */
+        }
+      })(),
+    );
     expect(error).toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('ended before [DONE]') });
   });
 
@@ -184,11 +275,13 @@ describe('text', () => {
     const chat = await together().getModel(CHAT, { capability: 'text-to-text' });
     const controller = new AbortController();
     let deltas = 0;
-    const error = await failure((async () => {
-      for await (const part of chat.stream('one two three four five six seven eight', { signal: controller.signal })) {
-        if (part.type === 'text-delta' && ++deltas === 2) controller.abort();
-      }
-    })());
+    const error = await failure(
+      (async () => {
+        for await (const part of chat.stream('one two three four five six seven eight', { signal: controller.signal })) {
+          if (part.type === 'text-delta' && ++deltas === 2) controller.abort();
+        }
+      })(),
+    );
     expect(error.code).toBe('ABORTED');
     expect(deltas).toBe(2);
   });
@@ -201,7 +294,18 @@ describe('images', () => {
     expect(image).toMatchObject({ mimeType: 'image/jpeg', width: 512, height: 320 });
     const decoded = jpeg.decode(Buffer.from(image.bytes));
     expect([decoded.width, decoded.height]).toEqual([512, 320]);
-    expect(fake.requests.at(-1)?.json).toEqual({ model: 'black-forest-labs/FLUX.1-schnell', prompt: 'A serene mountain landscape', n: 1, response_format: 'base64', output_format: 'jpeg', width: 512, height: 320, steps: 4, seed: 11, negative_prompt: 'fog' });
+    expect(fake.requests.at(-1)?.json).toEqual({
+      model: 'black-forest-labs/FLUX.1-schnell',
+      prompt: 'A serene mountain landscape',
+      n: 1,
+      response_format: 'base64',
+      output_format: 'jpeg',
+      width: 512,
+      height: 320,
+      steps: 4,
+      seed: 11,
+      negative_prompt: 'fog',
+    });
   });
 
   it('returns PNG when asked, and several images for n > 1', async () => {
@@ -234,9 +338,15 @@ describe('images', () => {
     await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
     const byUrl = await startFakeTogether({ imageUrls: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}` });
     fakeOrigin = new URL(byUrl.baseURL).origin;
-    const flux = await createTogether({ createHttpClient, apiKey: 'the-secret-key', baseURL: byUrl.baseURL, headers: { 'x-org': 'private' } }).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' });
+    const flux = await createTogether({ createHttpClient, apiKey: 'the-secret-key', baseURL: byUrl.baseURL, headers: { 'x-org': 'private' } }).getModel(
+      'black-forest-labs/FLUX.1-dev',
+      { capability: 'text-to-image' },
+    );
     const images = await flux.transformMany('lake', { width: 128, height: 96, n: 2 });
-    expect(images.map((i) => [i.mimeType, i.width, i.height])).toEqual([['image/jpeg', 128, 96], ['image/jpeg', 128, 96]]);
+    expect(images.map((i) => [i.mimeType, i.width, i.height])).toEqual([
+      ['image/jpeg', 128, 96],
+      ['image/jpeg', 128, 96],
+    ]);
     expect(byUrl.requests.find((r) => r.path === '/images/generations')?.headers.authorization).toBe('Bearer ***'); // sent (the fake's log masks keys)
     expect(cdnSeen).toHaveLength(2);
     for (const headers of cdnSeen) {
@@ -257,7 +367,11 @@ describe('images', () => {
 describe('speech, voices and transcription', () => {
   it('speaks WAV, MP3 and raw PCM with the right MIME types, choosing a listed voice by default', async () => {
     const sonic = await together().getModel('cartesia/sonic', { capability: 'text-to-audio' });
-    expect(await sonic.listVoices!()).toEqual([{ id: 'laidback woman', name: 'laidback woman' }, { id: 'helpful woman', name: 'helpful woman' }, { id: 'friendly sidekick', name: 'friendly sidekick' }]);
+    expect(await sonic.listVoices!()).toEqual([
+      { id: 'laidback woman', name: 'laidback woman' },
+      { id: 'helpful woman', name: 'helpful woman' },
+      { id: 'friendly sidekick', name: 'friendly sidekick' },
+    ]);
     const wav = await sonic.transform('Hello from Together', { sampleRate: 22050 });
     expect(wav).toMatchObject({ mimeType: 'audio/wav', sampleRate: 22050 });
     expect(readWavInfo(wav.bytes)?.durationSeconds).toBeCloseTo(19 * 0.05, 2);
@@ -269,13 +383,19 @@ describe('speech, voices and transcription', () => {
     expect(fake.requests.filter((r) => r.path === '/voices')).toHaveLength(1);
   });
 
-  it('transcribes over multipart, round-tripping the fake\'s own speech', async () => {
+  it("transcribes over multipart, round-tripping the fake's own speech", async () => {
     const provider = together();
     const speech = await (await provider.getModel('hexgrad/Kokoro-82M', { capability: 'text-to-audio' })).transform('The quick brown fox');
     const whisper = await provider.getModel('openai/whisper-large-v3', { capability: 'audio-to-text' });
     const text = await whisper.transform(speech, { language: 'en', prompt: 'animals' });
     expect(Text.isInstance(text) && text.text).toBe('The quick brown fox');
-    expect(fake.requests.at(-1)?.form).toEqual({ file: { fileName: 'audio.wav', type: 'audio/wav', size: speech.bytes.byteLength }, model: 'openai/whisper-large-v3', response_format: 'json', language: 'en', prompt: 'animals' });
+    expect(fake.requests.at(-1)?.form).toEqual({
+      file: { fileName: 'audio.wav', type: 'audio/wav', size: speech.bytes.byteLength },
+      model: 'openai/whisper-large-v3',
+      response_format: 'json',
+      language: 'en',
+      prompt: 'animals',
+    });
     expect(Audio.isInstance(speech)).toBe(true);
   });
 });
@@ -305,7 +425,12 @@ describe('errors', () => {
     [500, 'PROVIDER_ERROR', true, undefined],
     [503, 'PROVIDER_ERROR', true, undefined],
   ])('%i becomes %s with status, provider code, body message and request id', async (status, code, retryable, providerCode) => {
-    fake.addFault({ path: '/chat/completions', status, error: { message: `boom ${status}`, ...(providerCode ? { code: providerCode } : {}) }, headers: { 'x-request-id': 'req-123' } });
+    fake.addFault({
+      path: '/chat/completions',
+      status,
+      error: { message: `boom ${status}`, ...(providerCode ? { code: providerCode } : {}) },
+      headers: { 'x-request-id': 'req-123' },
+    });
     const chat = await together().getModel(CHAT, { capability: 'text-to-text' });
     const error = await failure(chat.transform('hi'));
     expect(error).toMatchObject({ code, status, retryable, requestId: 'req-123', message: expect.stringContaining(`boom ${status}`) });
@@ -314,10 +439,22 @@ describe('errors', () => {
   });
 
   it('parses rate-limit headers on 429', async () => {
-    fake.addFault({ path: '/embeddings', status: 429, error: { message: 'Request was rejected due to request rate limiting.', type: 'credit_limit' }, headers: { 'retry-after-ms': '1500', 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2', 'x-tokenlimit-remaining': '12' } });
+    fake.addFault({
+      path: '/embeddings',
+      status: 429,
+      error: { message: 'Request was rejected due to request rate limiting.', type: 'credit_limit' },
+      headers: { 'retry-after-ms': '1500', 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2', 'x-tokenlimit-remaining': '12' },
+    });
     const bge = await together().getModel('BAAI/bge-base-en-v1.5', { capability: 'text-to-embedding' });
     const error = await failure(bge.transform('x'));
-    expect(error).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryable: true, retryAfterMs: 1500, providerCode: 'credit_limit', details: { ratelimitLimit: 10, ratelimitRemaining: 0, ratelimitReset: 2, tokenlimitRemaining: 12 } });
+    expect(error).toMatchObject({
+      code: 'RATE_LIMITED',
+      status: 429,
+      retryable: true,
+      retryAfterMs: 1500,
+      providerCode: 'credit_limit',
+      details: { ratelimitLimit: 10, ratelimitRemaining: 0, ratelimitReset: 2, tokenlimitRemaining: 12 },
+    });
     fake.addFault({ path: '/embeddings', status: 429, headers: { 'retry-after': '3' } });
     expect((await failure(bge.transform('x'))).retryAfterMs).toBe(3000);
   });

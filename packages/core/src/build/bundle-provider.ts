@@ -82,7 +82,11 @@ function confinementPlugin(roots: readonly string[]): Plugin {
         const real = await realpath(args.path).catch(() => args.path);
         const inside = roots.some((root) => real === root || real.startsWith(root + sep));
         if (!inside) {
-          return { errors: [{ text: `input file ${args.path} lies outside the provider's checkout; providers may only import files from their own repository and installed dependencies` }] };
+          return {
+            errors: [
+              { text: `input file ${args.path} lies outside the provider's checkout; providers may only import files from their own repository and installed dependencies` },
+            ],
+          };
         }
         const stat = await lstat(real);
         if (!stat.isFile()) return { errors: [{ text: `input ${relative(roots[0]!, real)} is not a regular file` }] };
@@ -108,6 +112,9 @@ function buildError(label: string, errors: readonly Message[], cause: unknown) {
   const first = errors[0]?.location;
   return mcError('BUILD_FAILED', `build ${label}: ${errors.length || 'an'} error${errors.length === 1 ? '' : 's'}:\n${lines.join('\n') || `  ${String(cause)}`}`, {
     cause,
-    details: { errors: errors.map((m) => ({ text: contractHint(m), file: m.location?.file, line: m.location?.line, column: m.location ? m.location.column + 1 : undefined })), ...(first ? { file: first.file, line: first.line } : {}) },
+    details: {
+      errors: errors.map((m) => ({ text: contractHint(m), file: m.location?.file, line: m.location?.line, column: m.location ? m.location.column + 1 : undefined })),
+      ...(first ? { file: first.file, line: first.line } : {}),
+    },
   });
 }

@@ -18,7 +18,10 @@ export async function providerDependencies(providerDir: string): Promise<{ names
   if (names.length === 0) return { names };
   const lock = await readFile(join(providerDir, 'package-lock.json')).catch(() => undefined);
   if (!lock) {
-    throw mcError('INSTALL_FAILED', `install: the provider depends on ${names.join(', ')} but has no package-lock.json; run "npm install --package-lock-only --legacy-peer-deps" in the provider and commit the lockfile`);
+    throw mcError(
+      'INSTALL_FAILED',
+      `install: the provider depends on ${names.join(', ')} but has no package-lock.json; run "npm install --package-lock-only --legacy-peer-deps" in the provider and commit the lockfile`,
+    );
   }
   return { names, lockHash: sha256(Buffer.concat([Buffer.from(text), lock])) };
 }
@@ -32,15 +35,30 @@ export async function installDependencies(providerDir: string, dest: string, opt
   // Peer dependencies (such as @mediaconduit/core) are provided by the host, never installed.
   const args = ['ci', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'];
   await new Promise<void>((resolve, reject) => {
-    execFile('npm', args, {
-      cwd: dest, shell: false, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024,
-      ...(options.signal ? { signal: options.signal } : {}),
-      env: { ...process.env, npm_config_ignore_scripts: 'true', npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
-    }, (error, _stdout, stderr) => {
-      if (!error) return resolve();
-      const timedOut = (error as { killed?: boolean }).killed;
-      reject(mcError(timedOut ? 'TIMEOUT' : 'INSTALL_FAILED', `install: npm ci ${timedOut ? `did not finish within ${options.timeoutMs} ms` : 'failed'}: ${String(stderr).trim().split('\n').slice(-8).join('\n') || error.message}`, { cause: error }));
-    });
+    execFile(
+      'npm',
+      args,
+      {
+        cwd: dest,
+        shell: false,
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        ...(options.signal ? { signal: options.signal } : {}),
+        env: { ...process.env, npm_config_ignore_scripts: 'true', npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
+      },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve();
+        const timedOut = (error as { killed?: boolean }).killed;
+        reject(
+          mcError(
+            timedOut ? 'TIMEOUT' : 'INSTALL_FAILED',
+            `install: npm ci ${timedOut ? `did not finish within ${options.timeoutMs} ms` : 'failed'}: ${String(stderr).trim().split('\n').slice(-8).join('\n') || error.message}`,
+            { cause: error },
+          ),
+        );
+      },
+    );
   });
   await stat(join(dest, 'node_modules'));
 }

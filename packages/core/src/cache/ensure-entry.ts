@@ -36,21 +36,26 @@ export async function ensureEntry<T>(dirs: CacheDirs, spec: EntrySpec<T>): Promi
     return cached;
   }
   if (spec.offline !== undefined) throw mcError('NOT_CACHED', spec.offline);
-  return withEntryLock(dirs, spec.lock, async () => {
-    const again = await spec.read();
-    if (again !== undefined) {
-      spec.onCached?.(again);
-      return again;
-    }
-    const temporary = await temporaryEntry(dirs, spec.kind);
-    try {
-      await spec.create(temporary);
-      await publishEntry(temporary, spec.final);
-    } finally {
-      await rm(temporary, { recursive: true, force: true });
-    }
-    const published = await spec.read();
-    if (published === undefined) throw mcError('NOT_CACHED', `cache: the entry ${spec.final} was published but cannot be read back; run \`mediaconduit cache verify --fix\``);
-    return published;
-  }, spec.waitMs);
+  return withEntryLock(
+    dirs,
+    spec.lock,
+    async () => {
+      const again = await spec.read();
+      if (again !== undefined) {
+        spec.onCached?.(again);
+        return again;
+      }
+      const temporary = await temporaryEntry(dirs, spec.kind);
+      try {
+        await spec.create(temporary);
+        await publishEntry(temporary, spec.final);
+      } finally {
+        await rm(temporary, { recursive: true, force: true });
+      }
+      const published = await spec.read();
+      if (published === undefined) throw mcError('NOT_CACHED', `cache: the entry ${spec.final} was published but cannot be read back; run \`mediaconduit cache verify --fix\``);
+      return published;
+    },
+    spec.waitMs,
+  );
 }

@@ -26,15 +26,27 @@ export async function verifyCache(root: string, options: { fix?: boolean } = {})
     const dir = join(dirs.bundles, key);
     const record = await readBundleRecord(dir);
     checked++;
-    if (!record) { problems.push({ path: dir, message: 'record.json is missing or unreadable' }); continue; }
+    if (!record) {
+      problems.push({ path: dir, message: 'record.json is missing or unreadable' });
+      continue;
+    }
     const bytes = await readFile(join(dir, record.bundleFile)).catch(() => undefined);
     const actual = bytes ? sha256(bytes) : 'missing';
     if (actual !== record.sha256) problems.push({ path: dir, message: `bundle ${record.bundleFile}: expected sha256 ${record.sha256}, found ${actual}` });
     const checkout = checkoutEntry(dirs, record.url, record.commit);
-    if (await stat(join(checkout, 'tree')).then(() => true, () => false)) {
+    if (
+      await stat(join(checkout, 'tree')).then(
+        () => true,
+        () => false,
+      )
+    ) {
       checked++;
       const tree = await gitTreeHash(join(checkout, 'tree', record.subdir));
-      if (tree !== record.tree) problems.push({ path: checkout, message: `checkout of ${record.commit.slice(0, 12)}${record.subdir ? ` (${record.subdir})` : ''}: expected tree ${record.tree}, files hash to ${tree}` });
+      if (tree !== record.tree)
+        problems.push({
+          path: checkout,
+          message: `checkout of ${record.commit.slice(0, 12)}${record.subdir ? ` (${record.subdir})` : ''}: expected tree ${record.tree}, files hash to ${tree}`,
+        });
     }
   }
   if (options.fix) for (const problem of problems) await rm(problem.path, { recursive: true, force: true });

@@ -80,7 +80,17 @@ function client(cwd: string, options: GitRunOptions): SimpleGit {
     // These are our own fixed hardening values, not user input: simple-git guards the
     // variables that could weaken git, so the ones we set to strengthen it are named here.
     allowEnvironment: Object.keys(env),
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true, allowUnsafeAskPass: true, allowUnsafeHooksPath: true, allowUnsafeFilter: true, allowUnsafeCredentialHelper: true, allowUnsafeFsMonitor: true, allowUnsafeProtocolOverride: true, allowUnsafeTemplateDir: true },
+    unsafe: {
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeHooksPath: true,
+      allowUnsafeFilter: true,
+      allowUnsafeCredentialHelper: true,
+      allowUnsafeFsMonitor: true,
+      allowUnsafeProtocolOverride: true,
+      allowUnsafeTemplateDir: true,
+    },
   }).env(env);
 }
 
@@ -108,13 +118,18 @@ function gitError(operation: string, error: unknown, options: GitRunOptions): Me
   const text = redact(raw, [options.token]).trim().split('\n').slice(-6).join('\n');
   if (aborted) return mcError('ABORTED', `${operation}: aborted`, { cause: options.signal?.reason });
   if (/abort/i.test(raw) && !/fatal:/.test(raw)) {
-    return mcError('TIMEOUT', `${operation}: git did not finish within ${options.timeoutMs} ms and was stopped; raise the \`gitTimeoutMs\` option or check the network`, { retryable: true });
+    return mcError('TIMEOUT', `${operation}: git did not finish within ${options.timeoutMs} ms and was stopped; raise the \`gitTimeoutMs\` option or check the network`, {
+      retryable: true,
+    });
   }
   const auth = /Authentication failed|could not read Username|401|403|terminal prompts disabled/i.test(text);
   const hint = auth
     ? 'the repository needs credentials: pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN'
     : /not found|does not appear to be a git repository|repository .* not found/i.test(text)
       ? 'check the URL, or that the repository exists and is reachable'
-      : 'see git\'s message above';
-  return mcError('GIT_FAILED', `${operation}: git failed: ${text}\n${hint}`, { retryable: !auth && /timed out|Could not resolve host|Connection (reset|refused)|early EOF/i.test(text), details: { operation } });
+      : "see git's message above";
+  return mcError('GIT_FAILED', `${operation}: git failed: ${text}\n${hint}`, {
+    retryable: !auth && /timed out|Could not resolve host|Connection (reset|refused)|early EOF/i.test(text),
+    details: { operation },
+  });
 }

@@ -19,7 +19,10 @@ export async function lsRemote(url: string, options: GitRunOptions): Promise<Rem
   const peeled = new Map<string, string>();
   for (const line of out.split('\n')) {
     const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);
-    if (symref) { refs.headBranch = symref[1]; continue; }
+    if (symref) {
+      refs.headBranch = symref[1];
+      continue;
+    }
     const match = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line);
     if (!match) continue;
     const [, sha = '', name = ''] = match;

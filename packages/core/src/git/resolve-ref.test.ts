@@ -7,8 +7,17 @@ const sha = (c: string) => c.repeat(40);
 const refs: RemoteRefs = {
   head: sha('e'),
   headBranch: 'main',
-  tags: new Map([['v1.0.0', sha('a')], ['1.1.0', sha('b')], ['v1.2.0', sha('c')], ['v2.0.0-beta.1', sha('d')], ['nightly', sha('f')]]),
-  branches: new Map([['main', sha('e')], ['feature/x', sha('1')]]),
+  tags: new Map([
+    ['v1.0.0', sha('a')],
+    ['1.1.0', sha('b')],
+    ['v1.2.0', sha('c')],
+    ['v2.0.0-beta.1', sha('d')],
+    ['nightly', sha('f')],
+  ]),
+  branches: new Map([
+    ['main', sha('e')],
+    ['feature/x', sha('1')],
+  ]),
 };
 
 describe('resolveRef', () => {
@@ -42,7 +51,11 @@ describe('resolveRef', () => {
     ['release', /no tag or branch is named "release"/],
   ])('%s is REF_NOT_FOUND and lists what exists, never the default branch', (ref, reason) => {
     let caught: unknown;
-    try { resolveRef('github:acme/x', ref, refs); } catch (error) { caught = error; }
+    try {
+      resolveRef('github:acme/x', ref, refs);
+    } catch (error) {
+      caught = error;
+    }
     expect(MediaConduitError.hasCode(caught, 'REF_NOT_FOUND')).toBe(true);
     const message = (caught as Error).message;
     expect(message).toMatch(reason);

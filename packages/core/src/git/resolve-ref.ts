@@ -49,7 +49,10 @@ export function resolveRef(label: string, ref: string | undefined, refs: RemoteR
   const range = semver.validRange(ref);
   if (range) {
     const candidates = versionTags(refs);
-    const best = semver.maxSatisfying(candidates.map((c) => c.version), range);
+    const best = semver.maxSatisfying(
+      candidates.map((c) => c.version),
+      range,
+    );
     const match = best ? candidates.filter((c) => c.version === best).sort((a, b) => b.tag.length - a.tag.length)[0] : undefined;
     if (match) return { commit: refs.tags.get(match.tag)!, kind: 'range', name: match.tag };
     if (!SHORT_SHA.test(ref)) throw notFound(label, `no tag satisfies the semver range "${ref}"`, refs);
@@ -66,7 +69,9 @@ export function resolveRef(label: string, ref: string | undefined, refs: RemoteR
 
 /** Builds the `REF_NOT_FOUND` error listing what exists (newest versions first). */
 export function notFound(label: string, reason: string, refs: RemoteRefs) {
-  const versions = versionTags(refs).sort((a, b) => semver.rcompare(a.version, b.version) || a.tag.localeCompare(b.tag)).map((v) => v.tag);
+  const versions = versionTags(refs)
+    .sort((a, b) => semver.rcompare(a.version, b.version) || a.tag.localeCompare(b.tag))
+    .map((v) => v.tag);
   const tags = [...versions, ...[...refs.tags.keys()].filter((t) => !versions.includes(t)).sort()];
   const branches = [...refs.branches.keys()].sort();
   const list = (items: string[]) => (items.length === 0 ? 'none' : items.slice(0, 15).join(', ') + (items.length > 15 ? `, … ${items.length - 15} more` : ''));

@@ -4,7 +4,12 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from './http-client.js';
 
-interface Seen { url: string; method: string; headers: IncomingHttpHeaders; body: string }
+interface Seen {
+  url: string;
+  method: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** A loopback server that answers every request with what it received. */
 async function echoServer(): Promise<{ origin: string; seen: Seen[]; server: Server }> {
@@ -24,8 +29,12 @@ async function echoServer(): Promise<{ origin: string; seen: Seen[]; server: Ser
 
 let api: Awaited<ReturnType<typeof echoServer>>;
 let other: Awaited<ReturnType<typeof echoServer>>;
-beforeAll(async () => { [api, other] = await Promise.all([echoServer(), echoServer()]); });
-afterAll(async () => { for (const { server } of [api, other]) await new Promise((resolve) => server.close(resolve)); });
+beforeAll(async () => {
+  [api, other] = await Promise.all([echoServer(), echoServer()]);
+});
+afterAll(async () => {
+  for (const { server } of [api, other]) await new Promise((resolve) => server.close(resolve));
+});
 
 const secretHeaders = { authorization: 'Bearer secret-key', 'x-team': 'ops' };
 
@@ -35,7 +44,11 @@ describe('createHttpClient', () => {
     const response = await client.request({ method: 'POST', path: '/chat', query: { limit: 2, after: undefined, q: 'a b' }, json: { hello: 'there' }, operation: 'test chat' });
     expect(response.status).toBe(200);
     expect(await response.body.json()).toEqual({ url: '/v1/chat?limit=2&q=a+b' });
-    expect(api.seen.at(-1)).toMatchObject({ method: 'POST', body: '{"hello":"there"}', headers: { authorization: 'Bearer secret-key', 'x-team': 'ops', 'content-type': 'application/json' } });
+    expect(api.seen.at(-1)).toMatchObject({
+      method: 'POST',
+      body: '{"hello":"there"}',
+      headers: { authorization: 'Bearer secret-key', 'x-team': 'ops', 'content-type': 'application/json' },
+    });
     await client.close();
   });
 
@@ -54,7 +67,12 @@ describe('createHttpClient', () => {
   it('works with any dispatcher that has dispatch(), and leaves it open on close()', async () => {
     const agent = new Agent();
     let dispatched = 0;
-    const dispatcher = { dispatch: (options: never, handler: never) => { dispatched++; return agent.dispatch(options, handler); } };
+    const dispatcher = {
+      dispatch: (options: never, handler: never) => {
+        dispatched++;
+        return agent.dispatch(options, handler);
+      },
+    };
     const client = createHttpClient({ baseURL: api.origin, dispatcher });
     await (await client.request({ method: 'GET', path: '/ping', operation: 'ping' })).body.text();
     await client.close();
@@ -72,7 +90,10 @@ describe('createHttpClient', () => {
     expect(withCredentials).toThrow(expect.not.objectContaining({ message: expect.stringContaining('hunter22') }));
     const client = createHttpClient({ baseURL: api.origin });
     for (const path of ['models', 'file:///etc/hosts?token=abc']) {
-      const error = await client.request({ method: 'GET', path, operation: 'fetch thing' }).then(() => undefined, (e: unknown) => e);
+      const error = await client.request({ method: 'GET', path, operation: 'fetch thing' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('fetch thing: expected a path starting with "/"') });
       expect((error as Error).message).not.toContain('abc');
     }
@@ -83,7 +104,11 @@ describe('createHttpClient', () => {
     const closed = await echoServer();
     await new Promise((resolve) => closed.server.close(resolve));
     const client = createHttpClient({ baseURL: closed.origin });
-    await expect(client.request({ method: 'GET', path: '/x', operation: 'probe' })).rejects.toMatchObject({ code: 'CONNECTION_FAILED', retryable: true, message: expect.stringContaining('probe: the connection failed') });
+    await expect(client.request({ method: 'GET', path: '/x', operation: 'probe' })).rejects.toMatchObject({
+      code: 'CONNECTION_FAILED',
+      retryable: true,
+      message: expect.stringContaining('probe: the connection failed'),
+    });
     await client.close();
   });
 });

@@ -8,7 +8,11 @@ let undiciLoaded: Undici | undefined;
 const loadUndici = () => (undiciModule ??= import('undici').then((module) => (undiciLoaded = module)));
 
 /** undici's `Dispatcher#request` in callback form; it works with any object that has `dispatch()`. */
-type DispatchRequest = (this: object, options: object, callback: (error: Error | null, data: { statusCode: number; headers: HttpResponseV1['headers']; body: unknown }) => void) => void;
+type DispatchRequest = (
+  this: object,
+  options: object,
+  callback: (error: Error | null, data: { statusCode: number; headers: HttpResponseV1['headers']; body: unknown }) => void,
+) => void;
 
 /** Creates an {@link HttpClientV1} (what `context.createHttpClient` gives providers). The base URL must be an http(s) URL without credentials (else `INVALID_OPTIONS`). */
 export function createHttpClient(options: HttpClientOptionsV1): HttpClientV1 {
@@ -23,9 +27,11 @@ export function createHttpClient(options: HttpClientOptionsV1): HttpClientV1 {
   let jsonHeadersFor: unknown;
   let jsonHeaders: Record<string, string> = {};
   // The client's own pool carries the default timeouts; requests set them only when they differ.
-  const dispatcherFor = (undici: Undici) => options.dispatcher ?? (own ??= new undici.Agent({
-    connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: timeout, bodyTimeout: timeout,
-  }));
+  const dispatcherFor = (undici: Undici) => {
+    if (options.dispatcher) return options.dispatcher;
+    own ??= new undici.Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: timeout, bodyTimeout: timeout });
+    return own;
+  };
 
   function send(undici: Undici, request: HttpRequestV1): Promise<HttpResponseV1> {
     return new Promise((resolve, reject) => {
@@ -55,7 +61,10 @@ export function createHttpClient(options: HttpClientOptionsV1): HttpClientV1 {
         let headers: Record<string, string>;
         if (sameOrigin && request.headers === undefined && request.json !== undefined) {
           // The common case (a JSON call with the client's headers) reuses one header object.
-          if (jsonHeadersFor !== fixed) { jsonHeadersFor = fixed; jsonHeaders = { ...fixed, 'content-type': 'application/json' }; }
+          if (jsonHeadersFor !== fixed) {
+            jsonHeadersFor = fixed;
+            jsonHeaders = { ...fixed, 'content-type': 'application/json' };
+          }
           headers = jsonHeaders;
         } else {
           headers = Object.assign({}, fixed, request.headers);
@@ -132,9 +141,16 @@ export function httpError(operation: string, error: unknown, signal: AbortSignal
   if (signal?.aborted) return abortError(operation, signal);
   const code = (error as { code?: string })?.code ?? '';
   const message = error instanceof Error ? error.message : String(error);
-  if (/TIMEOUT/.test(code)) return mcError('TIMEOUT', `${operation}: no answer within ${timeoutMs} ms (${code}); raise the timeout or try again`, { cause: error, retryable: true });
-  if (/UND_ERR_(SOCKET|CLOSED|DESTROYED|ABORTED)|ECONN|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|UND_ERR_RES_CONTENT_LENGTH/.test(code) || /other side closed|socket hang up|terminated/i.test(message)) {
-    return mcError('CONNECTION_FAILED', `${operation}: the connection failed (${code || message}); check the base URL and the network, or try again`, { cause: error, retryable: true });
+  if (/TIMEOUT/.test(code))
+    return mcError('TIMEOUT', `${operation}: no answer within ${timeoutMs} ms (${code}); raise the timeout or try again`, { cause: error, retryable: true });
+  if (
+    /UND_ERR_(SOCKET|CLOSED|DESTROYED|ABORTED)|ECONN|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|UND_ERR_RES_CONTENT_LENGTH/.test(code) ||
+    /other side closed|socket hang up|terminated/i.test(message)
+  ) {
+    return mcError('CONNECTION_FAILED', `${operation}: the connection failed (${code || message}); check the base URL and the network, or try again`, {
+      cause: error,
+      retryable: true,
+    });
   }
   return error;
 }

@@ -11,9 +11,15 @@ export function checkContractRange(manifest: Pick<ProviderManifest, 'id' | 'vers
   if (semver.satisfies(CONTRACT_VERSION, manifest.contract, { includePrerelease: true })) return;
   const field = manifest.legacyCoreField ? 'core' : 'contract';
   const newer = semver.minVersion(manifest.contract) !== null && semver.gt(semver.minVersion(manifest.contract)!, CONTRACT_VERSION);
-  throw mcError('INCOMPATIBLE_PROVIDER', `load ${label}: provider ${manifest.id}@${manifest.version} is written for the provider contract ${manifest.contract} (its manifest's "${field}"), but this host runs @mediaconduit/provider ${CONTRACT_VERSION}; ${newer
-    ? 'upgrade @mediaconduit/core (which brings the newer contract), or pin an older provider version'
-    : `pin a provider version written for ${CONTRACT_VERSION}, or ask its author to rebuild it against it and set contract: ^${CONTRACT_VERSION}`}`, {
-    details: { required: manifest.contract, actual: CONTRACT_VERSION, provider: manifest.id },
-  });
+  throw mcError(
+    'INCOMPATIBLE_PROVIDER',
+    `load ${label}: provider ${manifest.id}@${manifest.version} is written for the provider contract ${manifest.contract} (its manifest's "${field}"), but this host runs @mediaconduit/provider ${CONTRACT_VERSION}; ${
+      newer
+        ? 'upgrade @mediaconduit/core (which brings the newer contract), or pin an older provider version'
+        : `pin a provider version written for ${CONTRACT_VERSION}, or ask its author to rebuild it against it and set contract: ^${CONTRACT_VERSION}`
+    }`,
+    {
+      details: { required: manifest.contract, actual: CONTRACT_VERSION, provider: manifest.id },
+    },
+  );
 }

@@ -25,12 +25,16 @@ export function createProviderContext(options: {
       const value = env(name);
       if (value) return value;
       const variable = declared.get(name);
-      throw mcError('MISSING_CONFIGURATION', variable
-        ? `${options.manifest.id}: ${name} is not set (${variable.description || 'see the provider README'}); export ${name}=… or pass { config: { env: { ${name}: … } } } to getProvider`
-        : `${options.manifest.id}: ${name} is not declared under env in MediaConduit.provider.yml; declare it there to read it`);
+      throw mcError(
+        'MISSING_CONFIGURATION',
+        variable
+          ? `${options.manifest.id}: ${name} is not set (${variable.description || 'see the provider README'}); export ${name}=… or pass { config: { env: { ${name}: … } } } to getProvider`
+          : `${options.manifest.id}: ${name} is not declared under env in MediaConduit.provider.yml; declare it there to read it`,
+      );
     },
     dispatcher: options.dispatcher,
-    createHttpClient: (clientOptions) => createHttpClient(options.dispatcher && clientOptions.dispatcher === undefined ? { ...clientOptions, dispatcher: options.dispatcher } : clientOptions),
+    createHttpClient: (clientOptions) =>
+      createHttpClient(options.dispatcher && clientOptions.dispatcher === undefined ? { ...clientOptions, dispatcher: options.dispatcher } : clientOptions),
     logger: options.logger,
     signal: options.signal,
   };

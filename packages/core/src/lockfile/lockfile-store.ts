@@ -7,7 +7,10 @@ import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lo
 export class LockfileStore {
   private cached: Promise<Lockfile> | undefined;
 
-  constructor(readonly path: string | false, readonly frozen: boolean) {}
+  constructor(
+    readonly path: string | false,
+    readonly frozen: boolean,
+  ) {}
 
   /** The entry for a canonical specifier key, if the lockfile has one. */
   async get(key: string): Promise<LockEntry | undefined> {
@@ -27,9 +30,12 @@ export class LockfileStore {
     if (current && JSON.stringify(current) === JSON.stringify(entry)) return;
     if (this.frozen) {
       if (options.derivedOnly) return; // only the bundle hash changed (new core or esbuild): nothing pinned moved
-      throw mcError('LOCKFILE_FROZEN', current
-        ? `lockfile ${path} is frozen but ${key} would change from commit ${current.commit} to ${entry.commit}; run registry.update() (or \`mediaconduit update\`) without frozen mode`
-        : `lockfile ${path} is frozen and has no entry for ${key}; add it with registry.update() (or \`mediaconduit update\`) without frozen mode`);
+      throw mcError(
+        'LOCKFILE_FROZEN',
+        current
+          ? `lockfile ${path} is frozen but ${key} would change from commit ${current.commit} to ${entry.commit}; run registry.update() (or \`mediaconduit update\`) without frozen mode`
+          : `lockfile ${path} is frozen and has no entry for ${key}; add it with registry.update() (or \`mediaconduit update\`) without frozen mode`,
+      );
     }
     await withEntryLock(dirs, `lockfile:${path}`, async () => {
       const fresh = await readLockfile(path);
@@ -42,7 +48,10 @@ export class LockfileStore {
   /** Refuses early, before any network, when frozen mode forbids adding `key`. */
   async assertMayAdd(key: string): Promise<void> {
     if (this.path !== false && this.frozen && !(await this.get(key))) {
-      throw mcError('LOCKFILE_FROZEN', `lockfile ${this.path} is frozen and has no entry for ${key}; add it with registry.update() (or \`mediaconduit update\`) without frozen mode`);
+      throw mcError(
+        'LOCKFILE_FROZEN',
+        `lockfile ${this.path} is frozen and has no entry for ${key}; add it with registry.update() (or \`mediaconduit update\`) without frozen mode`,
+      );
     }
   }
 }

@@ -59,6 +59,10 @@ export async function readLockfile(path: string): Promise<Lockfile> {
 
 /** Writes a lockfile atomically with sorted keys, so diffs stay small. */
 export async function writeLockfile(path: string, lockfile: Lockfile): Promise<void> {
-  const providers = Object.fromEntries(Object.keys(lockfile.providers).sort().map((key) => [key, lockfile.providers[key]!]));
+  const providers = Object.fromEntries(
+    Object.keys(lockfile.providers)
+      .sort()
+      .map((key) => [key, lockfile.providers[key]!]),
+  );
   await atomicWriteFile(path, `${JSON.stringify({ lockfileVersion: 1, providers }, null, 2)}\n`);
 }

@@ -56,12 +56,14 @@ describe('readManifest', () => {
   it('reports every problem at once, each with its path and line', async () => {
     const yaml = VALID.replace('version: 1.2.0', 'version: one').replace('  - text-to-image', '  - text-to-vid').replace('type: remote', 'type: cloud').concat('colour: blue\n');
     const { problems, message } = await problemsOf(yaml);
-    expect(problems).toEqual(expect.arrayContaining([
-      { path: 'version', line: 3, message: '"one" is not a semver version such as "1.0.0"' },
-      { path: 'type', line: 5, message: '"cloud" is not "remote" or "local"' },
-      { path: 'capabilities.1', line: 8, message: expect.stringContaining('unknown capability "text-to-vid"; expected one of text-to-text') },
-      { path: 'colour', line: 17, message: 'unknown field "colour"; remove it or check its spelling' },
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'version', line: 3, message: '"one" is not a semver version such as "1.0.0"' },
+        { path: 'type', line: 5, message: '"cloud" is not "remote" or "local"' },
+        { path: 'capabilities.1', line: 8, message: expect.stringContaining('unknown capability "text-to-vid"; expected one of text-to-text') },
+        { path: 'colour', line: 17, message: 'unknown field "colour"; remove it or check its spelling' },
+      ]),
+    );
     expect(problems).toHaveLength(4);
     expect(message).toContain('(4 problems)');
     expect(message).toContain('line 8, capabilities.1: unknown capability');

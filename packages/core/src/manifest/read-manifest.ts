@@ -1,7 +1,7 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix, sep } from 'node:path';
 import { mcError } from '../util/errors.js';
-import { load, YAMLException } from 'js-yaml';
+import { load, type YAMLException } from 'js-yaml';
 import { MANIFEST_FILE, type ProviderManifest } from './manifest.js';
 import { manifestSchema } from './manifest-schema.js';
 import { yamlLocations } from './yaml-locations.js';
@@ -29,7 +29,10 @@ export async function readManifest(providerDir: string, label = providerDir): Pr
   const file = join(providerDir, MANIFEST_FILE);
   const where = `${label}/${MANIFEST_FILE}`;
   const stat = await lstat(file).catch(() => undefined);
-  if (!stat) throw invalid(where, [{ path: '', message: `no ${MANIFEST_FILE} in the provider folder; add one (see the README's manifest reference) or point the specifier at the right subfolder` }]);
+  if (!stat)
+    throw invalid(where, [
+      { path: '', message: `no ${MANIFEST_FILE} in the provider folder; add one (see the README's manifest reference) or point the specifier at the right subfolder` },
+    ]);
   if (!stat.isFile()) throw invalid(where, [{ path: '', message: `${MANIFEST_FILE} must be a regular file, not a ${stat.isSymbolicLink() ? 'symlink' : 'folder or device'}` }]);
   if (stat.size > MANIFEST_MAX_BYTES) throw invalid(where, [{ path: '', message: `${MANIFEST_FILE} is ${stat.size} bytes; the limit is ${MANIFEST_MAX_BYTES}` }]);
   const source = await readFile(file, 'utf8');

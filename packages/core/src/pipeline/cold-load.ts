@@ -30,7 +30,12 @@ export async function coldLoad(env: LoadEnvironment, source: ProviderSource, loc
   }
   const checkoutDir = join(checkout, 'tree');
   const providerDir = source.subdir ? join(checkoutDir, source.subdir) : checkoutDir;
-  if (!(await stat(providerDir).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await stat(providerDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw mcError('INVALID_MANIFEST', `load ${label}: folder "${source.subdir}" does not exist at commit ${pin.commit.slice(0, 12)}; check the subfolder in the specifier`);
   }
   // Hash the files while the bundle is built; the integrity check still runs before anything is imported.
@@ -40,18 +45,33 @@ export async function coldLoad(env: LoadEnvironment, source: ProviderSource, loc
   const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
   const tree = await treePromise;
   if (locked && locked.commit === pin.commit && tree !== locked.tree) {
-    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached checkout of ${pin.commit.slice(0, 12)} was modified: the lockfile expects tree ${locked.tree} but the files hash to ${tree}; delete ${checkout} to fetch it again`, {
-      details: { expected: locked.tree, actual: tree, path: checkout },
-    });
+    throw mcError(
+      'INTEGRITY_MISMATCH',
+      `load ${label}: the cached checkout of ${pin.commit.slice(0, 12)} was modified: the lockfile expects tree ${locked.tree} but the files hash to ${tree}; delete ${checkout} to fetch it again`,
+      {
+        details: { expected: locked.tree, actual: tree, path: checkout },
+      },
+    );
   }
   if (located.record.tree !== tree) {
-    throw mcError('INTEGRITY_MISMATCH', `load ${label}: the cached bundle was built from tree ${located.record.tree} but the checkout hashes to ${tree}; delete ${checkout} and ${dirname(located.bundlePath)} to rebuild`, {
-      details: { expected: located.record.tree, actual: tree },
-    });
+    throw mcError(
+      'INTEGRITY_MISMATCH',
+      `load ${label}: the cached bundle was built from tree ${located.record.tree} but the checkout hashes to ${tree}; delete ${checkout} and ${dirname(located.bundlePath)} to rebuild`,
+      {
+        details: { expected: located.record.tree, actual: tree },
+      },
+    );
   }
   const entry: LockEntry = {
-    url: source.url, subdir: source.subdir, ref: source.ref ?? null, resolved: pin.resolved, resolvedKind: pin.resolvedKind,
-    commit: pin.commit, tree, bundle: { key, sha256: located.record.sha256 }, provider: { id: located.record.manifest.id, version: located.record.manifest.version },
+    url: source.url,
+    subdir: source.subdir,
+    ref: source.ref ?? null,
+    resolved: pin.resolved,
+    resolvedKind: pin.resolvedKind,
+    commit: pin.commit,
+    tree,
+    bundle: { key, sha256: located.record.sha256 },
+    provider: { id: located.record.manifest.id, version: located.record.manifest.version },
   };
   return { ...located, entry };
 }

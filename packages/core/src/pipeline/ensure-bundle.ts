@@ -35,11 +35,17 @@ export async function ensureBundle(env: LoadEnvironment, source: ProviderSource,
   const entryDir = bundleEntry(env.dirs, at.key);
   let manifestRead: ReturnType<typeof readManifest> | undefined;
   const record = await ensureEntry(env.dirs, {
-    lock: `bundle:${at.key}`, final: entryDir, kind: 'bundle', waitMs: env.settings.lockWaitMs,
+    lock: `bundle:${at.key}`,
+    final: entryDir,
+    kind: 'bundle',
+    waitMs: env.settings.lockWaitMs,
     read: async () => {
       const found = await readBundleRecord(entryDir);
       // Start reading the manifest while the lock is being taken; its errors surface inside the lock.
-      if (!found && !manifestRead) (manifestRead = readManifest(at.providerDir, label)).catch(() => {});
+      if (!found && !manifestRead) {
+        manifestRead = readManifest(at.providerDir, label);
+        manifestRead.catch(() => {});
+      }
       return found;
     },
     onCached: (cached) => env.emit({ specifier: label, phase: 'build', status: 'cached', detail: cached.bundleFile }),
@@ -52,8 +58,18 @@ export async function ensureBundle(env: LoadEnvironment, source: ProviderSource,
         const hash = sha256(code);
         const bundleFile = `provider-${hash.slice(0, 16)}.mjs`;
         const built: BundleRecord = {
-          format: 2, key: at.key, url: source.url, commit: at.pin.commit, subdir: source.subdir, tree: await at.tree, bundleFile, sha256: hash,
-          manifest, inputs, contract: CONTRACT_VERSION, builtAt: new Date().toISOString(),
+          format: 2,
+          key: at.key,
+          url: source.url,
+          commit: at.pin.commit,
+          subdir: source.subdir,
+          tree: await at.tree,
+          bundleFile,
+          sha256: hash,
+          manifest,
+          inputs,
+          contract: CONTRACT_VERSION,
+          builtAt: new Date().toISOString(),
         };
         await writeFile(join(temporary, bundleFile), code);
         await writeFile(join(temporary, 'record.json'), JSON.stringify(built, null, 2));

@@ -17,7 +17,11 @@ function writeCheckoutRecord(temporary: string, source: ProviderSource, commit: 
 }
 
 /** The checkout entry's folder when it is complete. */
-const existingCheckout = (entry: string) => stat(join(entry, 'record.json')).then(() => entry, () => undefined);
+const existingCheckout = (entry: string) =>
+  stat(join(entry, 'record.json')).then(
+    () => entry,
+    () => undefined,
+  );
 
 /** Moves `.git` out of a checkout (one rename) and deletes it in the background. */
 async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void> {
@@ -30,15 +34,19 @@ async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void
 export function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin: Pin): Promise<string> {
   const entry = checkoutEntry(env.dirs, source.url, pin.commit);
   return ensureEntry(env.dirs, {
-    lock: `checkout:${source.url}:${pin.commit}`, final: entry, kind: 'checkout', waitMs: env.settings.lockWaitMs,
+    lock: `checkout:${source.url}:${pin.commit}`,
+    final: entry,
+    kind: 'checkout',
+    waitMs: env.settings.lockWaitMs,
     read: () => existingCheckout(entry),
     offline: env.settings.offline ? `fetch ${source.specifier}: offline, and commit ${pin.commit} is not in the cache ${env.dirs.root}; run once online to fetch it` : undefined,
     onCached: () => env.emit({ specifier: source.specifier, phase: 'fetch', status: 'cached', detail: pin.commit }),
-    create: (temporary) => timedStep(env, source.specifier, 'fetch', pin.commit, async () => {
-      const git = gitOptions(env, source);
-      await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
-      await writeCheckoutRecord(temporary, source, pin.commit);
-    }),
+    create: (temporary) =>
+      timedStep(env, source.specifier, 'fetch', pin.commit, async () => {
+        const git = gitOptions(env, source);
+        await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
+        await writeCheckoutRecord(temporary, source, pin.commit);
+      }),
   });
 }
 
@@ -59,29 +67,37 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
     return { pin, checkout: await ensureCheckout(env, source, pin) };
   };
   if (env.settings.offline || !clonableName(source.ref)) return plain();
-  return withEntryLock(env.dirs, `resolve:${source.url}@${source.ref ?? ''}`, async () => {
-    const known = (await knownPins(env.dirs, source.url))[source.ref ?? ''];
-    if (known && (await existingCheckout(checkoutEntry(env.dirs, source.url, known.commit)))) return plain();
-    const git = gitOptions(env, source);
-    const temporary = await temporaryEntry(env.dirs, 'checkout');
-    const started = performance.now();
-    const clone = cloneRef(git.remoteUrl, source.ref, join(temporary, 'tree'), git).then((commit) => commit, () => undefined);
-    try {
-      const pin = await resolvePin(env, source);
-      const cloned = await clone;
-      const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
-      if (cloned !== pin.commit || (await existingCheckout(checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
-      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
-      await discardGitDir(env, join(temporary, 'tree', '.git'));
-      await writeCheckoutRecord(temporary, source, pin.commit);
-      await publishEntry(temporary, checkout);
-      env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
-      return { pin, checkout };
-    } finally {
-      await clone;
-      await rm(temporary, { recursive: true, force: true });
-    }
-  }, env.settings.lockWaitMs);
+  return withEntryLock(
+    env.dirs,
+    `resolve:${source.url}@${source.ref ?? ''}`,
+    async () => {
+      const known = (await knownPins(env.dirs, source.url))[source.ref ?? ''];
+      if (known && (await existingCheckout(checkoutEntry(env.dirs, source.url, known.commit)))) return plain();
+      const git = gitOptions(env, source);
+      const temporary = await temporaryEntry(env.dirs, 'checkout');
+      const started = performance.now();
+      const clone = cloneRef(git.remoteUrl, source.ref, join(temporary, 'tree'), git).then(
+        (commit) => commit,
+        () => undefined,
+      );
+      try {
+        const pin = await resolvePin(env, source);
+        const cloned = await clone;
+        const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
+        if (cloned !== pin.commit || (await existingCheckout(checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
+        env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
+        await discardGitDir(env, join(temporary, 'tree', '.git'));
+        await writeCheckoutRecord(temporary, source, pin.commit);
+        await publishEntry(temporary, checkout);
+        env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
+        return { pin, checkout };
+      } finally {
+        await clone;
+        await rm(temporary, { recursive: true, force: true });
+      }
+    },
+    env.settings.lockWaitMs,
+  );
 }
 
 /** Whether the checkout of `commit` is in the cache. */

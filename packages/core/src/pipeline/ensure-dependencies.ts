@@ -12,11 +12,18 @@ export async function ensureDependencies(env: LoadEnvironment, source: ProviderS
   const entry = join(env.dirs.deps, deps.lockHash.slice(0, 32));
   const names = deps.names.join(', ');
   return ensureEntry(env.dirs, {
-    lock: `deps:${deps.lockHash}`, final: entry, kind: 'deps', waitMs: env.settings.lockWaitMs,
-    read: () => stat(join(entry, 'node_modules')).then(() => entry, () => undefined),
+    lock: `deps:${deps.lockHash}`,
+    final: entry,
+    kind: 'deps',
+    waitMs: env.settings.lockWaitMs,
+    read: () =>
+      stat(join(entry, 'node_modules')).then(
+        () => entry,
+        () => undefined,
+      ),
     offline: env.settings.offline ? `install ${source.specifier}: offline, and its dependencies (${names}) are not in the cache; run once online` : undefined,
     onCached: () => env.emit({ specifier: source.specifier, phase: 'install', status: 'cached', detail: names }),
-    create: (temporary) => timedStep(env, source.specifier, 'install', names, () =>
-      installDependencies(providerDir, temporary, { timeoutMs: env.settings.installTimeoutMs, signal: env.signal })),
+    create: (temporary) =>
+      timedStep(env, source.specifier, 'install', names, () => installDependencies(providerDir, temporary, { timeoutMs: env.settings.installTimeoutMs, signal: env.signal })),
   });
 }

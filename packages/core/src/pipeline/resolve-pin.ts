@@ -56,7 +56,11 @@ export async function checkTagNotMoved(env: LoadEnvironment, source: ProviderSou
 
 /** `INTEGRITY_MISMATCH` for a tag that now points at another commit than the lockfile pins. */
 export function movedTagError(operation: string, tag: string, pinned: string, now: string) {
-  return mcError('INTEGRITY_MISMATCH', `${operation}: tag ${tag} moved: the lockfile pins commit ${pinned} but the remote now has ${now}; if the move is intended, update with { acceptMovedTags: true } (mediaconduit update --accept-moved-tags)`, {
-    details: { expected: pinned, actual: now, tag },
-  });
+  return mcError(
+    'INTEGRITY_MISMATCH',
+    `${operation}: tag ${tag} moved: the lockfile pins commit ${pinned} but the remote now has ${now}; if the move is intended, update with { acceptMovedTags: true } (mediaconduit update --accept-moved-tags)`,
+    {
+      details: { expected: pinned, actual: now, tag },
+    },
+  );
 }

@@ -28,9 +28,13 @@ export async function warmLoad(env: LoadEnvironment, source: ProviderSource, ent
   const actual = sha256(bytes);
   const expected = entry.bundle.key === key ? entry.bundle.sha256 : record.sha256;
   if (actual !== expected || record.commit !== entry.commit) {
-    throw mcError('INTEGRITY_MISMATCH', `load ${source.specifier}: the cached bundle ${bundlePath} was modified: expected sha256 ${expected} but it hashes to ${actual}; delete ${dir} to rebuild it`, {
-      details: { expected, actual, path: bundlePath },
-    });
+    throw mcError(
+      'INTEGRITY_MISMATCH',
+      `load ${source.specifier}: the cached bundle ${bundlePath} was modified: expected sha256 ${expected} but it hashes to ${actual}; delete ${dir} to rebuild it`,
+      {
+        details: { expected, actual, path: bundlePath },
+      },
+    );
   }
   env.emit({ specifier: source.specifier, phase: 'build', status: 'cached', detail: record.bundleFile });
   return entry.bundle.key === key ? { record, bundlePath } : { record, bundlePath, refreshed: { ...entry, bundle: { key, sha256: actual } } };

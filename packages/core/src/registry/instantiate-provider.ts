@@ -34,11 +34,21 @@ export async function instantiateProvider(options: {
   }
   const exported = module.default;
   if (exported === undefined) {
-    throw mcError('INCOMPATIBLE_PROVIDER', `load ${label}: ${options.manifest.entry} has no default export; export a factory: \`export default (context) => createMyProvider(context)\``);
+    throw mcError(
+      'INCOMPATIBLE_PROVIDER',
+      `load ${label}: ${options.manifest.entry} has no default export; export a factory: \`export default (context) => createMyProvider(context)\``,
+    );
   }
   let value: unknown = exported;
   if (typeof exported === 'function') {
-    const context = createProviderContext({ manifest: options.manifest, config: options.config, dispatcher: options.dispatcher, logger: options.logger, signal: options.signal, environment: options.env });
+    const context = createProviderContext({
+      manifest: options.manifest,
+      config: options.config,
+      dispatcher: options.dispatcher,
+      logger: options.logger,
+      signal: options.signal,
+      environment: options.env,
+    });
     try {
       value = await (exported as (c: unknown) => unknown)(context);
     } catch (error) {

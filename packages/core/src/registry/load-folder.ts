@@ -37,7 +37,13 @@ export interface LoadFolderOptions {
 /** The enclosing Git repository's root (inputs may come from anywhere inside it), else the folder. */
 async function repositoryRoot(dir: string): Promise<string> {
   for (let current = dir; ; current = dirname(current)) {
-    if (await stat(join(current, '.git')).then(() => true, () => false)) return current;
+    if (
+      await stat(join(current, '.git')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return current;
     if (dirname(current) === current) return dir;
   }
 }
@@ -69,19 +75,42 @@ export async function loadProviderFromFolder(folder: string, options: LoadFolder
   try {
     const { code, inputs } = await step('build', async () => {
       const deps = await providerDependencies(dir);
-      if (deps.names.length > 0 && !(await stat(join(dir, 'node_modules')).then(() => true, () => false))) {
+      if (
+        deps.names.length > 0 &&
+        !(await stat(join(dir, 'node_modules')).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install --ignore-scripts --legacy-peer-deps" in ${dir} first`);
       }
-      return bundleProvider({ checkoutDir: await repositoryRoot(dir), providerDir: dir, entry: manifest.entry, dependenciesDir: deps.names.length > 0 ? dir : undefined, label: dir });
+      return bundleProvider({
+        checkoutDir: await repositoryRoot(dir),
+        providerDir: dir,
+        entry: manifest.entry,
+        dependenciesDir: deps.names.length > 0 ? dir : undefined,
+        label: dir,
+      });
     });
     const bundlePath = join(scratch, 'provider.mjs');
     await writeFile(bundlePath, code);
-    const provider = await step('load', () => instantiateProvider({
-      bundlePath, manifest, label: dir, config: options.config ?? {}, dispatcher: undefined, logger: options.logger ?? createLogger(`provider:${manifest.id}`),
-      signal: controller.signal, env: options.env ?? process.env, ...(options.skipValidation ? { skipValidation: true } : {}),
-    }));
+    const provider = await step('load', () =>
+      instantiateProvider({
+        bundlePath,
+        manifest,
+        label: dir,
+        config: options.config ?? {},
+        dispatcher: undefined,
+        logger: options.logger ?? createLogger(`provider:${manifest.id}`),
+        signal: controller.signal,
+        env: options.env ?? process.env,
+        ...(options.skipValidation ? { skipValidation: true } : {}),
+      }),
+    );
     return {
-      provider, manifest, inputs,
+      provider,
+      manifest,
+      inputs,
       async close() {
         controller.abort();
         await (typeof provider?.dispose === 'function' ? provider.dispose().catch(() => {}) : undefined);

@@ -89,7 +89,9 @@ class Registry implements ProviderRegistry {
     this.dirs = cacheDirs(options.cacheDir);
     this.lock = new LockfileStore(options.lockfile, options.frozen);
     this.env = {
-      settings: options, dirs: this.dirs, signal: this.controller.signal,
+      settings: options,
+      dirs: this.dirs,
+      signal: this.controller.signal,
       emit: (event) => {
         try {
           options.onProgress(event);
@@ -130,8 +132,14 @@ class Registry implements ProviderRegistry {
     const started = performance.now();
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
     const provider = await instantiateProvider({
-      bundlePath: located.bundlePath, manifest: located.record.manifest, label: source.specifier, config,
-      dispatcher: this.options.dispatcher, logger: this.options.logger, signal: this.controller.signal, env: this.options.env,
+      bundlePath: located.bundlePath,
+      manifest: located.record.manifest,
+      label: source.specifier,
+      config,
+      dispatcher: this.options.dispatcher,
+      logger: this.options.logger,
+      signal: this.controller.signal,
+      env: this.options.env,
     });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
@@ -142,7 +150,13 @@ class Registry implements ProviderRegistry {
     }
     const { manifest } = located.record;
     this.loaded.set(`${source.key}\0${stableJson(config)}`, {
-      specifier: source.specifier, id: manifest.id, name: manifest.name, version: manifest.version, commit: located.record.commit, capabilities: provider.capabilities, provider,
+      specifier: source.specifier,
+      id: manifest.id,
+      name: manifest.name,
+      version: manifest.version,
+      commit: located.record.commit,
+      capabilities: provider.capabilities,
+      provider,
     });
     return provider;
   }
@@ -181,7 +195,11 @@ class Registry implements ProviderRegistry {
     const { entry } = await coldLoad(this.env, source, undefined, { pin });
     const changed = JSON.stringify(before) !== JSON.stringify(entry);
     if (changed) {
-      if (this.options.frozen) throw mcError('LOCKFILE_FROZEN', `update ${specifier}: the lockfile is frozen; ${before ? `commit ${before.commit} would become ${entry.commit}` : 'the entry would be added'}`);
+      if (this.options.frozen)
+        throw mcError(
+          'LOCKFILE_FROZEN',
+          `update ${specifier}: the lockfile is frozen; ${before ? `commit ${before.commit} would become ${entry.commit}` : 'the entry would be added'}`,
+        );
       await this.record(source, entry, false);
       await this.forget(source);
     }
@@ -206,10 +224,14 @@ class Registry implements ProviderRegistry {
   }
 
   async findModels(capability: Capability, options: { signal?: AbortSignal } = {}): Promise<FoundModel[]> {
-    const lists = await Promise.all(this.listProviders().filter((p) => p.capabilities.includes(capability)).map(async ({ provider }) => {
-      const models = await provider.listModels({ capability, ...(options.signal ? { signal: options.signal } : {}) });
-      return models.filter((model) => model.capability === capability).map((model) => ({ provider, model }));
-    }));
+    const lists = await Promise.all(
+      this.listProviders()
+        .filter((p) => p.capabilities.includes(capability))
+        .map(async ({ provider }) => {
+          const models = await provider.listModels({ capability, ...(options.signal ? { signal: options.signal } : {}) });
+          return models.filter((model) => model.capability === capability).map((model) => ({ provider, model }));
+        }),
+    );
     return lists.flat();
   }
 
@@ -227,7 +249,10 @@ function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
     if (Object.getPrototypeOf(value) !== Object.prototype) return `#${objectId(value)}`;
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? String(value);
 }
@@ -236,7 +261,10 @@ const ids = new WeakMap<object, number>();
 let nextId = 0;
 function objectId(value: object): number {
   let id = ids.get(value);
-  if (id === undefined) ids.set(value, (id = ++nextId));
+  if (id === undefined) {
+    id = ++nextId;
+    ids.set(value, id);
+  }
   return id;
 }
 
@@ -248,4 +276,3 @@ function raceAbort<T>(pending: Promise<T>, signal: AbortSignal, operation: strin
     pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
-

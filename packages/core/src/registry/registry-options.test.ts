@@ -14,7 +14,9 @@ describe('registry options', () => {
     let caught: unknown;
     try {
       resolveRegistryOptions({ cacheDir: '', gitTimeoutMs: -1, tokens: { 'github.com': 5 as never }, cacheDirectory: 'x' } as never);
-    } catch (error) { caught = error; }
+    } catch (error) {
+      caught = error;
+    }
     expect(MediaConduitError.hasCode(caught, 'INVALID_OPTIONS')).toBe(true);
     expect((caught as MediaConduitError).details.problems).toEqual([
       expect.stringMatching(/^cacheDirectory: unknown option/),
@@ -25,9 +27,24 @@ describe('registry options', () => {
   });
 
   it('reads defaults from the environment; options win', () => {
-    const env = { MEDIACONDUIT_CACHE_DIR: '/tmp/c', MEDIACONDUIT_OFFLINE: '1', MEDIACONDUIT_FROZEN_LOCKFILE: 'true', GITHUB_TOKEN: 'gh-token', MEDIACONDUIT_GIT_TOKEN: 'corp', MEDIACONDUIT_GIT_TOKEN_HOST: 'git.corp.example', MEDIACONDUIT_GIT_REWRITES: 'https://github.com/=http://127.0.0.1:1/' };
+    const env = {
+      MEDIACONDUIT_CACHE_DIR: '/tmp/c',
+      MEDIACONDUIT_OFFLINE: '1',
+      MEDIACONDUIT_FROZEN_LOCKFILE: 'true',
+      GITHUB_TOKEN: 'gh-token',
+      MEDIACONDUIT_GIT_TOKEN: 'corp',
+      MEDIACONDUIT_GIT_TOKEN_HOST: 'git.corp.example',
+      MEDIACONDUIT_GIT_REWRITES: 'https://github.com/=http://127.0.0.1:1/',
+    };
     const resolved = resolveRegistryOptions({ env, lockfile: false });
-    expect(resolved).toMatchObject({ cacheDir: '/tmp/c', offline: true, frozen: true, lockfile: false, tokens: { 'github.com': 'gh-token', 'git.corp.example': 'corp' }, rewrites: { 'https://github.com/': 'http://127.0.0.1:1/' } });
+    expect(resolved).toMatchObject({
+      cacheDir: '/tmp/c',
+      offline: true,
+      frozen: true,
+      lockfile: false,
+      tokens: { 'github.com': 'gh-token', 'git.corp.example': 'corp' },
+      rewrites: { 'https://github.com/': 'http://127.0.0.1:1/' },
+    });
     expect(resolveRegistryOptions({ env, offline: false, tokens: { 'GitHub.com': 'mine' } })).toMatchObject({ offline: false, tokens: { 'github.com': 'mine' } });
   });
 

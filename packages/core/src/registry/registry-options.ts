@@ -51,7 +51,21 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   env: NodeJS.ProcessEnv;
 }
 
-const KNOWN = new Set(['cacheDir', 'lockfile', 'frozen', 'offline', 'rewrites', 'tokens', 'gitTimeoutMs', 'installTimeoutMs', 'lockWaitMs', 'dispatcher', 'logger', 'onProgress', 'env']);
+const KNOWN = new Set([
+  'cacheDir',
+  'lockfile',
+  'frozen',
+  'offline',
+  'rewrites',
+  'tokens',
+  'gitTimeoutMs',
+  'installTimeoutMs',
+  'lockWaitMs',
+  'dispatcher',
+  'logger',
+  'onProgress',
+  'env',
+]);
 
 /** Applies defaults and checks types; reports every problem at once as `INVALID_OPTIONS`. */
 export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): ResolvedRegistryOptions {

@@ -4,7 +4,9 @@ import { mcError } from '../util/errors.js';
 import type { ProviderSource } from './provider-source.js';
 
 const NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what these refuse
 const FORBIDDEN_IN_REF = /[\0-\x1f\x7f;&$`(){}!'"\\?[\]#:]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what these refuse
 const FORBIDDEN_ANYWHERE = /[\0-\x1f\x7f;&$`(){}!'"\\|<>]/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
@@ -104,7 +106,8 @@ function parseHttp(specifier: string, scheme: 'https' | 'http'): ProviderSource 
   const slash = afterScheme.indexOf('/');
   const authority = slash === -1 ? afterScheme : afterScheme.slice(0, slash);
   const pathPart = slash === -1 ? '' : afterScheme.slice(slash + 1);
-  if (authority.includes('@')) fail(specifier, 'credentials in the URL would end up in logs and the lockfile', 'pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN instead');
+  if (authority.includes('@'))
+    fail(specifier, 'credentials in the URL would end up in logs and the lockfile', 'pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN instead');
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(authority)) fail(specifier, `host "${authority}" is not a valid host name`, 'check the URL');
   const host = authority.toLowerCase();
   if (scheme === 'http' && !LOOPBACK.test(host)) fail(specifier, 'plain http:// is only allowed for loopback hosts', 'use https://');
@@ -138,7 +141,12 @@ function parseHttp(specifier: string, scheme: 'https' | 'http'): ProviderSource 
   checkSegments(specifier, segments, 'repository path');
   const canonicalPath = repoPath.replace(/\.git$/, '');
   const source: Omit<ProviderSource, 'key'> = {
-    specifier, kind: 'git', host, url: `${scheme}://${host}/${canonicalPath}`, cloneUrl: `${scheme}://${host}/${repoPath}`, subdir: subdirOf(specifier, subdir),
+    specifier,
+    kind: 'git',
+    host,
+    url: `${scheme}://${host}/${canonicalPath}`,
+    cloneUrl: `${scheme}://${host}/${repoPath}`,
+    subdir: subdirOf(specifier, subdir),
   };
   return build(ref === undefined ? source : { ...source, ref });
 }

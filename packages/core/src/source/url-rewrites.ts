@@ -12,7 +12,8 @@ export function parseUrlRewrites(text: string | undefined): Record<string, strin
   if (!text) return rewrites;
   for (const pair of text.split(/[\s,]+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
-    const from = pair.slice(0, eq), to = pair.slice(eq + 1);
+    const from = pair.slice(0, eq),
+      to = pair.slice(eq + 1);
     if (eq <= 0 || !/^[a-z][a-z0-9+.-]*:/i.test(from) || !/^[a-z][a-z0-9+.-]*:/i.test(to)) {
       throw mcError('INVALID_OPTIONS', `URL rewrite "${pair}" is invalid: expected "from=to" with two URLs, e.g. "https://github.com/=http://127.0.0.1:9418/"`);
     }

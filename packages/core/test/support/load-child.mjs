@@ -4,7 +4,10 @@ const [coreUrl, specifier, cacheDir, lockfile, rewriteTo] = process.argv.slice(2
 const { createProviderRegistry } = await import(coreUrl);
 const events = [];
 const registry = createProviderRegistry({
-  cacheDir, lockfile, rewrites: { 'https://github.com/': rewriteTo }, env: {},
+  cacheDir,
+  lockfile,
+  rewrites: { 'https://github.com/': rewriteTo },
+  env: {},
   onProgress: (e) => events.push(`${e.phase}:${e.status}`),
 });
 try {

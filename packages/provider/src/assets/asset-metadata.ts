@@ -1,4 +1,4 @@
-import type { UsageV1 } from '../spec/usage-v1.js';
+import type { UsageV1 } from './usage-v1.js';
 
 /** Where an asset came from and what it cost. */
 export interface AssetMetadata {

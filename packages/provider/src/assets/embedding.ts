@@ -24,10 +24,15 @@ export class Embedding extends MediaAsset {
   cosineSimilarity(other: Embedding | readonly number[]): number {
     const b = other instanceof Embedding ? other.values : other;
     if (b.length !== this.values.length) throw new RangeError(`cosineSimilarity: dimensions differ (${this.values.length} vs ${b.length})`);
-    let dot = 0, na = 0, nb = 0;
+    let dot = 0,
+      na = 0,
+      nb = 0;
     for (let i = 0; i < b.length; i++) {
-      const x = this.values[i] ?? 0, y = b[i] ?? 0;
-      dot += x * y; na += x * x; nb += y * y;
+      const x = this.values[i] ?? 0,
+        y = b[i] ?? 0;
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
     }
     return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
   }

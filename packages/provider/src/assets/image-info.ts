@@ -37,7 +37,10 @@ function readJpeg(b: Buffer): ImageInfo | undefined {
   while (offset + 9 < b.length) {
     if (b[offset] !== 0xff) return undefined;
     const marker = b[offset + 1] ?? 0;
-    if (marker === 0xff) { offset += 1; continue; }
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
     const length = b.readUInt16BE(offset + 2);
     // SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {

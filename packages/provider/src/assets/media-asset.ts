@@ -14,6 +14,7 @@ export abstract class MediaAsset {
   readonly metadata: AssetMetadata;
   /** MIME type of {@link toBytes}. */
   readonly mimeType: string;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through the Symbol.for marker by isInstance(), across copies of this class
   private readonly [MARKER] = true;
 
   protected constructor(mimeType: string, metadata: Partial<AssetMetadata> | undefined) {

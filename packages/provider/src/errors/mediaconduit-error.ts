@@ -45,6 +45,7 @@ export class MediaConduitError extends Error {
   declare readonly retryAfterMs?: number;
   /** Further structured facts about the failure. */
   readonly details: Readonly<Record<string, unknown>>;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through the Symbol.for marker by isInstance(), across copies of this class
   private readonly [MARKER] = true;
 
   constructor(fields: MediaConduitErrorFields) {

@@ -1,4 +1,3 @@
-
 /** zlib, loaded on first use so that importing the contract stays cheap. */
 const zlib = () => process.getBuiltinModule('node:zlib');
 

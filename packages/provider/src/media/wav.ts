@@ -1,12 +1,14 @@
 /** Encodes mono 16-bit PCM samples (-1..1) as a WAV file; `chunks` adds extra RIFF chunks (e.g. `LIST`) before the data. */
 export function encodeWav(samples: Float32Array, sampleRate: number, chunks: readonly { id: string; data: Uint8Array }[] = []): Uint8Array {
-  const extra = Buffer.concat(chunks.map(({ id, data }) => {
-    const chunk = Buffer.alloc(8 + data.length + (data.length % 2));
-    chunk.write(id, 0, 'latin1');
-    chunk.writeUInt32LE(data.length, 4);
-    chunk.set(data, 8);
-    return chunk;
-  }));
+  const extra = Buffer.concat(
+    chunks.map(({ id, data }) => {
+      const chunk = Buffer.alloc(8 + data.length + (data.length % 2));
+      chunk.write(id, 0, 'latin1');
+      chunk.writeUInt32LE(data.length, 4);
+      chunk.set(data, 8);
+      return chunk;
+    }),
+  );
   const out = Buffer.alloc(44 + extra.length + samples.length * 2);
   out.write('RIFF', 0, 'latin1');
   out.writeUInt32LE(36 + extra.length + samples.length * 2, 4);
@@ -32,7 +34,9 @@ export function decodeWav16(bytes: Uint8Array): { samples: Float32Array; sampleR
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 12 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE') return undefined;
   let offset = 12;
-  let channels = 1, sampleRate = 0, bits = 0;
+  let channels = 1,
+    sampleRate = 0,
+    bits = 0;
   while (offset + 8 <= b.length) {
     const id = b.toString('latin1', offset, offset + 4);
     const size = b.readUInt32LE(offset + 4);

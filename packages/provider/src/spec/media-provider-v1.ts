@@ -47,4 +47,3 @@ export interface MediaProviderV1 {
 
 /** What a provider bundle's default export may be: a factory, or a ready provider. */
 export type ProviderFactoryV1 = (context: ProviderContextV1) => MediaProviderV1 | Promise<MediaProviderV1>;
-

@@ -1,7 +1,7 @@
 import type { Text } from '../assets/text.js';
 import type { CallOptionsV1 } from './call-options-v1.js';
 import type { ModelInfoV1 } from './model-info-v1.js';
-import type { UsageV1 } from './usage-v1.js';
+import type { UsageV1 } from '../assets/usage-v1.js';
 
 /** One message of a conversation. */
 export interface ChatMessageV1 {
@@ -32,8 +32,8 @@ export interface TextOptionsV1 extends CallOptionsV1 {
 
 /** One piece of a streamed answer. */
 export type TextStreamPartV1 =
-  | { type: 'text-delta'; /** The new text. */ text: string }
-  | { type: 'finish'; /** Why generation ended (`stop`, `length`, ...). */ finishReason: string; /** Usage of the whole call. */ usage?: UsageV1 };
+  | { type: 'text-delta' /** The new text. */; text: string }
+  | { type: 'finish' /** Why generation ended (`stop`, `length`, ...). */; finishReason: string /** Usage of the whole call. */; usage?: UsageV1 };
 
 /** A `text-to-text` model: chat and completion. */
 export interface TextModelV1 {

@@ -65,7 +65,9 @@ export function fakeRawPcm(text: string, sampleRate: number): Uint8Array {
 export function fakeEmbedding(text: string, dimensions: number): number[] {
   let state = hash(text) || 1;
   const vector = Array.from({ length: dimensions }, () => {
-    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
     return ((state >>> 0) / 4294967296) * 2 - 1;
   });
   const norm = Math.hypot(...vector);

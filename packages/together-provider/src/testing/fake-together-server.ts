@@ -106,11 +106,22 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = url.pathname.replace(/^\/v1/, '');
     const body = await readBody(req);
-    const entry: FakeRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams), headers: lowerHeaders(req), status: 200, remotePort: req.socket.remotePort ?? 0 };
+    const entry: FakeRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: lowerHeaders(req),
+      status: 200,
+      remotePort: req.socket.remotePort ?? 0,
+    };
     requests.push(entry);
     const type = req.headers['content-type'] ?? '';
     if (type.includes('application/json') && body.length > 0) {
-      try { entry.json = JSON.parse(body.toString('utf8')); } catch { return send(entry, res, 400, envelope('Invalid JSON body', 'invalid_request_error')); }
+      try {
+        entry.json = JSON.parse(body.toString('utf8'));
+      } catch {
+        return send(entry, res, 400, envelope('Invalid JSON body', 'invalid_request_error'));
+      }
     }
     let files: Record<string, Uint8Array> = {};
     if (type.includes('multipart/form-data')) ({ fields: entry.form, files } = await parseMultipart(body, type));
@@ -118,9 +129,17 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     const fault = faults.find((f) => f.left > 0 && (!f.path || path.startsWith(f.path)));
     if (fault) fault.left--;
     if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-    if (fault?.reset) { entry.status = 0; req.socket.destroy(); return; }
+    if (fault?.reset) {
+      entry.status = 0;
+      req.socket.destroy();
+      return;
+    }
     if (fault?.status) {
-      const error = envelope(fault.error?.message ?? `fake fault: status ${fault.status}`, fault.error?.type ?? (fault.status === 429 ? 'rate_limit_exceeded' : fault.status >= 500 ? 'server_error' : 'invalid_request_error'), fault.error?.code ?? null);
+      const error = envelope(
+        fault.error?.message ?? `fake fault: status ${fault.status}`,
+        fault.error?.type ?? (fault.status === 429 ? 'rate_limit_exceeded' : fault.status >= 500 ? 'server_error' : 'invalid_request_error'),
+        fault.error?.code ?? null,
+      );
       return send(entry, res, fault.status, fault.body ?? error, fault.headers);
     }
 
@@ -133,16 +152,44 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!auth || (options.apiKey !== undefined && auth !== options.apiKey)) {
-      return send(entry, res, 401, envelope('Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.', 'invalid_request_error', 'invalid_api_key'));
+      return send(
+        entry,
+        res,
+        401,
+        envelope('Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.', 'invalid_request_error', 'invalid_api_key'),
+      );
     }
     const request = (entry.json ?? {}) as Record<string, unknown>;
     const find = (id: unknown, kinds: FakeModel['type'][]) => models.find((m) => m.id === id && kinds.includes(m.type));
-    const unknownModel = (id: unknown) => send(entry, res, 404, envelope(`Unable to access model ${String(id)}. Please visit https://api.together.xyz to see the list of supported models or contact the owner to request access.`, 'invalid_request_error', 'model_not_found'));
+    const unknownModel = (id: unknown) =>
+      send(
+        entry,
+        res,
+        404,
+        envelope(
+          `Unable to access model ${String(id)}. Please visit https://api.together.xyz to see the list of supported models or contact the owner to request access.`,
+          'invalid_request_error',
+          'model_not_found',
+        ),
+      );
     const id = `${randomBytes(8).toString('hex')}-FAK`;
 
     switch (`${req.method} ${path}`) {
       case 'GET /models':
-        return send(entry, res, 200, models.map(({ dimensions: _d, voices: _v, ...m }) => ({ ...m, object: 'model', created: 0, running: false, link: '', license: '', config: { chat_template: null, stop: [], bos_token: null, eos_token: null } })));
+        return send(
+          entry,
+          res,
+          200,
+          models.map(({ dimensions: _d, voices: _v, ...m }) => ({
+            ...m,
+            object: 'model',
+            created: 0,
+            running: false,
+            link: '',
+            license: '',
+            config: { chat_template: null, stop: [], bos_token: null, eos_token: null },
+          })),
+        );
       case 'GET /voices': {
         const listed = models.filter((m) => m.type === 'audio' && (!url.searchParams.get('model') || m.id === url.searchParams.get('model')));
         return send(entry, res, 200, { data: listed.map((m) => ({ model: m.id, voices: (m.voices ?? []).map((v) => ({ id: v, name: v })) })) });
@@ -162,15 +209,32 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         if (request.stream === true) {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': id, ...rateHeaders() });
           entry.events = [];
-          const emit = (data: string) => { entry.events!.push(data); res.write(`data: ${data}\n\n`); };
-          const chunk = (content: string, last: boolean, index: number) => JSON.stringify({
-            id, object: 'chat.completion.chunk', created, model: request.model,
-            choices: [{ index: 0, text: content, logprobs: null, finish_reason: last ? finish : null, seed: last ? seed : null, delta: { token_id: 1000 + index, role: 'assistant', content } }],
-            usage: last ? usage : null,
-          });
+          const emit = (data: string) => {
+            entry.events!.push(data);
+            res.write(`data: ${data}\n\n`);
+          };
+          const chunk = (content: string, last: boolean, index: number) =>
+            JSON.stringify({
+              id,
+              object: 'chat.completion.chunk',
+              created,
+              model: request.model,
+              choices: [
+                {
+                  index: 0,
+                  text: content,
+                  logprobs: null,
+                  finish_reason: last ? finish : null,
+                  seed: last ? seed : null,
+                  delta: { token_id: 1000 + index, role: 'assistant', content },
+                },
+              ],
+              usage: last ? usage : null,
+            });
           for (const [index, word] of out.entries()) {
             if ((fault?.truncateStream || fault?.streamError) && index === Math.min(2, out.length - 1)) {
-              if (fault.streamError) emit(JSON.stringify({ error: { message: fault.streamError.message, type: fault.streamError.type ?? 'server_error', code: fault.streamError.code ?? null } }));
+              if (fault.streamError)
+                emit(JSON.stringify({ error: { message: fault.streamError.message, type: fault.streamError.type ?? 'server_error', code: fault.streamError.code ?? null } }));
               res.end();
               return;
             }
@@ -181,21 +245,38 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
           res.end();
           return;
         }
-        return send(entry, res, 200, {
-          id, object: 'chat.completion', created, model: request.model, prompt: [],
-          choices: [{ index: 0, finish_reason: finish, seed, logprobs: null, message: { role: 'assistant', content: out.join('') } }],
-          usage,
-        }, { 'x-request-id': id, ...rateHeaders() });
+        return send(
+          entry,
+          res,
+          200,
+          {
+            id,
+            object: 'chat.completion',
+            created,
+            model: request.model,
+            prompt: [],
+            choices: [{ index: 0, finish_reason: finish, seed, logprobs: null, message: { role: 'assistant', content: out.join('') } }],
+            usage,
+          },
+          { 'x-request-id': id, ...rateHeaders() },
+        );
       }
       case 'POST /images/generations': {
         if (!find(request.model, ['image'])) return unknownModel(request.model);
         const prompt = String(request.prompt ?? '');
-        const width = Number(request.width ?? 1024), height = Number(request.height ?? 1024), n = Number(request.n ?? 1);
+        const width = Number(request.width ?? 1024),
+          height = Number(request.height ?? 1024),
+          n = Number(request.n ?? 1);
         if (![width, height].every((v) => Number.isInteger(v) && v >= 64 && v <= 2048) || !(n >= 1 && n <= 4)) {
           return send(entry, res, 400, envelope(`width and height must be 64 to 2048 and n 1 to 4 (got ${width}×${height}, n=${n})`, 'invalid_request_error'));
         }
         if (prompt.toLowerCase().includes(options.unsafeWord ?? 'nsfw') && request.disable_safety_checker !== true) {
-          return send(entry, res, 422, envelope('Your request was flagged by the safety checker as potentially NSFW content. Please modify your prompt.', 'invalid_request_error', 'nsfw_content'));
+          return send(
+            entry,
+            res,
+            422,
+            envelope('Your request was flagged by the safety checker as potentially NSFW content. Please modify your prompt.', 'invalid_request_error', 'nsfw_content'),
+          );
         }
         const format = request.output_format === 'png' ? 'png' : 'jpeg';
         const seed = typeof request.seed === 'number' ? request.seed : hash(prompt);
@@ -214,10 +295,16 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         const model = find(request.model, ['audio']);
         if (!model) return unknownModel(request.model);
         if (typeof request.input !== 'string' || typeof request.voice !== 'string') return send(entry, res, 400, envelope('input and voice are required', 'invalid_request_error'));
-        if (!(model.voices ?? []).includes(request.voice)) return send(entry, res, 400, envelope(`Voice ${request.voice} is not available for ${model.id}`, 'invalid_request_error', 'invalid_voice'));
+        if (!(model.voices ?? []).includes(request.voice))
+          return send(entry, res, 400, envelope(`Voice ${request.voice} is not available for ${model.id}`, 'invalid_request_error', 'invalid_voice'));
         const rate = Number(request.sample_rate ?? 44_100);
         const format = request.response_format ?? 'wav';
-        const [bytes, contentType] = format === 'mp3' ? [fakeMp3(request.input.length * 0.05), 'audio/mpeg'] : format === 'raw' ? [fakeRawPcm(request.input, rate), 'application/octet-stream'] : [fakeWav(request.input, rate), 'audio/wav'];
+        const [bytes, contentType] =
+          format === 'mp3'
+            ? [fakeMp3(request.input.length * 0.05), 'audio/mpeg']
+            : format === 'raw'
+              ? [fakeRawPcm(request.input, rate), 'application/octet-stream']
+              : [fakeWav(request.input, rate), 'audio/wav'];
         res.writeHead(200, { 'content-type': contentType, 'content-length': bytes.length, 'x-request-id': id });
         res.end(bytes);
         return;
@@ -233,8 +320,15 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         const model = find(request.model, ['embedding']);
         if (!model) return unknownModel(request.model);
         const inputs = Array.isArray(request.input) ? request.input : [request.input];
-        if (inputs.length === 0 || inputs.some((i) => typeof i !== 'string')) return send(entry, res, 400, envelope('input must be a string or an array of strings', 'invalid_request_error'));
-        return send(entry, res, 200, { object: 'list', model: model.id, data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(String(text), model.dimensions ?? 768) })) }, { 'x-request-id': id });
+        if (inputs.length === 0 || inputs.some((i) => typeof i !== 'string'))
+          return send(entry, res, 400, envelope('input must be a string or an array of strings', 'invalid_request_error'));
+        return send(
+          entry,
+          res,
+          200,
+          { object: 'list', model: model.id, data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(String(text), model.dimensions ?? 768) })) },
+          { 'x-request-id': id },
+        );
       }
       default:
         return send(entry, res, 404, envelope(`Unknown route ${req.method} /v1${path}`, 'invalid_request_error', 'not_found'));
@@ -252,9 +346,18 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
   return {
     baseURL: `${origin}/v1`,
     requests,
-    addFault: (fault) => { faults.push({ ...fault, left: fault.times ?? 1 }); },
-    reset: () => { faults.length = 0; requests.length = 0; },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    addFault: (fault) => {
+      faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    reset: () => {
+      faults.length = 0;
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
