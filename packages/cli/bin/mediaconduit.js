@@ -5,12 +5,13 @@ try {
   ({ main } = await import('../dist/main.js'));
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(error.message)?.[1] ?? 'a module';
-  const inRepository = /[\\/]packages[\\/]cli[\\/]bin[\\/]/.test(import.meta.url) && !/[\\/]node_modules[\\/]/.test(import.meta.url);
+  const url = /Cannot find (module|package) '([^']+)'/.exec(error.message);
+  const what = url ? `the ${url[1]} ${url[1] === 'module' && url[2].endsWith('/dist/main.js') ? '../dist/main.js' : url[2]} is missing` : error.message;
+  const inRepository = /\/packages\/cli\/bin\//.test(import.meta.url) && !/\/node_modules\//.test(import.meta.url);
   process.stderr.write(
     inRepository
-      ? `mediaconduit: not built yet (${missing} is missing); run "pnpm build" in the MediaConduit repository, then try again\n`
-      : `mediaconduit: this installation of @mediaconduit/cli is broken (${missing} is missing); reinstall it: npm install @mediaconduit/cli\n`,
+      ? `mediaconduit: not built yet (${what}); run "pnpm build" in the MediaConduit repository, then try again\n`
+      : `mediaconduit: this installation of @mediaconduit/cli is broken (${what}); reinstall it: npm install @mediaconduit/cli\n`,
   );
   process.exit(70);
 }

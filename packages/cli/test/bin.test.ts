@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/mediaconduit.js', import.meta.url));
+const work = await mkdtemp(join(tmpdir(), 'mc-bin-'));
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** Runs a copy of the bin placed at `at`; resolves to its exit code and output. */
+async function runCopy(at: string): Promise<{ code: number; out: string; err: string }> {
+  await mkdir(join(at, '..'), { recursive: true });
+  await cp(bin, at);
+  return run(process.execPath, [at, '--version']).then(
+    ({ stdout, stderr }) => ({ code: 0, out: stdout, err: stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, out: error.stdout, err: error.stderr }),
+  );
+}
+
+describe('the mediaconduit bin', () => {
+  it('says in one line to run the build when it runs before one', async () => {
+    const result = await runCopy(join(work, 'repo/packages/cli/bin/mediaconduit.js'));
+    expect(result.code).toBe(70);
+    expect(result.out).toBe('');
+    expect(result.err).toBe('mediaconduit: not built yet (the module ../dist/main.js is missing); run "pnpm build" in the MediaConduit repository, then try again\n');
+  });
+
+  it('says in one line to reinstall from a broken installation', async () => {
+    const installed = join(work, 'app/node_modules/@mediaconduit/cli');
+    await mkdir(join(installed, 'dist'), { recursive: true });
+    await writeFile(join(installed, 'dist/main.js'), "export { main } from '@mediaconduit/core';\n");
+    const result = await runCopy(join(installed, 'bin/mediaconduit.js'));
+    expect(result.code).toBe(70);
+    expect(result.err).toBe('mediaconduit: this installation of @mediaconduit/cli is broken (the package @mediaconduit/core is missing); reinstall it: npm install @mediaconduit/cli\n');
+  });
+
+  it('runs the built command', async () => {
+    const { stdout } = await run(process.execPath, [bin, '--version']);
+    expect(stdout).toMatch(/^mediaconduit 0\.1\.0 \(@mediaconduit\/core 0\.1\.0, provider contract 0\.1\.0, node /);
+  });
+});
