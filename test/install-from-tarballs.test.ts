@@ -1,6 +1,9 @@
 // MediaConduit as a dependency: every package is packed with `pnpm pack` and installed with npm
-// into a fresh application outside this repository, with no workspace links, against a loopback
-// registry that serves the tarballs and the third-party dependencies from this workspace's store.
+// into a fresh application outside this repository, with no workspace links. Two loopback
+// registries stand in for the public one, serving the third-party dependencies from this
+// workspace's store: `today` has no MediaConduit package (the tarball route of the README must
+// work as it is now), `published` also serves the tarballs (a provider author's `npm install`
+// once the packages are published).
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,11 +20,13 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['provider', 'core', 'testing', 'cli', 'mock-provider', 'together-provider'];
 let work: string;
 let app: string;
-let registry: NpmRegistry;
+let today: NpmRegistry;
+let published: NpmRegistry;
 const tarballs: Record<string, string> = {};
+let appInstallRequests: string[] = [];
 
-/** npm with its own cache and an empty user config, no audit, no update check, only the loopback registry. */
-function npmEnv(): NodeJS.ProcessEnv {
+/** npm with its own cache and an empty user config, no audit, no update check, only a loopback registry. */
+function npmEnv(registry: NpmRegistry): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key)));
   return {
     ...env,
@@ -34,7 +39,7 @@ function npmEnv(): NodeJS.ProcessEnv {
     npm_config_loglevel: 'error',
   };
 }
-const run = (command: string, args: string[], cwd: string) => exec(command, args, { cwd, env: npmEnv(), maxBuffer: 32 * 1024 * 1024 });
+const run = (command: string, args: string[], cwd: string, registry = published) => exec(command, args, { cwd, env: npmEnv(registry), maxBuffer: 32 * 1024 * 1024 });
 const mediaconduit = (args: string[], cwd = app) => run(join(app, 'node_modules/.bin/mediaconduit'), args, cwd);
 
 beforeAll(async () => {
@@ -53,21 +58,19 @@ beforeAll(async () => {
     name.startsWith('@mediaconduit/'),
   );
   const folders = new Set([...tools.map((dir) => realpathSync(dir)), ...thirdParty]);
-  registry = await startNpmRegistry({
-    packages: [
-      ...Object.values(tarballs).map((tarball) => ({ tarball })),
-      ...[...folders].map((folder) => ({ folder })),
-      ...absentOptional.map((otherPlatform) => ({ otherPlatform })),
-    ],
-  });
+  const storePackages = [...[...folders].map((folder) => ({ folder })), ...absentOptional.map((otherPlatform) => ({ otherPlatform }))];
+  today = await startNpmRegistry({ packages: storePackages });
+  published = await startNpmRegistry({ packages: [...Object.values(tarballs).map((tarball) => ({ tarball })), ...storePackages] });
   app = join(work, 'app');
   await mkdir(app);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'outside-app', private: true, type: 'module' }));
-  await run('npm', ['install', ...PACKAGES.map((name) => tarballs[name]!), 'typescript@5.9.3', '@types/node@20'], app);
+  await run('npm', ['install', ...PACKAGES.map((name) => tarballs[name]!), 'typescript@5.9.3', '@types/node@20'], app, today);
+  appInstallRequests = [...today.requests];
 }, 240_000);
 
 afterAll(async () => {
-  await registry?.close();
+  await today?.close();
+  await published?.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -75,6 +78,9 @@ describe('installed from tarballs into an application outside the repository', (
   it('installs real copies, not workspace links, with compiled JavaScript and types only', async () => {
     const installed = await readdir(join(app, 'node_modules/@mediaconduit'));
     expect(installed.sort()).toEqual(['cli', 'core', 'mock-provider', 'provider', 'testing', 'together-provider']);
+    // The registry had no MediaConduit package (npm asked for some and got 404s): the tarballs satisfied each other.
+    expect(today.packages.filter((name) => name.startsWith('@mediaconduit/'))).toEqual([]);
+    expect(appInstallRequests).toEqual(expect.arrayContaining(['/esbuild', '/simple-git', '/undici', '/zod']));
     for (const name of installed) {
       const pkg = JSON.parse(await readFile(join(app, 'node_modules/@mediaconduit', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
       expect(
@@ -170,6 +176,17 @@ export type Unused = [typeof createTogether, typeof startFakeTogether, typeof ru
 });
 
 describe('a provider author outside the repository', () => {
+  it('before MediaConduit is published: installs the contract and the CLI from tarballs, then any dependency', async () => {
+    const dir = join(work, 'authors-today/acme-audio');
+    await mkdir(join(work, 'authors-today'));
+    await mediaconduit(['init', 'acme-audio', '--id', 'acme-audio'], join(work, 'authors-today'));
+    await run('npm', ['install', '--save-dev', ...['provider', 'core', 'testing', 'cli'].map((name) => tarballs[name]!)], dir, today);
+    await run('npm', ['install', 'ms@2.1.3'], dir, today);
+    const tsc = await run('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], dir, today).catch((error: { stdout: string; stderr: string }) => error);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect((await run('npx', ['--no-install', 'mediaconduit', 'validate', '.'], dir, today)).stdout).not.toMatch(/✗/);
+  });
+
   it('gets a provider from mediaconduit init that installs a dependency, type-checks against the contract and validates', async () => {
     const dir = join(work, 'authors/acme-images');
     await mkdir(join(work, 'authors'));

@@ -35,7 +35,9 @@ describe('the mediaconduit bin', () => {
     await writeFile(join(installed, 'dist/main.js'), "export { main } from '@mediaconduit/core';\n");
     const result = await runCopy(join(installed, 'bin/mediaconduit.js'));
     expect(result.code).toBe(70);
-    expect(result.err).toBe('mediaconduit: this installation of @mediaconduit/cli is broken (the package @mediaconduit/core is missing); reinstall it: npm install @mediaconduit/cli\n');
+    expect(result.err).toBe(
+      'mediaconduit: this installation of @mediaconduit/cli is broken (the package @mediaconduit/core is missing); reinstall it: npm install @mediaconduit/cli\n',
+    );
   });
 
   it('runs the built command', async () => {

@@ -92,7 +92,9 @@ describe('provider bundles bind to the contract alone', () => {
     const registry = registryIn('older');
     const error = await registry.getProvider(older.url).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INCOMPATIBLE_PROVIDER', details: { required: '~0.0.9', actual: '0.1.0', provider: 'echo' } });
-    expect((error as Error).message).toMatch(/provider echo@1\.0\.0 is written for the provider contract ~0\.0\.9 \(its manifest's "contract"\), but this host runs @mediaconduit\/provider 0\.1\.0; pin a provider version written for 0\.1\.0, or ask its author to rebuild it against it and set contract: \^0\.1\.0/);
+    expect((error as Error).message).toMatch(
+      /provider echo@1\.0\.0 is written for the provider contract ~0\.0\.9 \(its manifest's "contract"\), but this host runs @mediaconduit\/provider 0\.1\.0; pin a provider version written for 0\.1\.0, or ask its author to rebuild it against it and set contract: \^0\.1\.0/,
+    );
     await registry.close();
   });
 });

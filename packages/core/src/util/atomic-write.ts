@@ -4,6 +4,8 @@ import { dirname } from 'node:path';
 /**
  * Writes `data` to `path` through a temporary sibling and a rename, so that a
  * reader never sees a half-written file and a crash leaves the old file intact.
+ * (The contract has its own copy, for `asset.save()`: it may depend on nothing, and the loader
+ * imports nothing from it beyond its public, pinned exports.)
  */
 export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
