@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +41,9 @@ describe('the mediaconduit bin', () => {
     );
   });
 
-  it('runs the built command', async () => {
+  it('runs the built command, printing the versions of the installed packages', async () => {
+    const version = (name: string) => (JSON.parse(readFileSync(new URL(`../../${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
     const { stdout } = await run(process.execPath, [bin, '--version']);
-    expect(stdout).toMatch(/^mediaconduit 0\.1\.0 \(@mediaconduit\/core 0\.1\.0, provider contract 0\.1\.0, node /);
+    expect(stdout).toBe(`mediaconduit ${version('cli')} (@mediaconduit/core ${version('core')}, provider contract ${version('provider')}, node ${process.versions.node})\n`);
   });
 });
