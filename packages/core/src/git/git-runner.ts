@@ -46,6 +46,9 @@ export function hardenedGitEnv(options: Pick<GitRunOptions, 'remoteUrl' | 'token
   if (options.token && options.remoteUrl && /^https?:/.test(options.remoteUrl)) {
     const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
     config.push([`http.${options.remoteUrl}.extraHeader`, `Authorization: Basic ${basic}`]);
+    // git keeps sending the header after a redirect (to the new origin too): with a token, no
+    // redirect is followed at all.
+    config.push(['http.followRedirects', 'false']);
   }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -123,11 +126,14 @@ function gitError(operation: string, error: unknown, options: GitRunOptions): Me
     });
   }
   const auth = /Authentication failed|could not read Username|401|403|terminal prompts disabled/i.test(text);
-  const hint = auth
-    ? 'the repository needs credentials: pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN'
-    : /not found|does not appear to be a git repository|repository .* not found/i.test(text)
-      ? 'check the URL, or that the repository exists and is reachable'
-      : "see git's message above";
+  const redirected = Boolean(options.token) && /returned error: 30[1278]/.test(text);
+  const hint = redirected
+    ? 'the server answered with a redirect, which is not followed while a token is in use: tokens are sent only to the host they are given for. Load the repository from the URL it redirects to (or add a rewrite to it), with a token for that host'
+    : auth
+      ? 'the repository needs credentials: pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN'
+      : /not found|does not appear to be a git repository|repository .* not found/i.test(text)
+        ? 'check the URL, or that the repository exists and is reachable'
+        : "see git's message above";
   return mcError('GIT_FAILED', `${operation}: git failed: ${text}\n${hint}`, {
     retryable: !auth && /timed out|Could not resolve host|Connection (reset|refused)|early EOF/i.test(text),
     details: { operation },
