@@ -90,6 +90,13 @@ describe('through a real Git server on 127.0.0.1 (GitHub URLs rewritten onto it)
     expect(await text(r, 'github:acme/public@v1.0.0')).toBe('hi v1.0.0');
   });
 
+  it("loads from an allowed host (allowedHosts names the specifier's host, not the rewritten one)", async () => {
+    const { registry: r } = registry({ allowedHosts: ['github.com'] });
+    const provider = await r.getProvider('github:acme/public@v1.0.0');
+    expect(provider.id).toBe('public');
+    await r.close();
+  });
+
   it('loads a private repository with a token that never leaks', async () => {
     await spy.reset();
     const { registry: r, logs, cacheDir, lockfile } = registry({ tokens: { 'github.com': TOKEN }, env: { DEBUG: 'mediaconduit:*' } });

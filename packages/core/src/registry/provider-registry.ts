@@ -6,7 +6,7 @@ import { LockfileStore } from '../lockfile/lockfile-store.js';
 import type { Located } from '../pipeline/ensure-bundle.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
 import { warmLoad } from '../pipeline/warm-load.js';
-import { parseSpecifier } from '../source/parse-specifier.js';
+import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { instantiateProvider } from './instantiate-provider.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
@@ -110,12 +110,12 @@ class Registry implements ProviderRegistry {
       this.bySpecifier.set(memo, pending);
       pending.catch(() => this.bySpecifier.delete(memo));
     }
-    return options.signal ? raceAbort(pending, options.signal, `getProvider ${specifier}`) : pending;
+    return options.signal ? raceAbort(pending, options.signal, `getProvider ${redactSpecifier(specifier)}`) : pending;
   }
 
   private async loadShared(specifier: string, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
-    if (this.controller.signal.aborted) throw mcError('ABORTED', `getProvider ${specifier}: the registry is closed`);
-    const source = parseSpecifier(specifier);
+    if (this.controller.signal.aborted) throw mcError('ABORTED', `getProvider ${redactSpecifier(specifier)}: the registry is closed`);
+    const source = this.parse(specifier);
     const key = `${source.key}\0${stableJson(config)}`;
     let pending = this.byKey.get(key);
     if (!pending) {
@@ -183,8 +183,22 @@ class Registry implements ProviderRegistry {
     return written;
   }
 
-  async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
+  /** Parses a specifier and applies `allowedHosts`. */
+  private parse(specifier: string): ProviderSource {
     const source = parseSpecifier(specifier);
+    const allowed = this.options.allowedHosts;
+    if (allowed && !(source.host && (allowed.includes(source.host) || allowed.includes(source.host.replace(/:\d+$/, ''))))) {
+      throw mcError(
+        'INVALID_SPECIFIER',
+        `provider specifier "${redactSpecifier(specifier)}" is not allowed: ${source.host ? `host "${source.host}"` : 'a local repository'} is not among the allowed hosts (${allowed.join(', ') || 'none'}); add it to the \`allowedHosts\` option (or MEDIACONDUIT_ALLOWED_HOSTS) if it should be`,
+        { details: { specifier: redactSpecifier(specifier), host: source.host ?? null, allowedHosts: allowed } },
+      );
+    }
+    return source;
+  }
+
+  async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
+    const source = this.parse(specifier);
     if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
     const { coldLoad, resolvePin, movedTagError } = await import('../cold-side.js');
     const before = await this.lock.get(source.key);

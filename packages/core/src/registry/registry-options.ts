@@ -30,6 +30,13 @@ export interface ProviderRegistryOptions {
   installTimeoutMs?: number;
   /** Wait at most this long for another process building the same entry. Default 600 000 ms. */
   lockWaitMs?: number;
+  /**
+   * Load only from these hosts (`['github.com', 'git.example.com']`), for applications that take
+   * specifiers from their own users; local repositories are refused too. Default:
+   * `MEDIACONDUIT_ALLOWED_HOSTS` (comma-separated), else any host. Link-local and cloud metadata
+   * addresses are refused whatever this says.
+   */
+  allowedHosts?: readonly string[];
   /** HTTP dispatcher (an undici `Dispatcher`) handed to providers. */
   dispatcher?: object;
   /** Logger for the registry and providers. Default: stderr, debug output behind `DEBUG=mediaconduit:*`. */
@@ -45,6 +52,7 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   cacheDir: string;
   lockfile: string | false;
   frozen: boolean;
+  allowedHosts: readonly string[] | undefined;
   dispatcher: object | undefined;
   logger: LoggerV1;
   onProgress: (event: ProgressEvent) => void;
@@ -61,6 +69,7 @@ const KNOWN = new Set([
   'gitTimeoutMs',
   'installTimeoutMs',
   'lockWaitMs',
+  'allowedHosts',
   'dispatcher',
   'logger',
   'onProgress',
@@ -86,6 +95,11 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   check('gitTimeoutMs', isPositive, 'a positive number of milliseconds');
   check('installTimeoutMs', isPositive, 'a positive number of milliseconds');
   check('lockWaitMs', isPositive, 'a positive number of milliseconds');
+  check(
+    'allowedHosts',
+    (v) => Array.isArray(v) && v.every((host) => typeof host === 'string' && /^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/.test(host)),
+    'an array of lower-case host names',
+  );
   check('dispatcher', (v) => typeof v === 'object' && v !== null, 'an undici Dispatcher');
   check('onProgress', (v) => typeof v === 'function', 'a function');
   const env = options.env ?? process.env;
@@ -111,6 +125,13 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     frozen: options.frozen ?? flag('MEDIACONDUIT_FROZEN_LOCKFILE'),
     offline: options.offline ?? flag('MEDIACONDUIT_OFFLINE'),
     rewrites: { ...envRewrites, ...options.rewrites },
+    allowedHosts:
+      options.allowedHosts ??
+      (env.MEDIACONDUIT_ALLOWED_HOSTS
+        ? env.MEDIACONDUIT_ALLOWED_HOSTS.split(',')
+            .map((host) => host.trim().toLowerCase())
+            .filter(Boolean)
+        : undefined),
     tokens,
     gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
     installTimeoutMs: options.installTimeoutMs ?? 300_000,

@@ -28,6 +28,7 @@ describe('parseSpecifier accepts every documented form', () => {
     ['https://gitlab.example.com/group/repo.git/providers/a@v1', 'https://gitlab.example.com/group/repo', 'providers/a', 'v1', 'git'],
     ['https://git.example.com/team/repo//providers/a@^2', 'https://git.example.com/team/repo', 'providers/a', '^2', 'git'],
     ['http://127.0.0.1:8123/acme/tools.git', 'http://127.0.0.1:8123/acme/tools', '', undefined, 'git'],
+    ['https://[2001:db8::1]/team/repo.git', 'https://[2001:db8::1]/team/repo', '', undefined, 'git'],
     ['file:///srv/repos/tools', 'file:///srv/repos/tools', '', undefined, 'file'],
     ['file:///srv/repos/tools//packages/mock@main', 'file:///srv/repos/tools', 'packages/mock', 'main', 'file'],
     ['/srv/repos/tools@v1.0.0', 'file:///srv/repos/tools', '', 'v1.0.0', 'file'],
@@ -80,6 +81,24 @@ describe('parseSpecifier rejects bad input with INVALID_SPECIFIER and a reason',
     ['github:acme/tools@', /ref after "@" is empty/],
     ['github:acme/tools@v1..v2', /not allowed/],
     ['file://relative/path', /must be absolute/],
+    // Encoded dots and slashes, which URL parsing would turn into ".." or "/" after the checks.
+    ['file:///srv/acme/%2e%2e/acme/good', /percent-encoded "\.", "\/" or "\\"/],
+    ['file:///srv/acme/%2E%2e/acme/good@v1', /percent-encoded/],
+    ['/srv/acme/.%2e/etc', /percent-encoded/],
+    ['https://git.example.com/team/%2e%2e/repo', /percent-encoded/],
+    ['github:acme/tools/packages%2f..%2fx', /percent-encoded/],
+    ['github:acme/tools@v1%2e0', /percent-encoded/],
+    // Link-local and cloud metadata addresses, however they are spelled.
+    ['https://169.254.169.254/x/y', /link-local or cloud metadata address/],
+    ['https://2852039166/x/y', /link-local or cloud metadata address/],
+    ['https://0xa9.0xfe.0xa9.0xfe/x/y', /link-local or cloud metadata address/],
+    ['https://0251.0376.0251.0376/x/y', /link-local or cloud metadata address/],
+    ['https://169.254.169.254./x/y', /link-local or cloud metadata address/],
+    ['https://[fe80::1]/x/y', /link-local or cloud metadata address/],
+    ['https://[::ffff:169.254.169.254]/x/y', /link-local or cloud metadata address/],
+    ['https://[fd00:ec2::254]/x/y', /link-local or cloud metadata address/],
+    ['https://metadata.google.internal/x/y', /link-local or cloud metadata address/],
+    ['https://100.100.100.200/x/y', /link-local or cloud metadata address/],
   ])('%j', (specifier, reason) => {
     let caught: unknown;
     try {
@@ -89,5 +108,26 @@ describe('parseSpecifier rejects bad input with INVALID_SPECIFIER and a reason',
     }
     expect(MediaConduitError.hasCode(caught, 'INVALID_SPECIFIER')).toBe(true);
     expect((caught as Error).message).toMatch(reason);
+  });
+});
+
+describe('a refused specifier never repeats a secret', () => {
+  it.each([
+    'https://x-access-token:SECRET-token-123@github.com/o/r',
+    'https://SECRET-token-123@github.com/o/r',
+    'https://user:SECRET-token-123@git.example.com/team/repo.git//dir@v1',
+    'http://user:SECRET-token-123@127.0.0.1:8123/acme/tools',
+  ])('%s', (specifier) => {
+    let caught: unknown;
+    try {
+      parseSpecifier(specifier);
+    } catch (error) {
+      caught = error;
+    }
+    expect(MediaConduitError.hasCode(caught, 'INVALID_SPECIFIER')).toBe(true);
+    const error = caught as MediaConduitError;
+    expect(error.message).toMatch(/credentials in the URL/);
+    expect(error.message).toContain('***@');
+    for (const text of [error.message, String(error.stack), JSON.stringify(error.toJSON()), JSON.stringify(error.details)]) expect(text).not.toContain('SECRET-token-123');
   });
 });

@@ -24,10 +24,14 @@ export function parseSpecifier(specifier: string): ProviderSource {
   if (typeof specifier !== 'string' || specifier.trim() === '') fail(String(specifier), 'it is empty', 'pass a URL such as "github:owner/repo@v1.0.0"');
   if (specifier !== specifier.trim()) fail(specifier, 'it has leading or trailing spaces', 'remove them');
   if (/[\r\n\0]/.test(specifier)) fail(specifier, 'it contains a newline or NUL character', 'pass a single-line specifier');
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(specifier) || specifier.includes('::')) {
+  // "::" outside an IPv6 host literal (https://[fe80::1]/…) is a git remote helper.
+  const withoutIpv6Host = specifier.replace(/^(https?:\/\/)\[[0-9a-f:.]+\]/i, '$1host');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(specifier) || withoutIpv6Host.includes('::')) {
     fail(specifier, 'git remote helpers ("ext::", "fd::", "x::") are not allowed', 'use an https://, github: or file: URL');
   }
   if (specifier.startsWith('-')) fail(specifier, 'it starts with "-"', 'pass a URL, not an option');
+  // URL parsing decodes these after the checks below ran: "%2e%2e" becomes "..", "%2f" a "/".
+  if (/%(2e|2f|5c)/i.test(specifier)) fail(specifier, 'it contains a percent-encoded ".", "/" or "\\"', 'write the path without percent-encoding');
 
   if (specifier.startsWith('github:')) return parseGithubShorthand(specifier, specifier.slice('github:'.length));
   if (specifier.startsWith('file:') || specifier.startsWith('/')) return parseFile(specifier);
@@ -41,7 +45,23 @@ export function parseSpecifier(specifier: string): ProviderSource {
 }
 
 function fail(specifier: string, reason: string, hint: string): never {
-  throw mcError('INVALID_SPECIFIER', `provider specifier "${specifier}" is invalid: ${reason}; ${hint}`, { details: { specifier, reason } });
+  const shown = redactSpecifier(specifier);
+  throw mcError('INVALID_SPECIFIER', `provider specifier "${shown}" is invalid: ${reason}; ${hint}`, { details: { specifier: shown, reason } });
+}
+
+/** `specifier` with any `user:password@` of a URL replaced by `***@`, for messages and logs. */
+export function redactSpecifier(specifier: string): string {
+  return String(specifier).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+}
+
+/** Why `host` (an http(s) URL's authority) may never be loaded from, or `undefined`. */
+function forbiddenHostReason(authority: string): string | undefined {
+  // The URL parser spells the host the way the network will see it: 2852039166, 0xa9.0xfe.0xa9.0xfe
+  // and 169.254.169.254. are all 169.254.169.254.
+  const host = URL.canParse(`https://${authority}`) ? new URL(`https://${authority}`).hostname : authority.toLowerCase();
+  const linkLocal = /^169\.254\.\d+\.\d+$/.test(host) || /^\[fe[89ab][0-9a-f]?:/i.test(host) || /^\[::ffff:a9fe:[0-9a-f]+\]$/i.test(host);
+  const metadata = ['metadata.google.internal', 'metadata.goog', 'metadata', '100.100.100.200', '[fd00:ec2::254]'].includes(host);
+  return linkLocal || metadata ? `host "${host}" is a link-local or cloud metadata address` : undefined;
 }
 
 /** Splits `body@ref` at the last "@" (paths never contain "@"). */
@@ -108,8 +128,10 @@ function parseHttp(specifier: string, scheme: 'https' | 'http'): ProviderSource 
   const pathPart = slash === -1 ? '' : afterScheme.slice(slash + 1);
   if (authority.includes('@'))
     fail(specifier, 'credentials in the URL would end up in logs and the lockfile', 'pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN instead');
-  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(authority)) fail(specifier, `host "${authority}" is not a valid host name`, 'check the URL');
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(authority)) fail(specifier, `host "${authority}" is not a valid host name`, 'check the URL');
   const host = authority.toLowerCase();
+  const forbidden = forbiddenHostReason(authority);
+  if (forbidden) fail(specifier, forbidden, 'providers are never loaded from such addresses');
   if (scheme === 'http' && !LOOPBACK.test(host)) fail(specifier, 'plain http:// is only allowed for loopback hosts', 'use https://');
   if (pathPart.includes('?') || pathPart.includes('#')) fail(specifier, 'query strings and fragments are not supported', 'put the ref after "@"');
   if (FORBIDDEN_ANYWHERE.test(pathPart.split('@')[0] ?? '')) fail(specifier, 'it contains shell metacharacters', 'use only repository and folder names');
