@@ -37,7 +37,7 @@ describe('allowedHosts', () => {
   it("never repeats a secret of a refused specifier, in the registry's own messages either", async () => {
     const r = createProviderRegistry({ cacheDir: join(work, 'cache'), lockfile: false, env: {} });
     await r.close();
-    const closed = await r.getProvider('https://x-access-token:SECRET-in-url@github.com/o/r').catch((e: unknown) => e as MediaConduitError);
+    const closed = (await r.getProvider('https://x-access-token:SECRET-in-url@github.com/o/r').catch((e: unknown) => e)) as MediaConduitError;
     expect(closed).toMatchObject({ code: 'ABORTED' });
     expect(`${closed.message}${closed.stack}${JSON.stringify(closed.toJSON())}`).not.toContain('SECRET-in-url');
   });
