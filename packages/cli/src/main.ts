@@ -149,7 +149,7 @@ export async function main(
         err('mediaconduit cache prune: needs a lockfile to know what to keep');
         return 2;
       }
-      const removed = await pruneCache(cacheDir, await readLockfile(lockfile));
+      const removed = await pruneCache(cacheDir, readLockfile(lockfile));
       out(`removed ${removed.length} entr${removed.length === 1 ? 'y' : 'ies'} from ${cacheDir}`);
       return 0;
     }

@@ -5,7 +5,7 @@ import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lo
 
 /** Reads the lockfile once, and merges writes into the file under an inter-process lock. */
 export class LockfileStore {
-  private cached: Promise<Lockfile> | undefined;
+  private cached: Lockfile | undefined;
 
   constructor(
     readonly path: string | false,
@@ -16,7 +16,7 @@ export class LockfileStore {
   async get(key: string): Promise<LockEntry | undefined> {
     if (this.path === false) return undefined;
     this.cached ??= readLockfile(this.path);
-    return (await this.cached).providers[key];
+    return this.cached.providers[key];
   }
 
   /**
@@ -38,10 +38,10 @@ export class LockfileStore {
       );
     }
     await withEntryLock(dirs, `lockfile:${path}`, async () => {
-      const fresh = await readLockfile(path);
+      const fresh = readLockfile(path);
       fresh.providers[key] = entry;
       await writeLockfile(path, fresh);
-      this.cached = Promise.resolve(fresh);
+      this.cached = fresh;
     });
   }
 

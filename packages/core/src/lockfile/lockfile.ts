@@ -37,7 +37,7 @@ export interface Lockfile {
 }
 
 /** Reads a lockfile (synchronously: it is small, and on the warm path); a missing file is an empty lockfile. */
-export async function readLockfile(path: string): Promise<Lockfile> {
+export function readLockfile(path: string): Lockfile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -45,16 +45,66 @@ export async function readLockfile(path: string): Promise<Lockfile> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lockfileVersion: 1, providers: {} };
     throw error;
   }
-  let parsed: Partial<Lockfile>;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as Partial<Lockfile>;
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw mcError('INTEGRITY_MISMATCH', `lockfile ${path} is not valid JSON (${(error as Error).message}); restore it from version control or delete it and run update`);
+    const position = Number(/at position (\d+)/.exec((error as Error).message)?.[1]);
+    throw corrupt(path, `is not valid JSON${Number.isNaN(position) ? '' : ` (${lineAndColumn(text, position)})`}`);
   }
-  if (parsed.lockfileVersion !== 1 || typeof parsed.providers !== 'object' || parsed.providers === null) {
-    throw mcError('INTEGRITY_MISMATCH', `lockfile ${path} has an unknown format (lockfileVersion ${String(parsed.lockfileVersion)}); this core reads version 1`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw corrupt(path, `is not a lockfile object (it holds ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})`);
+  const { lockfileVersion, providers } = parsed as Partial<Lockfile>;
+  if (lockfileVersion !== 1) throw corrupt(path, `lockfileVersion is ${JSON.stringify(lockfileVersion)}; this version of MediaConduit reads lockfileVersion 1`);
+  if (typeof providers !== 'object' || providers === null || Array.isArray(providers)) throw corrupt(path, 'providers must be an object');
+  for (const [key, entry] of Object.entries(providers)) {
+    const broken = brokenFields(entry);
+    if (broken.length === 0) continue;
+    const line = text.split('\n').findIndex((l) => l.includes(`${JSON.stringify(key)}:`)) + 1;
+    const fields = broken.length === 1 ? broken[0] : `${broken.slice(0, -1).join(', ')} and ${broken.at(-1)}`;
+    throw mcError(
+      'LOCKFILE_CORRUPT',
+      `lockfile ${path} is corrupt: entry ${JSON.stringify(key)}${line > 0 ? ` (line ${line})` : ''}: ${fields} ${broken.length === 1 ? 'is' : 'are'} missing or malformed; fix or remove this entry (then \`mediaconduit update <specifier>\` records it again), or restore the file from version control`,
+      { details: { path, entry: key, fields: broken, ...(line > 0 ? { line } : {}) } },
+    );
   }
   return parsed as Lockfile;
+}
+
+const SHA1 = /^[0-9a-f]{40}$/;
+const isString = (value: unknown) => typeof value === 'string';
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The fields of a lockfile entry that are missing or of the wrong shape. */
+function brokenFields(entry: unknown): string[] {
+  const e = isObject(entry) ? entry : {};
+  const checks: [string, boolean][] = [
+    ['url', isString(e.url)],
+    ['subdir', isString(e.subdir)],
+    ['ref', e.ref === null || isString(e.ref)],
+    ['resolved', e.resolved === null || isString(e.resolved)],
+    ['resolvedKind', e.resolvedKind === 'tag' || e.resolvedKind === 'branch' || e.resolvedKind === 'commit'],
+    ['commit', isString(e.commit) && SHA1.test(e.commit as string)],
+    ['tree', isString(e.tree) && SHA1.test(e.tree as string)],
+    ['bundle', isObject(e.bundle) && isString(e.bundle.key) && isString(e.bundle.sha256) && /^[0-9a-f]{64}$/.test(e.bundle.sha256 as string)],
+    ['provider', isObject(e.provider) && isString(e.provider.id) && isString(e.provider.version)],
+  ];
+  return checks.filter(([, ok]) => !ok).map(([name]) => name);
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+function corrupt(path: string, what: string) {
+  return mcError(
+    'LOCKFILE_CORRUPT',
+    `lockfile ${path} ${what}; restore it from version control, or delete it and run \`mediaconduit update\` for each provider to write it again`,
+    {
+      details: { path },
+    },
+  );
 }
 
 /** Writes a lockfile atomically with sorted keys, so diffs stay small. */

@@ -11,6 +11,13 @@ import type { ProviderSource } from '../source/provider-source.js';
 import { instantiateProvider } from './instantiate-provider.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 
+/** A lockfile entry to record once its provider has loaded. */
+interface ToRecord {
+  entry: LockEntry;
+  /** Nothing pinned changed (only derived data, such as the bundle hash). */
+  derivedOnly: boolean;
+}
+
 /** Options of one `getProvider` call. */
 export interface GetProviderOptions {
   /** Settings for the provider's factory (`apiKey`, `baseURL`, `env` overrides, …). Part of the instance's identity. */
@@ -142,11 +149,14 @@ class Registry implements ProviderRegistry {
       env: this.options.env,
     });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
-    try {
-      await located.persisted;
-    } catch (error) {
-      await provider.dispose?.().catch(() => {});
-      throw error;
+    // Written only now: a provider that fails to import or initialise leaves no lockfile entry.
+    if (located.toRecord) {
+      try {
+        await this.record(source, located.toRecord.entry, located.toRecord.derivedOnly);
+      } catch (error) {
+        await provider.dispose?.().catch(() => {});
+        throw error;
+      }
     }
     const { manifest } = located.record;
     this.loaded.set(`${source.key}\0${stableJson(config)}`, {
@@ -161,26 +171,24 @@ class Registry implements ProviderRegistry {
     return provider;
   }
 
-  /** The warm path; a refreshed bundle hash (derived data) is written while the bundle is imported. */
-  private async warm(source: ProviderSource, locked: LockEntry): Promise<(Located & { persisted: Promise<void> }) | undefined> {
+  /** The warm path; a refreshed bundle hash (derived data) is to be recorded once the provider loaded. */
+  private async warm(source: ProviderSource, locked: LockEntry): Promise<(Located & { toRecord?: ToRecord }) | undefined> {
     const found = await warmLoad(this.env, source, locked);
     if (!found) return undefined;
-    return { ...found, persisted: found.refreshed ? this.record(source, found.refreshed, true) : Promise.resolve() };
+    return found.refreshed ? { ...found, toRecord: { entry: found.refreshed, derivedOnly: true } } : found;
   }
 
-  /** The cold path (loaded with import() only when needed); its lockfile entry is written while the bundle is imported. */
-  private async cold(source: ProviderSource, locked: LockEntry | undefined): Promise<Located & { persisted: Promise<void> }> {
+  /** The cold path (loaded with import() only when needed); its lockfile entry is recorded once the provider loaded. */
+  private async cold(source: ProviderSource, locked: LockEntry | undefined): Promise<Located & { toRecord: ToRecord }> {
     if (!locked) await this.lock.assertMayAdd(source.key);
     const { coldLoad } = await import('../cold-side.js');
     const { entry, ...located } = await coldLoad(this.env, source, locked);
-    return { ...located, persisted: this.record(source, entry, locked?.commit === entry.commit) };
+    return { ...located, toRecord: { entry, derivedOnly: locked?.commit === entry.commit } };
   }
 
   /** The only writer of the lockfile. `derivedOnly`: nothing pinned changed (frozen mode lets it pass silently). */
   private record(source: ProviderSource, entry: LockEntry, derivedOnly: boolean): Promise<void> {
-    const written = this.lock.set(source.key, entry, this.dirs, { derivedOnly });
-    written.catch(() => {});
-    return written;
+    return this.lock.set(source.key, entry, this.dirs, { derivedOnly });
   }
 
   /** Parses a specifier and applies `allowedHosts`. */
