@@ -1,9 +1,19 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheDirs } from './cache-dirs.js';
+import { sweepLeftovers, temporaryEntryPid } from './sweep-leftovers.js';
 
-/** A fresh temporary folder in the cache's `tmp/` (same filesystem, so rename is atomic). */
+const swept = new Set<string>();
+
+/**
+ * A fresh temporary folder in the cache's `tmp/` (same filesystem, so rename is atomic). The first
+ * call of a process for a cache deletes what loads killed mid-write left there.
+ */
 export async function temporaryEntry(dirs: CacheDirs, label: string): Promise<string> {
+  if (!swept.has(dirs.tmp)) {
+    swept.add(dirs.tmp);
+    await sweepLeftovers(dirs.tmp, temporaryEntryPid);
+  }
   const { randomBytes } = await import('node:crypto');
   const path = join(dirs.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(path, { recursive: true });

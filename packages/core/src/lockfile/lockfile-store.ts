@@ -1,5 +1,4 @@
 import { mcError } from '../util/errors.js';
-import { withEntryLock } from '../cache/entry-lock.js';
 import type { CacheDirs } from '../cache/cache-dirs.js';
 import { readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile.js';
 
@@ -37,7 +36,11 @@ export class LockfileStore {
           : `lockfile ${path} is frozen and has no entry for ${key}; add it with registry.update() (or \`mediaconduit update\`) without frozen mode`,
       );
     }
+    // Only writers need the lock (and its sweep): loaded on first write, so that importing core stays cheap.
+    const [{ withEntryLock }, { sweepHalfWritten }] = await Promise.all([import('../cache/entry-lock.js'), import('../cache/sweep-leftovers.js')]);
     await withEntryLock(dirs, `lockfile:${path}`, async () => {
+      // Under the lock, half-written copies of processes that are gone can go.
+      await sweepHalfWritten(path);
       const fresh = readLockfile(path);
       fresh.providers[key] = entry;
       await writeLockfile(path, fresh);
