@@ -1,9 +1,10 @@
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitTreeHash } from '../git/tree-hash.js';
 import { readBundleRecord } from './bundle-record.js';
 import { sha256 } from '../util/hash.js';
-import { cacheDirs, checkoutEntry } from './cache-dirs.js';
+import { cacheDirs } from './cache-dirs.js';
+import { readCheckoutRecord } from './checkout-record.js';
 
 /** One problem `verifyCache` found. */
 export interface CacheProblem {
@@ -14,9 +15,9 @@ export interface CacheProblem {
 }
 
 /**
- * Recomputes the hash of every cached bundle and the tree hash of every checkout a bundle was
- * built from, and compares them with the records. With `fix`, broken entries are deleted so
- * the next load rebuilds them.
+ * Recomputes the hash of every cached bundle and the tree hash of every checkout, and compares
+ * them with their records. With `fix`, broken entries are deleted so the next load rebuilds or
+ * fetches them again.
  */
 export async function verifyCache(root: string, options: { fix?: boolean } = {}): Promise<{ checked: number; problems: CacheProblem[] }> {
   const dirs = cacheDirs(root);
@@ -33,20 +34,18 @@ export async function verifyCache(root: string, options: { fix?: boolean } = {})
     const bytes = await readFile(join(dir, record.bundleFile)).catch(() => undefined);
     const actual = bytes ? sha256(bytes) : 'missing';
     if (actual !== record.sha256) problems.push({ path: dir, message: `bundle ${record.bundleFile}: expected sha256 ${record.sha256}, found ${actual}` });
-    const checkout = checkoutEntry(dirs, record.url, record.commit);
-    if (
-      await stat(join(checkout, 'tree')).then(
-        () => true,
-        () => false,
-      )
-    ) {
+  }
+  for (const repository of await readdir(dirs.git).catch(() => [] as string[])) {
+    for (const commit of await readdir(join(dirs.git, repository)).catch(() => [] as string[])) {
+      const entry = join(dirs.git, repository, commit);
       checked++;
-      const tree = await gitTreeHash(join(checkout, 'tree', record.subdir));
-      if (tree !== record.tree)
-        problems.push({
-          path: checkout,
-          message: `checkout of ${record.commit.slice(0, 12)}${record.subdir ? ` (${record.subdir})` : ''}: expected tree ${record.tree}, files hash to ${tree}`,
-        });
+      const record = await readCheckoutRecord(entry);
+      if (!record) {
+        problems.push({ path: entry, message: `checkout of ${commit.slice(0, 12)}: its record is missing, unreadable or from an older cache (no tree hash to check it against)` });
+        continue;
+      }
+      const tree = await gitTreeHash(join(entry, 'tree')).catch(() => 'unreadable');
+      if (tree !== record.tree) problems.push({ path: entry, message: `checkout of ${commit.slice(0, 12)}: expected tree ${record.tree}, files hash to ${tree}` });
     }
   }
   if (options.fix) for (const problem of problems) await rm(problem.path, { recursive: true, force: true });

@@ -1,12 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { mcError } from '../util/errors.js';
 import { bundleKey } from '../cache/bundle-record.js';
+import { sha256 } from '../util/hash.js';
 import { gitTreeHash } from '../git/tree-hash.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { ensureBundle, type Located } from './ensure-bundle.js';
-import { ensureCheckout, hasCheckout, resolveAndFetch } from './ensure-checkout.js';
+import { type Checkout, ensureCheckout, hasCheckout, resolveAndFetch } from './ensure-checkout.js';
+import { readCheckoutRecord } from '../cache/checkout-record.js';
 import type { LoadEnvironment } from './load-environment.js';
 import type { Pin } from './refs-cache.js';
 import { checkTagNotMoved } from './resolve-pin.js';
@@ -19,16 +22,19 @@ import { checkTagNotMoved } from './resolve-pin.js';
 export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { pin?: Pin } = {}): Promise<Located & { entry: LockEntry }> {
   const label = source.specifier;
   let pin: Pin;
-  let checkout: string;
+  let fetchedCheckout: Checkout;
   const given = options.pin ?? locked;
   if (given) {
     pin = given;
     if (locked && !(await hasCheckout(env, source, pin.commit))) await checkTagNotMoved(env, source, locked);
-    checkout = await ensureCheckout(env, source, pin);
+    fetchedCheckout = await ensureCheckout(env, source, pin);
   } else {
-    ({ pin, checkout } = await resolveAndFetch(env, source));
+    ({ pin, checkout: fetchedCheckout } = await resolveAndFetch(env, source));
   }
+  const checkout = fetchedCheckout.path;
   const checkoutDir = join(checkout, 'tree');
+  // A checkout this load did not fetch is reused: its files must still be the ones fetched.
+  const rootTree = fetchedCheckout.fetched ? (await readCheckoutRecord(checkout))?.tree : await verifyCheckout(label, checkout, pin.commit);
   const providerDir = source.subdir ? join(checkoutDir, source.subdir) : checkoutDir;
   if (
     !(await stat(providerDir).then(
@@ -38,11 +44,13 @@ export async function coldLoad(env: LoadEnvironment, source: ProviderSource, loc
   ) {
     throw mcError('INVALID_MANIFEST', `load ${label}: folder "${source.subdir}" does not exist at commit ${pin.commit.slice(0, 12)}; check the subfolder in the specifier`);
   }
-  // Hash the files while the bundle is built; the integrity check still runs before anything is imported.
-  const treePromise = gitTreeHash(providerDir);
+  // Hash the files while the bundle is built (the checkout's own hash when the provider is the whole
+  // repository); the integrity check still runs before anything is imported.
+  const treePromise = !source.subdir && rootTree ? Promise.resolve(rootTree) : gitTreeHash(providerDir);
   treePromise.catch(() => {});
   const key = bundleKey(source.url, pin.commit, source.subdir);
   const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
+  await verifyBundle(label, located);
   const tree = await treePromise;
   if (locked && locked.commit === pin.commit && tree !== locked.tree) {
     throw mcError(
@@ -74,4 +82,27 @@ export async function coldLoad(env: LoadEnvironment, source: ProviderSource, loc
     provider: { id: located.record.manifest.id, version: located.record.manifest.version },
   };
   return { ...located, entry };
+}
+
+/** The tree hash of a reused checkout; `INTEGRITY_MISMATCH` when its files differ from what was fetched. */
+async function verifyCheckout(label: string, checkout: string, commit: string): Promise<string> {
+  const record = await readCheckoutRecord(checkout);
+  const actual = await gitTreeHash(join(checkout, 'tree'));
+  if (record && actual === record.tree) return actual;
+  throw mcError(
+    'INTEGRITY_MISMATCH',
+    `load ${label}: the cached checkout of ${commit.slice(0, 12)} was modified: it was fetched as tree ${record?.tree ?? '(no record)'} but its files now hash to ${actual}; run \`mediaconduit cache verify --fix\` (or delete ${checkout}) to fetch it again`,
+    { details: { expected: record?.tree, actual, path: checkout } },
+  );
+}
+
+/** Fails with `INTEGRITY_MISMATCH` when a bundle's bytes differ from the hash in its own record. */
+async function verifyBundle(label: string, located: Located): Promise<void> {
+  const actual = sha256(await readFile(located.bundlePath));
+  if (actual === located.record.sha256) return;
+  throw mcError(
+    'INTEGRITY_MISMATCH',
+    `load ${label}: the cached bundle ${located.bundlePath} was modified: its record says sha256 ${located.record.sha256} but it hashes to ${actual}; run \`mediaconduit cache verify --fix\` (or delete ${dirname(located.bundlePath)}) to rebuild it`,
+    { details: { expected: located.record.sha256, actual, path: located.bundlePath } },
+  );
 }

@@ -1,27 +1,48 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkoutEntry } from '../cache/cache-dirs.js';
+import { type CheckoutRecord, readCheckoutRecord } from '../cache/checkout-record.js';
 import { withEntryLock } from '../cache/entry-lock.js';
 import { ensureEntry } from '../cache/ensure-entry.js';
 import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
 import { cloneRef, fetchCommit } from '../git/fetch-commit.js';
+import { gitTreeHash } from '../git/tree-hash.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { gitOptions } from './git-options.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
 import { knownPins, type Pin } from './refs-cache.js';
 import { resolvePin } from './resolve-pin.js';
 
-/** Writes a checkout's record beside its files (its presence marks the entry complete). */
-function writeCheckoutRecord(temporary: string, source: ProviderSource, commit: string): Promise<void> {
-  return writeFile(join(temporary, 'record.json'), JSON.stringify({ url: source.url, commit, fetchedAt: new Date().toISOString() }));
+/** A checkout: its entry folder, and whether this load fetched it (else it is reused and must be verified). */
+export interface Checkout {
+  path: string;
+  fetched: boolean;
 }
 
-/** The checkout entry's folder when it is complete. */
-const existingCheckout = (entry: string) =>
-  stat(join(entry, 'record.json')).then(
-    () => entry,
-    () => undefined,
-  );
+/** Writes a checkout's record beside its files, with the tree hash of the files as fetched. */
+async function writeCheckoutRecord(temporary: string, source: ProviderSource, commit: string): Promise<void> {
+  const record: CheckoutRecord = { format: 2, url: source.url, commit, tree: await gitTreeHash(join(temporary, 'tree')), fetchedAt: new Date().toISOString() };
+  await writeFile(join(temporary, 'record.json'), JSON.stringify(record));
+}
+
+/**
+ * The checkout entry's folder when it is complete. An entry of an older cache (its record has no
+ * tree hash, so it cannot be verified) is moved away and fetched again.
+ */
+async function existingCheckout(env: LoadEnvironment, entry: string): Promise<string | undefined> {
+  if (await readCheckoutRecord(entry)) return entry;
+  if (
+    !(await stat(join(entry, 'record.json')).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
+  const trash = await temporaryEntry(env.dirs, 'trash');
+  await rename(entry, join(trash, 'old')).catch(() => {});
+  await rm(trash, { recursive: true, force: true });
+  return undefined;
+}
 
 /** Moves `.git` out of a checkout (one rename) and deletes it in the background. */
 async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void> {
@@ -30,15 +51,16 @@ async function discardGitDir(env: LoadEnvironment, gitDir: string): Promise<void
   void rm(trash, { recursive: true, force: true }).catch(() => {});
 }
 
-/** The checkout of `pin.commit`, fetched into the cache when missing. Returns the entry folder. */
-export function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin: Pin): Promise<string> {
+/** The checkout of `pin.commit`, fetched into the cache when missing. */
+export async function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin: Pin): Promise<Checkout> {
   const entry = checkoutEntry(env.dirs, source.url, pin.commit);
-  return ensureEntry(env.dirs, {
+  let fetched = false;
+  const path = await ensureEntry(env.dirs, {
     lock: `checkout:${source.url}:${pin.commit}`,
     final: entry,
     kind: 'checkout',
     waitMs: env.settings.lockWaitMs,
-    read: () => existingCheckout(entry),
+    read: () => existingCheckout(env, entry),
     offline: env.settings.offline ? `fetch ${source.specifier}: offline, and commit ${pin.commit} is not in the cache ${env.dirs.root}; run once online to fetch it` : undefined,
     onCached: () => env.emit({ specifier: source.specifier, phase: 'fetch', status: 'cached', detail: pin.commit }),
     create: (temporary) =>
@@ -46,8 +68,10 @@ export function ensureCheckout(env: LoadEnvironment, source: ProviderSource, pin
         const git = gitOptions(env, source);
         await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
         await writeCheckoutRecord(temporary, source, pin.commit);
+        fetched = true;
       }),
   });
+  return { path, fetched };
 }
 
 /** Refs worth cloning by name while `ls-remote` runs: the default branch, or a tag/branch-like name. */
@@ -61,7 +85,7 @@ function clonableName(ref: string | undefined): boolean {
  * and is kept only if it holds exactly the resolved commit, so a cold load costs about one round
  * of git instead of two. A per-(repository, ref) lock keeps concurrent processes to one clone.
  */
-export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<{ pin: Pin; checkout: string }> {
+export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<{ pin: Pin; checkout: Checkout }> {
   const plain = async () => {
     const pin = await resolvePin(env, source);
     return { pin, checkout: await ensureCheckout(env, source, pin) };
@@ -72,7 +96,7 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
     `resolve:${source.url}@${source.ref ?? ''}`,
     async () => {
       const known = (await knownPins(env.dirs, source.url))[source.ref ?? ''];
-      if (known && (await existingCheckout(checkoutEntry(env.dirs, source.url, known.commit)))) return plain();
+      if (known && (await existingCheckout(env, checkoutEntry(env.dirs, source.url, known.commit)))) return plain();
       const git = gitOptions(env, source);
       const temporary = await temporaryEntry(env.dirs, 'checkout');
       const started = performance.now();
@@ -84,13 +108,13 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
         const pin = await resolvePin(env, source);
         const cloned = await clone;
         const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
-        if (cloned !== pin.commit || (await existingCheckout(checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
+        if (cloned !== pin.commit || (await existingCheckout(env, checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
         env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
         await discardGitDir(env, join(temporary, 'tree', '.git'));
         await writeCheckoutRecord(temporary, source, pin.commit);
         await publishEntry(temporary, checkout);
         env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
-        return { pin, checkout };
+        return { pin, checkout: { path: checkout, fetched: true } };
       } finally {
         await clone;
         await rm(temporary, { recursive: true, force: true });
@@ -102,5 +126,5 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
 
 /** Whether the checkout of `commit` is in the cache. */
 export async function hasCheckout(env: LoadEnvironment, source: ProviderSource, commit: string): Promise<boolean> {
-  return (await existingCheckout(checkoutEntry(env.dirs, source.url, commit))) !== undefined;
+  return (await existingCheckout(env, checkoutEntry(env.dirs, source.url, commit))) !== undefined;
 }
