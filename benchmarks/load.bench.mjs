@@ -2,7 +2,8 @@
 // Every figure is printed beside a baseline measured in the same run, on loopback only.
 // Run with `pnpm bench` (builds core first). Exits 1 when a target is missed.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,7 +14,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const coreUrl = import.meta.resolve('@mediaconduit/core');
 const contractUrl = import.meta.resolve('@mediaconduit/provider');
 const { createProviderRegistry } = await import(coreUrl);
-const { createTestRepo, startGitHttpServer } = await import('@mediaconduit/testing');
+const { createTestRepo, startGitHttpServer, startNpmRegistry } = await import('@mediaconduit/testing');
 const { build } = await import('esbuild');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -42,6 +43,29 @@ const repo = await createTestRepo('small');
 await repo.commit(files);
 await repo.tag('v1.0.0');
 await run('git', ['clone', '--quiet', '--bare', repo.dir, join(work, 'srv/acme/small.git')]);
+
+// The same provider with one small npm dependency, served by a loopback registry.
+const depDir = join(work, 'tiny-dep');
+await mkdir(depDir, { recursive: true });
+await writeFile(join(depDir, 'package.json'), JSON.stringify({ name: 'tiny-dep', version: '1.0.0', type: 'module', main: 'index.js' }));
+await writeFile(join(depDir, 'index.js'), "export const shout = (s) => s.toUpperCase() + '!';\n");
+const npm = await startNpmRegistry({ packages: [{ folder: depDir }] });
+const tarballUrl = `${npm.url}/tiny-dep/-/tiny-dep-1.0.0.tgz`;
+const integrity = `sha512-${createHash('sha512')
+  .update(Buffer.from(await (await fetch(tarballUrl)).arrayBuffer()))
+  .digest('base64')}`;
+const withDep = await createTestRepo('small-deps');
+await withDep.commit({
+  ...files,
+  'src/index.ts': `import { shout } from 'tiny-dep';\nexport const SHOUT = shout('hi');\n${files['src/index.ts']}`,
+  'package.json': JSON.stringify({ name: 'bench-small', version: '1.0.0', type: 'module', dependencies: { 'tiny-dep': '^1.0.0' } }),
+  'package-lock.json': JSON.stringify({
+    lockfileVersion: 3,
+    packages: { '': { dependencies: { 'tiny-dep': '^1.0.0' } }, 'node_modules/tiny-dep': { version: '1.0.0', resolved: tarballUrl, integrity } },
+  }),
+});
+await withDep.tag('v1.0.0');
+await run('git', ['clone', '--quiet', '--bare', withDep.dir, join(work, 'srv/acme/small-deps.git')]);
 const server = await startGitHttpServer(join(work, 'srv'));
 const remote = `${server.baseUrl}acme/small.git`;
 const spec = 'github:acme/small@v1.0.0';
@@ -85,6 +109,30 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 const coldRatio = median(cold) / median(base);
 report('cold load (loopback git server)', median(cold), median(base), '≤ 1.5× clone+bundle+import', coldRatio <= 1.5);
+
+// 1b. Cold load of the provider with one small npm dependency vs. the same provider without it.
+async function oursWith(specifier, i) {
+  const registry = createProviderRegistry({ cacheDir: join(work, `dep-${i}`), lockfile: false, rewrites, env: {} });
+  const t0 = performance.now();
+  await registry.getProvider(specifier);
+  const ms = performance.now() - t0;
+  await registry.close();
+  return ms;
+}
+await oursWith('github:acme/small-deps@v1.0.0', 'warmup');
+const coldWithDep = [],
+  coldWithout = [];
+for (let i = 0; i < ROUNDS; i++) {
+  coldWithout.push(await oursWith(spec, `without-${i}`));
+  coldWithDep.push(await oursWith('github:acme/small-deps@v1.0.0', `with-${i}`));
+}
+report(
+  'cold load with one small npm dependency',
+  median(coldWithDep),
+  median(coldWithout),
+  '≤ 1.5× the same provider without it',
+  median(coldWithDep) / median(coldWithout) <= 1.5,
+);
 
 // 2. Warm load in a fresh process vs. a bare import() of the cached bundle in a fresh process.
 const warmCache = join(work, 'cold-0'),
@@ -140,11 +188,14 @@ report("import('@mediaconduit/core')", median(coreTimes), median(nodeFs), '≤ 1
 
 await registry.close();
 await server.close();
+await npm.close();
 await repo.remove();
+await withDep.remove();
 await rm(work, { recursive: true, force: true });
 
 console.log(`\nMediaConduit load benchmark — median of ${ROUNDS} rounds (warm/import: ${ROUNDS * 2} fresh processes each)`);
-console.log('baselines: cold = git clone --depth 1 + esbuild bundle + import(); warm = bare import() of the cached bundle;');
+console.log('baselines: cold = git clone --depth 1 + esbuild bundle + import(); cold with a dependency = the same provider without it;');
+console.log('           warm = bare import() of the cached bundle;');
 console.log('           in-memory = awaiting an already-resolved promise; core import = import("node:fs/promises")\n');
 for (const r of results) {
   const ratio = r.baseline > 0 ? `${(r.value / r.baseline).toFixed(2)}×` : '-';

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, MediaConduitError, type ProgressEvent, type ProviderRegistryOptions, type Text } from '../src/index.js';
-import { createTestRepo, type TestRepo, echoProviderFiles } from '@mediaconduit/testing';
+import { createTestRepo, type TestRepo, echoProviderFiles, startNpmRegistry } from '@mediaconduit/testing';
 import { installGitSpy } from './support/git-spy.js';
 
 let repo: TestRepo;
@@ -302,7 +302,8 @@ describe('subfolders, manifests and builds', () => {
 
 describe('provider dependencies', () => {
   it('installs npm dependencies from the provider lockfile with install scripts disabled', async () => {
-    const { execFileSync } = await import('node:child_process');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
     const dep = await mkdtemp(join(tmpdir(), 'mc-dep-'));
     await writeFile(
       join(dep, 'package.json'),
@@ -315,7 +316,7 @@ describe('provider dependencies', () => {
       }),
     );
     await writeFile(join(dep, 'index.js'), "export const shout = (s) => s.toUpperCase() + '!';\n");
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', dep], { cwd: dep });
+    const npm = await startNpmRegistry({ packages: [{ folder: dep }] });
     const provider = await createTestRepo('with-deps');
     const files = echoProviderFiles({ id: 'deps', extra: "import { shout } from 'tiny-dep'; const SHOUT = shout('hi');" });
     files['src/index.ts'] = (files['src/index.ts'] as string).replace("String(input) + ' v' + VERSION", "SHOUT + ' v' + VERSION");
@@ -323,25 +324,28 @@ describe('provider dependencies', () => {
       name: 'deps-provider',
       version: '1.0.0',
       type: 'module',
-      dependencies: { 'tiny-dep': 'file:vendor/tiny-dep-1.0.0.tgz' },
-      peerDependencies: { '@mediaconduit/core': '^0.1.0' },
+      dependencies: { 'tiny-dep': '^1.0.0' },
+      peerDependencies: { '@mediaconduit/provider': '^0.1.0' },
     });
     await provider.commit(files);
-    // The tarball is binary: copy it byte-exactly, then generate the lockfile with scripts off.
-    await mkdir(join(provider.dir, 'vendor'), { recursive: true });
-    await writeFile(join(provider.dir, 'vendor/tiny-dep-1.0.0.tgz'), await readFile(join(dep, 'tiny-dep-1.0.0.tgz')));
-    execFileSync('npm', ['install', '--package-lock-only', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--silent'], { cwd: provider.dir });
+    // The lockfile points at the loopback registry, as a real one points at the public registry.
+    // (Asynchronously: the registry answers from this process.)
+    await promisify(execFile)('npm', ['install', '--package-lock-only', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--silent', '--registry', npm.url], {
+      cwd: provider.dir,
+      env: { ...process.env, npm_config_userconfig: '/dev/null', npm_config_cache: join(dep, 'npm-cache') },
+    });
     await provider.commit({}, 'lockfile');
     const home = await mkdtemp(join(tmpdir(), 'mc-home-'));
     const previousHome = process.env.HOME;
     process.env.HOME = home;
     try {
-      const { registry, done } = fresh();
+      const { registry, done } = fresh({ npmRegistry: npm.url });
       expect(await answer(registry, provider.url)).toBe('HI! v1.0.0');
       expect(done('install')).toBe(1);
       await expect(stat(join(home, 'mc-postinstall-ran'))).rejects.toThrow();
     } finally {
       process.env.HOME = previousHome;
+      await npm.close();
       await provider.remove();
       await rm(dep, { recursive: true, force: true });
       await rm(home, { recursive: true, force: true });
@@ -354,7 +358,7 @@ describe('provider dependencies', () => {
     const { registry } = fresh();
     const error = await codeOf(registry.getProvider(provider.url));
     expect(error.code).toBe('INSTALL_FAILED');
-    expect(error.message).toMatch(/no package-lock\.json; run "npm install --package-lock-only --legacy-peer-deps"/);
+    expect(error.message).toMatch(/no package-lock\.json; run "npm install --package-lock-only" in the provider and commit the lockfile/);
     await provider.remove();
   });
 });

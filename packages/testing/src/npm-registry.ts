@@ -86,7 +86,8 @@ export async function startNpmRegistry(options: { packages: readonly NpmPackageS
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent((request.url ?? '/').split('?')[0]!);
     requests.push(path);
-    const tarball = /^\/-\/(.+)\/(\d[^/]*)\.tgz$/.exec(path);
+    // npm's own layout: /<name>/-/<name without scope>-<version>.tgz
+    const tarball = /^\/((?:@[^/]+\/)?[^/]+)\/-\/[^/]+-(\d[^/]*)\.tgz$/.exec(path);
     if (tarball) {
       const item = byName.get(tarball[1]!)?.find((candidate) => candidate.version === tarball[2]);
       if (!item) return void response.writeHead(404).end();
@@ -105,7 +106,7 @@ export async function startNpmRegistry(options: { packages: readonly NpmPackageS
             ...item.manifest,
             _id: `${item.name}@${item.version}`,
             dist: {
-              tarball: `${url}/-/${item.name}/${item.version}.tgz`,
+              tarball: `${url}/${item.name}/-/${item.name.split('/').pop()}-${item.version}.tgz`,
               integrity: `sha512-${createHash('sha512').update(item.bytes).digest('base64')}`,
               shasum: createHash('sha1').update(item.bytes).digest('hex'),
             },

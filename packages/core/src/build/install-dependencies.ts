@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
-import { cp, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mcError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
+import { fetchTarball } from './fetch-tarball.js';
+import { installPlan } from './install-plan.js';
 
 /** The npm dependencies a provider declares, without `@mediaconduit/*` (bound to the host). */
 export async function providerDependencies(providerDir: string): Promise<{ names: string[]; lockHash?: string }> {
@@ -20,45 +21,71 @@ export async function providerDependencies(providerDir: string): Promise<{ names
   if (!lock) {
     throw mcError(
       'INSTALL_FAILED',
-      `install: the provider depends on ${names.join(', ')} but has no package-lock.json; run "npm install --package-lock-only --legacy-peer-deps" in the provider and commit the lockfile`,
+      `install: the provider depends on ${names.join(', ')} but has no package-lock.json; run "npm install --package-lock-only" in the provider and commit the lockfile`,
     );
   }
   return { names, lockHash: sha256(Buffer.concat([Buffer.from(text), lock])) };
 }
 
 /**
- * Installs a provider's dependencies from its own `package-lock.json` into `dest`
- * (a copy of the provider folder) with `npm ci --ignore-scripts`: no install scripts, no shell.
+ * Installs a provider's dependencies into `dest/node_modules` from its committed
+ * `package-lock.json`, in this process: each package is a registry tarball with an `integrity`,
+ * fetched, checked against that integrity and unpacked (files and folders only) at the path the
+ * lockfile gives it. Nothing of the provider's runs, and no npm configuration (the repository's
+ * `.npmrc` included) and no environment variable is read. Git, `file:`, `link:` and other non-registry
+ * dependencies are refused, each named, with `INSTALL_FAILED`.
  */
-export async function installDependencies(providerDir: string, dest: string, options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<void> {
-  await cp(providerDir, dest, { recursive: true, filter: (source) => !source.split('/').includes('node_modules') });
-  // Peer dependencies (such as @mediaconduit/core) are provided by the host, never installed.
-  const args = ['ci', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'];
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      'npm',
-      args,
-      {
-        cwd: dest,
-        shell: false,
-        timeout: options.timeoutMs,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-        ...(options.signal ? { signal: options.signal } : {}),
-        env: { ...process.env, npm_config_ignore_scripts: 'true', npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
-      },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        const timedOut = (error as { killed?: boolean }).killed;
-        reject(
-          mcError(
-            timedOut ? 'TIMEOUT' : 'INSTALL_FAILED',
-            `install: npm ci ${timedOut ? `did not finish within ${options.timeoutMs} ms` : 'failed'}: ${String(stderr).trim().split('\n').slice(-8).join('\n') || error.message}`,
-            { cause: error },
-          ),
-        );
-      },
+export async function installDependencies(
+  providerDir: string,
+  dest: string,
+  options: { timeoutMs: number; signal?: AbortSignal | undefined; npmRegistry: () => Promise<string> },
+): Promise<void> {
+  const text = await readFile(join(providerDir, 'package-lock.json'), 'utf8');
+  const plan = installPlan(text, { platform: process.platform, arch: process.arch });
+  const controller = new AbortController();
+  // A plain timer (not AbortSignal.timeout, which the garbage collector can drop before it fires).
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        mcError('TIMEOUT', `install: the dependencies were not installed within ${options.timeoutMs} ms; raise the \`installTimeoutMs\` option or check the network`, {
+          retryable: true,
+        }),
+      ),
+    options.timeoutMs,
+  );
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const { extract } = await import('tar');
+    const queue = [...plan];
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const bytes = await fetchTarball(item, options.npmRegistry, controller.signal);
+        if (!bytes) continue; // an optional package that could not be fetched, as npm skips it
+        await unpack(extract, bytes, join(dest, item.path), item.name);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Unpacks a package tarball's `package/` folder into `target`: files and folders only (no links, devices or absolute paths). */
+async function unpack(extract: typeof import('tar').extract, bytes: Uint8Array, target: string, name: string): Promise<void> {
+  const { mkdir } = await import('node:fs/promises');
+  const { Readable } = await import('node:stream');
+  const { pipeline } = await import('node:stream/promises');
+  await mkdir(target, { recursive: true });
+  try {
+    await pipeline(
+      Readable.from([Buffer.from(bytes)]),
+      extract({ cwd: target, strip: 1, strict: true, preservePaths: false, filter: (_path, entry) => 'type' in entry && (entry.type === 'File' || entry.type === 'Directory') }),
     );
-  });
-  await stat(join(dest, 'node_modules'));
+  } catch (error) {
+    throw mcError('INSTALL_FAILED', `install: the tarball of ${name} could not be unpacked: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installDependencies, providerDependencies } from '../build/install-dependencies.js';
+import { npmRegistryUrl } from '../build/npm-registry-url.js';
 import { ensureEntry } from '../cache/ensure-entry.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
@@ -24,6 +25,12 @@ export async function ensureDependencies(env: LoadEnvironment, source: ProviderS
     offline: env.settings.offline ? `install ${source.specifier}: offline, and its dependencies (${names}) are not in the cache; run once online` : undefined,
     onCached: () => env.emit({ specifier: source.specifier, phase: 'install', status: 'cached', detail: names }),
     create: (temporary) =>
-      timedStep(env, source.specifier, 'install', names, () => installDependencies(providerDir, temporary, { timeoutMs: env.settings.installTimeoutMs, signal: env.signal })),
+      timedStep(env, source.specifier, 'install', names, () =>
+        installDependencies(providerDir, temporary, {
+          timeoutMs: env.settings.installTimeoutMs,
+          signal: env.signal,
+          npmRegistry: () => npmRegistryUrl(env.settings.npmRegistry, env.settings.env),
+        }),
+      ),
   });
 }

@@ -10,6 +10,10 @@ export interface LoadSettings {
   gitTimeoutMs: number;
   installTimeoutMs: number;
   lockWaitMs: number;
+  /** Registry for lockfile entries without a tarball URL; `undefined`: the host's npm default. */
+  npmRegistry: string | undefined;
+  /** The environment the registry reads its defaults from. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** What the load pipeline needs from its registry. It never touches the lockfile. */

@@ -37,6 +37,12 @@ export interface ProviderRegistryOptions {
    * addresses are refused whatever this says.
    */
   allowedHosts?: readonly string[];
+  /**
+   * npm registry for providers' dependencies whose lockfile entries name no tarball URL (npm's
+   * `omit-lockfile-registry-resolved`). Default: `MEDIACONDUIT_NPM_REGISTRY`, else
+   * `npm_config_registry`, else what `npm config get registry` answers outside any repository.
+   */
+  npmRegistry?: string;
   /** HTTP dispatcher (an undici `Dispatcher`) handed to providers. */
   dispatcher?: object;
   /** Logger for the registry and providers. Default: stderr, debug output behind `DEBUG=mediaconduit:*`. */
@@ -70,6 +76,7 @@ const KNOWN = new Set([
   'installTimeoutMs',
   'lockWaitMs',
   'allowedHosts',
+  'npmRegistry',
   'dispatcher',
   'logger',
   'onProgress',
@@ -100,6 +107,7 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     (v) => Array.isArray(v) && v.every((host) => typeof host === 'string' && /^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/.test(host)),
     'an array of lower-case host names',
   );
+  check('npmRegistry', (v) => typeof v === 'string' && /^https?:\/\/[^/\s]+/.test(v), 'an http(s) registry URL');
   check('dispatcher', (v) => typeof v === 'object' && v !== null, 'an undici Dispatcher');
   check('onProgress', (v) => typeof v === 'function', 'a function');
   const env = options.env ?? process.env;
@@ -133,6 +141,7 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
             .filter(Boolean)
         : undefined),
     tokens,
+    npmRegistry: options.npmRegistry ?? (env.MEDIACONDUIT_NPM_REGISTRY || undefined),
     gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
     installTimeoutMs: options.installTimeoutMs ?? 300_000,
     lockWaitMs: options.lockWaitMs ?? 600_000,

@@ -55,7 +55,7 @@ export function redactSpecifier(specifier: string): string {
 }
 
 /** Why `host` (an http(s) URL's authority) may never be loaded from, or `undefined`. */
-function forbiddenHostReason(authority: string): string | undefined {
+export function forbiddenHostReason(authority: string): string | undefined {
   // The URL parser spells the host the way the network will see it: 2852039166, 0xa9.0xfe.0xa9.0xfe
   // and 169.254.169.254. are all 169.254.169.254.
   const host = URL.canParse(`https://${authority}`) ? new URL(`https://${authority}`).hostname : authority.toLowerCase();

@@ -1,0 +1,167 @@
+// Installing a provider's dependencies runs nothing the provider chose: no npm configuration
+// from the repository, no host environment, only registry tarballs with an integrity.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestRepo, echoProviderFiles, type NpmRegistry, startNpmRegistry, type TestRepo } from '@mediaconduit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProviderRegistry, type MediaConduitError } from '../src/index.js';
+
+const run = promisify(execFile);
+let work: string;
+let npm: NpmRegistry;
+const repos: TestRepo[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mc-install-'));
+  const dep = join(work, 'tiny-dep');
+  await run('mkdir', ['-p', dep]);
+  await writeFile(join(dep, 'package.json'), JSON.stringify({ name: 'tiny-dep', version: '1.2.0', type: 'module', main: 'index.js' }));
+  await writeFile(join(dep, 'index.js'), "export const shout = (s) => s.toUpperCase() + '!';\n");
+  npm = await startNpmRegistry({ packages: [{ folder: dep }] });
+});
+afterAll(async () => {
+  await npm.close();
+  await Promise.all([...repos.map((repo) => repo.remove()), rm(work, { recursive: true, force: true })]);
+});
+
+/** A provider using `tiny-dep`, with the given package.json dependencies and lockfile. */
+async function providerWith(dependencies: Record<string, string>, lock: object, extra: Record<string, string> = {}): Promise<TestRepo> {
+  const repo = await createTestRepo('with-deps');
+  repos.push(repo);
+  const files = echoProviderFiles({ id: 'deps', extra: "import { shout } from 'tiny-dep'; const SHOUT = shout('hi');" });
+  files['src/index.ts'] = (files['src/index.ts'] as string).replace("String(input) + ' v' + VERSION", "SHOUT + ' v' + VERSION");
+  await repo.commit({
+    ...files,
+    'package.json': JSON.stringify({ name: 'deps', version: '1.0.0', type: 'module', dependencies }),
+    'package-lock.json': JSON.stringify(lock),
+    ...extra,
+  });
+  return repo;
+}
+
+const tinyLock = (entry: object) => ({
+  name: 'deps',
+  lockfileVersion: 3,
+  requires: true,
+  packages: { '': { dependencies: { 'tiny-dep': '^1.2.0' } }, 'node_modules/tiny-dep': entry },
+});
+const integrity = async () => {
+  const { createHash } = await import('node:crypto');
+  const bytes = Buffer.from(await (await fetch(`${npm.url}/tiny-dep/-/tiny-dep-1.2.0.tgz`)).arrayBuffer());
+  return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+};
+
+async function load(repo: TestRepo, options: { npmRegistry?: string } = {}) {
+  const registry = createProviderRegistry({ cacheDir: join(work, `cache-${repos.length}-${Math.random()}`), lockfile: false, env: {}, ...options });
+  try {
+    const provider = await registry.getProvider(repo.url);
+    return (await (await provider.getModel('echo-1', { capability: 'text-to-text' })).transform('x')).text;
+  } catch (error) {
+    return error as MediaConduitError;
+  } finally {
+    await registry.close();
+  }
+}
+
+describe("installing a provider's dependencies", () => {
+  it('fetches a registry tarball named by the lockfile, checks its integrity and unpacks it, in this process', async () => {
+    const repo = await providerWith({ 'tiny-dep': '^1.2.0' }, tinyLock({ version: '1.2.0', resolved: `${npm.url}/tiny-dep/-/tiny-dep-1.2.0.tgz`, integrity: await integrity() }));
+    expect(await load(repo)).toBe('HI! v1.0.0');
+  });
+
+  it('takes the tarball from the registry when the lockfile leaves out the URL, and says how to name a registry when none is known', async () => {
+    const repo = await providerWith({ 'tiny-dep': '^1.2.0' }, tinyLock({ version: '1.2.0', integrity: await integrity() }));
+    expect(await load(repo, { npmRegistry: npm.url })).toBe('HI! v1.0.0');
+  });
+
+  it('refuses git, file:, link: and URL dependencies, and packages without integrity, naming each, and runs nothing', async () => {
+    const marker = join(work, 'evil-ran');
+    const lock = {
+      lockfileVersion: 3,
+      packages: {
+        '': {},
+        'node_modules/from-git': { version: '1.0.0', resolved: 'git+file:///srv/evil.git#abc', integrity: 'sha512-AAAA' },
+        'node_modules/from-file': { version: '1.0.0', resolved: 'file:vendor/x.tgz', integrity: 'sha512-AAAA' },
+        'node_modules/linked': { resolved: '../linked', link: true },
+        'node_modules/from-url': { version: '1.0.0', resolved: 'https://example.invalid/archive/main', integrity: 'sha512-AAAA' },
+        'node_modules/no-integrity': { version: '1.0.0', resolved: `${npm.url}/tiny-dep/-/tiny-dep-1.2.0.tgz` },
+      },
+    };
+    // The repository's own npm configuration would run its script through git; it is never read.
+    const repo = await providerWith({ 'from-git': 'git+file:///srv/evil.git' }, lock, {
+      '.npmrc': `git=./evil.sh\ncache=${join(work, 'outside-cache')}\n`,
+      'evil.sh': `#!/bin/sh\ntouch ${marker}\n`,
+    });
+    const error = (await load(repo)) as MediaConduitError;
+    expect(error.code).toBe('INSTALL_FAILED');
+    for (const name of ['from-git', 'from-file', 'linked', 'from-url', 'no-integrity']) expect(error.message).toMatch(new RegExp(`- ${name}: `));
+    expect(error.message).toMatch(/git, file:, link: and URL dependencies are not installed/);
+    expect(
+      await stat(marker).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
+    expect(
+      await stat(join(work, 'outside-cache')).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
+  });
+
+  it("refuses a tarball whose bytes differ from the lockfile's integrity", async () => {
+    const wrong = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    const repo = await providerWith({ 'tiny-dep': '^1.2.0' }, tinyLock({ version: '1.2.0', resolved: `${npm.url}/tiny-dep/-/tiny-dep-1.2.0.tgz`, integrity: wrong }));
+    const error = (await load(repo)) as MediaConduitError;
+    expect(error.code).toBe('INSTALL_FAILED');
+    expect(error.message).toMatch(/tiny-dep: the tarball does not match the lockfile's integrity/);
+  });
+
+  it("never reads the repository's .npmrc, even for the registry, and never runs npm", async () => {
+    const repo = await providerWith({ 'tiny-dep': '^1.2.0' }, tinyLock({ version: '1.2.0', integrity: await integrity() }), { '.npmrc': 'registry=http://127.0.0.1:9/\n' });
+    // An npm on PATH that leaves a mark if anything runs it.
+    const spyDir = join(work, 'npm-spy');
+    await run('mkdir', ['-p', spyDir]);
+    await writeFile(join(spyDir, 'npm'), `#!/bin/sh\ntouch ${join(spyDir, 'ran')}\nexit 1\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${spyDir}:${path}`;
+    try {
+      expect(await load(repo, { npmRegistry: npm.url })).toBe('HI! v1.0.0');
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(
+      await stat(join(spyDir, 'ran')).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
+  });
+
+  it('update() runs no program the provider controls either', async () => {
+    const marker = join(work, 'update-ran');
+    const repo = await providerWith(
+      { 'from-git': 'git+file:///srv/evil.git' },
+      { lockfileVersion: 3, packages: { '': {}, 'node_modules/from-git': { version: '1.0.0', resolved: 'git+file:///srv/evil.git#abc' } } },
+      {
+        '.npmrc': 'git=./evil.sh\n',
+        'evil.sh': `#!/bin/sh\ntouch ${marker}\n`,
+      },
+    );
+    const registry = createProviderRegistry({ cacheDir: join(work, 'cache-update'), lockfile: join(work, 'update-lock.json'), env: {} });
+    const error = (await registry.update(repo.url).catch((e: unknown) => e)) as MediaConduitError;
+    await registry.close();
+    expect(error.code).toBe('INSTALL_FAILED');
+    expect(
+      await stat(marker).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
+    expect(await readdir(join(work, 'cache-update/deps')).catch(() => [])).toEqual([]);
+  });
+});
