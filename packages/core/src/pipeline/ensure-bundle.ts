@@ -7,7 +7,9 @@ import { ensureEntry } from '../cache/ensure-entry.js';
 import { checkContractRange } from '../load/check-contract-range.js';
 import { readManifest } from '../manifest/read-manifest.js';
 import type { ProviderSource } from '../source/provider-source.js';
+import { mcError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
+import { within } from '../util/within.js';
 import { ensureDependencies } from './ensure-dependencies.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
 import type { Pin } from './refs-cache.js';
@@ -54,7 +56,11 @@ export async function ensureBundle(env: LoadEnvironment, source: ProviderSource,
       checkContractRange(manifest, label);
       const dependenciesDir = await ensureDependencies(env, source, at.providerDir);
       await timedStep(env, label, 'build', manifest.entry, async () => {
-        const { code, inputs } = await bundleProvider({ checkoutDir: at.checkoutDir, providerDir: at.providerDir, entry: manifest.entry, dependenciesDir, label });
+        const { code, inputs } = await within(
+          env.settings.buildTimeoutMs,
+          bundleProvider({ checkoutDir: at.checkoutDir, providerDir: at.providerDir, entry: manifest.entry, dependenciesDir, label }),
+          () => mcError('TIMEOUT', `build ${label}: esbuild did not finish within ${env.settings.buildTimeoutMs} ms; raise the \`buildTimeoutMs\` option`, { retryable: true }),
+        );
         const hash = sha256(code);
         const bundleFile = `provider-${hash.slice(0, 16)}.mjs`;
         const built: BundleRecord = {

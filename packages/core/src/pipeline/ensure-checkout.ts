@@ -7,6 +7,7 @@ import { ensureEntry } from '../cache/ensure-entry.js';
 import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
 import { cloneRef, fetchCommit } from '../git/fetch-commit.js';
 import { gitTreeHash } from '../git/tree-hash.js';
+import { checkCheckoutSize } from '../build/check-checkout-size.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { gitOptions } from './git-options.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
@@ -19,8 +20,9 @@ export interface Checkout {
   fetched: boolean;
 }
 
-/** Writes a checkout's record beside its files, with the tree hash of the files as fetched. */
-async function writeCheckoutRecord(temporary: string, source: ProviderSource, commit: string): Promise<void> {
+/** Checks a fresh checkout against the size limits, then writes its record with the tree hash of the files as fetched. */
+async function writeCheckoutRecord(env: LoadEnvironment, temporary: string, source: ProviderSource, commit: string): Promise<void> {
+  await checkCheckoutSize(join(temporary, 'tree'), { maxBytes: env.settings.maxCheckoutBytes, maxFiles: env.settings.maxCheckoutFiles }, source.specifier);
   const record: CheckoutRecord = { format: 2, url: source.url, commit, tree: await gitTreeHash(join(temporary, 'tree')), fetchedAt: new Date().toISOString() };
   await writeFile(join(temporary, 'record.json'), JSON.stringify(record));
 }
@@ -67,7 +69,7 @@ export async function ensureCheckout(env: LoadEnvironment, source: ProviderSourc
       timedStep(env, source.specifier, 'fetch', pin.commit, async () => {
         const git = gitOptions(env, source);
         await fetchCommit(git.remoteUrl, pin.commit, join(temporary, 'tree'), { ...git, ...(pin.resolved ? { refName: pin.resolved } : {}) });
-        await writeCheckoutRecord(temporary, source, pin.commit);
+        await writeCheckoutRecord(env, temporary, source, pin.commit);
         fetched = true;
       }),
   });
@@ -111,7 +113,7 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
         if (cloned !== pin.commit || (await existingCheckout(env, checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
         env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
         await discardGitDir(env, join(temporary, 'tree', '.git'));
-        await writeCheckoutRecord(temporary, source, pin.commit);
+        await writeCheckoutRecord(env, temporary, source, pin.commit);
         await publishEntry(temporary, checkout);
         env.emit({ specifier: source.specifier, phase: 'fetch', status: 'done', detail: pin.commit, durationMs: performance.now() - started });
         return { pin, checkout: { path: checkout, fetched: true } };

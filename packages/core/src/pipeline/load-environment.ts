@@ -10,6 +10,9 @@ export interface LoadSettings {
   gitTimeoutMs: number;
   installTimeoutMs: number;
   lockWaitMs: number;
+  buildTimeoutMs: number;
+  maxCheckoutBytes: number;
+  maxCheckoutFiles: number;
   /** Registry for lockfile entries without a tarball URL; `undefined`: the host's npm default. */
   npmRegistry: string | undefined;
   /** The environment the registry reads its defaults from. */

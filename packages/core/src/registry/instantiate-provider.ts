@@ -1,29 +1,62 @@
 import { pathToFileURL } from 'node:url';
 import { type LoggerV1, MediaConduitError, type MediaProviderV1 } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
+import { within } from '../util/within.js';
 import { bindContract } from '../build/contract-binding.js';
 import { createProviderContext } from '../load/provider-context.js';
 import { validateProvider } from '../load/validate-provider.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 
-/**
- * Binds the host's contract, imports a bundle, calls its default export (a factory, or a ready provider), validates the
- * result against the manifest and awaits `initialize()`.
- *
- * @throws `PROVIDER_LOAD_FAILED` when the provider throws, `INCOMPATIBLE_PROVIDER` when its shape is wrong.
- */
-export async function instantiateProvider(options: {
+/** What {@link instantiateProvider} needs. */
+export interface InstantiateOptions {
   bundlePath: string;
   manifest: ProviderManifest;
   label: string;
   config: Readonly<Record<string, unknown>>;
   dispatcher: object | undefined;
   logger: LoggerV1;
+  /** The registry's signal (aborted on `close()`). */
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** Longest time for import, factory and `initialize()` together. */
+  timeoutMs: number;
   /** Skip the shape check (the conformance kit checks shape itself, problem by problem). */
   skipValidation?: boolean;
-}): Promise<MediaProviderV1> {
+}
+
+/**
+ * Binds the host's contract, imports a bundle, calls its default export (a factory, or a ready
+ * provider), validates the result against the manifest and awaits `initialize()`, all within
+ * `timeoutMs`: then `TIMEOUT`, the signal `initialize()` got is aborted, and the provider is disposed.
+ *
+ * @throws `PROVIDER_LOAD_FAILED` when the provider throws, `INCOMPATIBLE_PROVIDER` when its shape is wrong.
+ */
+export async function instantiateProvider(options: InstantiateOptions): Promise<MediaProviderV1> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  const created: { provider?: MediaProviderV1 } = {};
+  try {
+    return await within(
+      options.timeoutMs,
+      load(options, controller.signal, created),
+      () =>
+        mcError(
+          'TIMEOUT',
+          `load ${options.label}: the provider did not finish loading (import, factory, initialize()) within ${options.timeoutMs} ms; raise the \`initializeTimeoutMs\` option, or fix what it waits for`,
+          { retryable: true },
+        ),
+      (error) => {
+        controller.abort(error);
+        void created.provider?.dispose?.().catch(() => {});
+      },
+    );
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function load(options: InstantiateOptions, signal: AbortSignal, created: { provider?: MediaProviderV1 }): Promise<MediaProviderV1> {
   const { label } = options;
   let module: { default?: unknown };
   bindContract();
@@ -56,9 +89,10 @@ export async function instantiateProvider(options: {
     }
   }
   const provider = options.skipValidation ? (value as MediaProviderV1) : validateProvider(value, options.manifest, label);
+  created.provider = provider;
   if (typeof provider?.initialize === 'function') {
     try {
-      await provider.initialize({ signal: options.signal });
+      await provider.initialize({ signal });
     } catch (error) {
       throw loadFailed(label, 'initialize() failed', error);
     }

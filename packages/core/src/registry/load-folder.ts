@@ -25,6 +25,8 @@ export interface FolderProvider {
 export interface LoadFolderOptions {
   /** Settings for the provider's factory, as in `getProvider(url, { config })`. */
   config?: Readonly<Record<string, unknown>>;
+  /** Longest time for import, factory and `initialize()` together. Default 60 000 ms. */
+  initializeTimeoutMs?: number;
   /** Environment for declared variables. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   logger?: LoggerV1;
@@ -82,7 +84,7 @@ export async function loadProviderFromFolder(folder: string, options: LoadFolder
           () => false,
         ))
       ) {
-        throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install --ignore-scripts --legacy-peer-deps" in ${dir} first`);
+        throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install" in ${dir} first`);
       }
       return bundleProvider({
         checkoutDir: await repositoryRoot(dir),
@@ -104,6 +106,7 @@ export async function loadProviderFromFolder(folder: string, options: LoadFolder
         logger: options.logger ?? createLogger(`provider:${manifest.id}`),
         signal: controller.signal,
         env: options.env ?? process.env,
+        timeoutMs: options.initializeTimeoutMs ?? 60_000,
         ...(options.skipValidation ? { skipValidation: true } : {}),
       }),
     );

@@ -147,6 +147,7 @@ class Registry implements ProviderRegistry {
       logger: this.options.logger,
       signal: this.controller.signal,
       env: this.options.env,
+      timeoutMs: this.options.initializeTimeoutMs,
     });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     // Written only now: a provider that fails to import or initialise leaves no lockfile entry.

@@ -26,8 +26,16 @@ export interface ProviderRegistryOptions {
   tokens?: Readonly<Record<string, string>>;
   /** Kill a git process after this long. Default 120 000 ms. */
   gitTimeoutMs?: number;
-  /** Kill `npm ci` after this long. Default 300 000 ms. */
+  /** Give up installing a provider's dependencies after this long. Default 300 000 ms. */
   installTimeoutMs?: number;
+  /** Give up bundling a provider after this long. Default 120 000 ms. */
+  buildTimeoutMs?: number;
+  /** Give up importing a provider, calling its factory and awaiting `initialize()` after this long. Default 60 000 ms. */
+  initializeTimeoutMs?: number;
+  /** Refuse a checkout larger than this many bytes. Default 100 MiB. */
+  maxCheckoutBytes?: number;
+  /** Refuse a checkout with more files than this. Default 20 000. */
+  maxCheckoutFiles?: number;
   /** Wait at most this long for another process building the same entry. Default 600 000 ms. */
   lockWaitMs?: number;
   /**
@@ -59,6 +67,7 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   lockfile: string | false;
   frozen: boolean;
   allowedHosts: readonly string[] | undefined;
+  initializeTimeoutMs: number;
   dispatcher: object | undefined;
   logger: LoggerV1;
   onProgress: (event: ProgressEvent) => void;
@@ -74,6 +83,10 @@ const KNOWN = new Set([
   'tokens',
   'gitTimeoutMs',
   'installTimeoutMs',
+  'buildTimeoutMs',
+  'initializeTimeoutMs',
+  'maxCheckoutBytes',
+  'maxCheckoutFiles',
   'lockWaitMs',
   'allowedHosts',
   'npmRegistry',
@@ -101,6 +114,10 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   check('tokens', isRecordOfStrings, 'an object mapping host names to tokens');
   check('gitTimeoutMs', isPositive, 'a positive number of milliseconds');
   check('installTimeoutMs', isPositive, 'a positive number of milliseconds');
+  check('buildTimeoutMs', isPositive, 'a positive number of milliseconds');
+  check('initializeTimeoutMs', isPositive, 'a positive number of milliseconds');
+  check('maxCheckoutBytes', isPositive, 'a positive number of bytes');
+  check('maxCheckoutFiles', isPositive, 'a positive number of files');
   check('lockWaitMs', isPositive, 'a positive number of milliseconds');
   check(
     'allowedHosts',
@@ -144,6 +161,10 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     npmRegistry: options.npmRegistry ?? (env.MEDIACONDUIT_NPM_REGISTRY || undefined),
     gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
     installTimeoutMs: options.installTimeoutMs ?? 300_000,
+    buildTimeoutMs: options.buildTimeoutMs ?? 120_000,
+    initializeTimeoutMs: options.initializeTimeoutMs ?? 60_000,
+    maxCheckoutBytes: options.maxCheckoutBytes ?? 100 * 1024 * 1024,
+    maxCheckoutFiles: options.maxCheckoutFiles ?? 20_000,
     lockWaitMs: options.lockWaitMs ?? 600_000,
     dispatcher: options.dispatcher,
     logger: options.logger ?? createLogger('registry'),
