@@ -51,7 +51,7 @@ beforeAll(async () => {
     tarballs[name] = stdout.trim().split('\n').pop()!.trim();
   }
   // The application's compiler and the small dependency a provider author installs come from the store too.
-  const tools = ['typescript', '@types/node', 'ms'].map(
+  const tools = ['typescript', '@types/node', 'yallist'].map(
     (name) => [join(repoRoot, 'node_modules', name), join(repoRoot, 'node_modules/.pnpm/node_modules', name)].find((dir) => existsSync(dir))!,
   );
   const { folders: thirdParty, absentOptional } = dependencyFolders([...['core', 'testing', 'cli'].map((name) => join(repoRoot, 'packages', name)), ...tools], (name) =>
@@ -80,7 +80,7 @@ describe('installed from tarballs into an application outside the repository', (
     expect(installed.sort()).toEqual(['cli', 'core', 'mock-provider', 'provider', 'testing', 'together-provider']);
     // The registry had no MediaConduit package (npm asked for some and got 404s): the tarballs satisfied each other.
     expect(today.packages.filter((name) => name.startsWith('@mediaconduit/'))).toEqual([]);
-    expect(appInstallRequests).toEqual(expect.arrayContaining(['/esbuild', '/simple-git', '/undici', '/zod']));
+    expect(appInstallRequests).toEqual(expect.arrayContaining(['/esbuild', '/tar', '/undici', '/zod']));
     for (const name of installed) {
       const pkg = JSON.parse(await readFile(join(app, 'node_modules/@mediaconduit', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
       expect(
@@ -181,7 +181,7 @@ describe('a provider author outside the repository', () => {
     await mkdir(join(work, 'authors-today'));
     await mediaconduit(['init', 'acme-audio', '--id', 'acme-audio'], join(work, 'authors-today'));
     await run('npm', ['install', '--save-dev', ...['provider', 'core', 'testing', 'cli'].map((name) => tarballs[name]!)], dir, today);
-    await run('npm', ['install', 'ms@2.1.3'], dir, today);
+    await run('npm', ['install', 'yallist@5.0.0'], dir, today);
     const tsc = await run('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], dir, today).catch((error: { stdout: string; stderr: string }) => error);
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect((await run('npx', ['--no-install', 'mediaconduit', 'validate', '.'], dir, today)).stdout).not.toMatch(/✗/);
@@ -191,9 +191,9 @@ describe('a provider author outside the repository', () => {
     const dir = join(work, 'authors/acme-images');
     await mkdir(join(work, 'authors'));
     await mediaconduit(['init', 'acme-images', '--id', 'acme-images', '--name', 'Acme Images'], join(work, 'authors'));
-    await run('npm', ['install', 'ms@2.1.3'], dir);
+    await run('npm', ['install', 'yallist@5.0.0'], dir);
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    expect(pkg.dependencies).toEqual({ ms: '^2.1.3' });
+    expect(pkg.dependencies).toEqual({ yallist: '^5.0.0' });
     const tsc = await run('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], dir).catch((error: { stdout: string; stderr: string }) => error);
     expect(tsc.stdout + tsc.stderr).toBe('');
     const validated = await run('npx', ['--no-install', 'mediaconduit', 'validate', '.'], dir);
@@ -209,7 +209,7 @@ describe('a provider author outside the repository', () => {
     const depsDir = join(work, 'author-cache/deps');
     const [entry] = await readdir(depsDir);
     const installed = await readdir(join(depsDir, entry!, 'node_modules'));
-    expect(installed).toContain('ms');
+    expect(installed).toContain('yallist');
     expect(installed).not.toContain('@mediaconduit');
   });
 });

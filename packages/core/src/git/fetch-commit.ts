@@ -9,9 +9,6 @@ export interface FetchedCommit {
   commit: string;
 }
 
-// Note: no `--quiet` below. simple-git waits an extra 50 ms after a git process that printed
-// nothing, and git's progress lines are harmless here.
-
 /**
  * Fetches exactly `commit` (shallow) from `url` into the new folder `dest` and checks it out,
  * then removes `.git`, so nothing about the URL stays on disk (the token never was).

@@ -1,9 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaConduitError } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { redact } from '../util/redact.js';
 
 /** How git is allowed to run. */
@@ -73,40 +73,19 @@ export function hardenedGitEnv(options: Pick<GitRunOptions, 'remoteUrl' | 'token
   return env;
 }
 
-function client(cwd: string, options: GitRunOptions): SimpleGit {
-  const env = hardenedGitEnv(options);
-  const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
-  return simpleGit({
-    baseDir: cwd,
-    maxConcurrentProcesses: 4,
-    abort: AbortSignal.any(signals),
-    // These are our own fixed hardening values, not user input: simple-git guards the
-    // variables that could weaken git, so the ones we set to strengthen it are named here.
-    allowEnvironment: Object.keys(env),
-    unsafe: {
-      allowUnsafeConfigEnvCount: true,
-      allowUnsafeConfigPaths: true,
-      allowUnsafeAskPass: true,
-      allowUnsafeHooksPath: true,
-      allowUnsafeFilter: true,
-      allowUnsafeCredentialHelper: true,
-      allowUnsafeFsMonitor: true,
-      allowUnsafeProtocolOverride: true,
-      allowUnsafeTemplateDir: true,
-    },
-  }).env(env);
-}
-
 /**
- * Runs `git <args>` in `cwd` (a temporary folder when omitted) with the hardened environment.
- * Failures become `GIT_FAILED` (or `TIMEOUT`/`ABORTED`) errors naming `operation`, with secrets redacted.
+ * Runs `git <args>` in `cwd` (a temporary folder when omitted) with the hardened environment:
+ * an argument array, no shell, and its own process group, so that when the time limit or the
+ * signal ends it, everything git started (`git-remote-http` and the like) ends with it. The limit
+ * is a plain timer held while git runs, so the garbage collector cannot drop it. Failures become
+ * `GIT_FAILED` (or `TIMEOUT`/`ABORTED`) errors naming `operation`, with secrets redacted.
  */
 export async function runGit(operation: string, args: readonly string[], options: GitRunOptions & { cwd?: string }): Promise<string> {
   let cwd = options.cwd;
   let scratch: string | undefined;
   if (!cwd) cwd = scratch = await mkdtemp(join(tmpdir(), 'mediaconduit-git-'));
   try {
-    return await client(cwd, options).raw([...args]);
+    return await spawnGit(args, cwd, options);
   } catch (error) {
     throw gitError(operation, error, options);
   } finally {
@@ -114,13 +93,66 @@ export async function runGit(operation: string, args: readonly string[], options
   }
 }
 
+/** Why git was stopped, when it was. */
+type Stopped = 'timeout' | 'abort' | undefined;
+
+function spawnGit(args: readonly string[], cwd: string, options: GitRunOptions): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new GitStopped('abort', ''));
+    const child = spawn('git', [...args], { cwd, env: hardenedGitEnv(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let stopped: Stopped;
+    const stop = (why: Exclude<Stopped, undefined>) => {
+      stopped ??= why;
+      // The whole group: git and whatever it started. (A negative pid names the process group.)
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    const onAbort = () => stop('abort');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    let failedToStart: Error | undefined;
+    child.on('error', (error) => {
+      failedToStart = error;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      const errText = Buffer.concat(stderr).toString('utf8');
+      if (stopped) return reject(new GitStopped(stopped, errText));
+      if (failedToStart) return reject(failedToStart);
+      if (code === 0) return resolve(Buffer.concat(stdout).toString('utf8'));
+      reject(new Error(errText.trim() || `git exited with code ${code}`));
+    });
+  });
+}
+
+/** git ended by the time limit or the caller's signal. */
+class GitStopped extends Error {
+  constructor(
+    readonly why: 'timeout' | 'abort',
+    stderr: string,
+  ) {
+    super(`git was stopped (${why})${stderr ? `: ${stderr}` : ''}`);
+  }
+}
+
 function gitError(operation: string, error: unknown, options: GitRunOptions): MediaConduitError {
   if (MediaConduitError.isInstance(error)) return error;
-  const aborted = options.signal?.aborted;
   const raw = error instanceof Error ? error.message : String(error);
   const text = redact(raw, [options.token]).trim().split('\n').slice(-6).join('\n');
-  if (aborted) return mcError('ABORTED', `${operation}: aborted`, { cause: options.signal?.reason });
-  if (/abort/i.test(raw) && !/fatal:/.test(raw)) {
+  if (error instanceof GitStopped && error.why === 'abort') return mcError('ABORTED', `${operation}: aborted`, { cause: options.signal?.reason });
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+    return mcError('GIT_FAILED', `${operation}: git is not installed (or not on PATH); install git and try again`, { details: { operation } });
+  if (error instanceof GitStopped) {
     return mcError('TIMEOUT', `${operation}: git did not finish within ${options.timeoutMs} ms and was stopped; raise the \`gitTimeoutMs\` option or check the network`, {
       retryable: true,
     });

@@ -11,7 +11,7 @@ import type { LoadEnvironment } from './load-environment.js';
 
 /**
  * The warm path: lockfile entry → bundle record → bundle whose hash is checked. No network, no
- * child process, none of esbuild, simple-git, zod, js-yaml or semver. `undefined` when something
+ * child process, none of esbuild, zod, js-yaml or semver. `undefined` when something
  * is missing (the cold path takes over). `refreshed` is the entry with a new bundle hash when the
  * bundle was rebuilt for another contract or build settings (derived data, not a pin).
  */
