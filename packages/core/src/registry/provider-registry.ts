@@ -7,6 +7,7 @@ import type { Located } from '../pipeline/ensure-bundle.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
 import { warmLoad } from '../pipeline/warm-load.js';
 import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
+import { fileSystemError } from '../util/file-system-error.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { instantiateProvider } from './instantiate-provider.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
@@ -126,7 +127,9 @@ class Registry implements ProviderRegistry {
     const key = `${source.key}\0${stableJson(config)}`;
     let pending = this.byKey.get(key);
     if (!pending) {
-      pending = this.load(source, config);
+      pending = this.load(source, config).catch((error: unknown) => {
+        throw fileSystemError(`load ${source.specifier}`, error);
+      });
       this.byKey.set(key, pending);
       pending.catch(() => this.byKey.delete(key));
     }
@@ -207,6 +210,14 @@ class Registry implements ProviderRegistry {
   }
 
   async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
+    try {
+      return await this.updateOne(specifier, options);
+    } catch (error) {
+      throw fileSystemError(`update ${redactSpecifier(specifier)}`, error);
+    }
+  }
+
+  private async updateOne(specifier: string, options: { acceptMovedTags?: boolean }): Promise<UpdateResult> {
     const source = this.parse(specifier);
     if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
     const { coldLoad, resolvePin, movedTagError } = await import('../cold-side.js');
