@@ -47,3 +47,29 @@ describe('the mediaconduit bin', () => {
     expect(stdout).toBe(`mediaconduit ${version('cli')} (@mediaconduit/core ${version('core')}, provider contract ${version('provider')}, node ${process.versions.node})\n`);
   });
 });
+
+describe('a load that cannot finish', () => {
+  it("exits 1 with one line naming TIMEOUT when the provider's initialize() never settles", async () => {
+    const { createTestRepo, echoProviderFiles } = await import('@mediaconduit/testing');
+    const repo = await createTestRepo('hangs');
+    try {
+      const files = echoProviderFiles({ id: 'hangs' }) as Record<string, string>;
+      files['src/index.ts'] = files['src/index.ts']!.replace(
+        'isAvailable() { return true; },',
+        'isAvailable() { return true; },\n    initialize() { return new Promise<void>(() => {}); },',
+      );
+      await repo.commit(files);
+      const result = await run(process.execPath, [bin, 'load', repo.url, '--cache-dir', join(work, 'hang-cache'), '--lockfile', join(work, 'hang-lock.json')], {
+        env: { ...process.env, MEDIACONDUIT_INITIALIZE_TIMEOUT_MS: '500' },
+      }).then(
+        () => ({ code: 0, err: '' }),
+        (error: { code: number; stderr: string }) => ({ code: error.code, err: error.stderr }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/^error TIMEOUT: load file:\/\/.*: the provider did not finish loading \(import, factory, initialize\(\)\) within 500 ms/m);
+      expect(result.err).not.toMatch(/\n\s+at /);
+    } finally {
+      await repo.remove();
+    }
+  });
+});

@@ -28,9 +28,9 @@ export interface ProviderRegistryOptions {
   gitTimeoutMs?: number;
   /** Give up installing a provider's dependencies after this long. Default 300 000 ms. */
   installTimeoutMs?: number;
-  /** Give up bundling a provider after this long. Default 120 000 ms. */
+  /** Give up bundling a provider after this long. Default: `MEDIACONDUIT_BUILD_TIMEOUT_MS`, else 120 000 ms. */
   buildTimeoutMs?: number;
-  /** Give up importing a provider, calling its factory and awaiting `initialize()` after this long. Default 60 000 ms. */
+  /** Give up importing a provider, calling its factory and awaiting `initialize()` after this long. Default: `MEDIACONDUIT_INITIALIZE_TIMEOUT_MS`, else 60 000 ms. */
   initializeTimeoutMs?: number;
   /** Refuse a checkout larger than this many bytes. Default 100 MiB. */
   maxCheckoutBytes?: number;
@@ -138,6 +138,7 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     throw mcError('INVALID_OPTIONS', `createProviderRegistry: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { problems } });
   }
   const flag = (name: string) => env[name] === '1' || env[name] === 'true';
+  const envMs = (name: string) => (env[name] && Number(env[name]) > 0 ? Number(env[name]) : undefined);
   const tokens: Record<string, string> = {};
   const githubToken = env.GITHUB_TOKEN || env.GH_TOKEN;
   if (githubToken) tokens['github.com'] = githubToken;
@@ -161,8 +162,8 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     npmRegistry: options.npmRegistry ?? (env.MEDIACONDUIT_NPM_REGISTRY || undefined),
     gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
     installTimeoutMs: options.installTimeoutMs ?? 300_000,
-    buildTimeoutMs: options.buildTimeoutMs ?? 120_000,
-    initializeTimeoutMs: options.initializeTimeoutMs ?? 60_000,
+    buildTimeoutMs: options.buildTimeoutMs ?? envMs('MEDIACONDUIT_BUILD_TIMEOUT_MS') ?? 120_000,
+    initializeTimeoutMs: options.initializeTimeoutMs ?? envMs('MEDIACONDUIT_INITIALIZE_TIMEOUT_MS') ?? 60_000,
     maxCheckoutBytes: options.maxCheckoutBytes ?? 100 * 1024 * 1024,
     maxCheckoutFiles: options.maxCheckoutFiles ?? 20_000,
     lockWaitMs: options.lockWaitMs ?? 600_000,
