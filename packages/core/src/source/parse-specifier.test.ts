@@ -3,6 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { parseSpecifier } from './parse-specifier.js';
 
 const GH = 'https://github.com/acme/tools';
+
+/** The INVALID_SPECIFIER error `parseSpecifier` throws for `specifier` (fails the test when it throws none). */
+function refusalOf(specifier: string): MediaConduitError {
+  let caught: unknown;
+  try {
+    parseSpecifier(specifier);
+  } catch (error) {
+    caught = error;
+  }
+  expect(MediaConduitError.hasCode(caught, 'INVALID_SPECIFIER')).toBe(true);
+  return caught as MediaConduitError;
+}
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
 describe('parseSpecifier accepts every documented form', () => {
@@ -100,14 +112,7 @@ describe('parseSpecifier rejects bad input with INVALID_SPECIFIER and a reason',
     ['https://metadata.google.internal/x/y', /link-local or cloud metadata address/],
     ['https://100.100.100.200/x/y', /link-local or cloud metadata address/],
   ])('%j', (specifier, reason) => {
-    let caught: unknown;
-    try {
-      parseSpecifier(specifier);
-    } catch (error) {
-      caught = error;
-    }
-    expect(MediaConduitError.hasCode(caught, 'INVALID_SPECIFIER')).toBe(true);
-    expect((caught as Error).message).toMatch(reason);
+    expect(refusalOf(specifier).message).toMatch(reason);
   });
 });
 
@@ -118,14 +123,7 @@ describe('a refused specifier never repeats a secret', () => {
     'https://user:SECRET-token-123@git.example.com/team/repo.git//dir@v1',
     'http://user:SECRET-token-123@127.0.0.1:8123/acme/tools',
   ])('%s', (specifier) => {
-    let caught: unknown;
-    try {
-      parseSpecifier(specifier);
-    } catch (error) {
-      caught = error;
-    }
-    expect(MediaConduitError.hasCode(caught, 'INVALID_SPECIFIER')).toBe(true);
-    const error = caught as MediaConduitError;
+    const error = refusalOf(specifier);
     expect(error.message).toMatch(/credentials in the URL/);
     expect(error.message).toContain('***@');
     for (const text of [error.message, String(error.stack), JSON.stringify(error.toJSON()), JSON.stringify(error.details)]) expect(text).not.toContain('SECRET-token-123');
