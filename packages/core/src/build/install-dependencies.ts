@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mcError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
@@ -42,6 +42,8 @@ export async function installDependencies(
 ): Promise<void> {
   const text = await readFile(join(providerDir, 'package-lock.json'), 'utf8');
   const plan = installPlan(text, { platform: process.platform, arch: process.arch });
+  // Present even when every package is an optional one for another platform: it marks the entry complete.
+  await mkdir(join(dest, 'node_modules'), { recursive: true });
   const controller = new AbortController();
   // A plain timer (not AbortSignal.timeout, which the garbage collector can drop before it fires).
   const timer = setTimeout(
@@ -76,7 +78,6 @@ export async function installDependencies(
 
 /** Unpacks a package tarball's `package/` folder into `target`: files and folders only (no links, devices or absolute paths). */
 async function unpack(extract: typeof import('tar').extract, bytes: Uint8Array, target: string, name: string): Promise<void> {
-  const { mkdir } = await import('node:fs/promises');
   const { Readable } = await import('node:stream');
   const { pipeline } = await import('node:stream/promises');
   await mkdir(target, { recursive: true });
