@@ -142,6 +142,25 @@ describe("installing a provider's dependencies", () => {
     ).toBe(false);
   });
 
+  it('gives up with TIMEOUT when a tarball never arrives, within installTimeoutMs', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/tiny-dep/-/tiny-dep-1.2.0.tgz`;
+      const repo = await providerWith({ 'tiny-dep': '^1.2.0' }, tinyLock({ version: '1.2.0', resolved: url, integrity: await integrity() }));
+      const registry = createProviderRegistry({ cacheDir: join(work, 'cache-stall'), lockfile: false, env: {}, installTimeoutMs: 300 });
+      const error = (await registry.getProvider(repo.url).catch((e: unknown) => e)) as MediaConduitError;
+      await registry.close();
+      expect(error.code).toBe('TIMEOUT');
+      expect(error.message).toMatch(/install: the dependencies were not installed within 300 ms; raise the `installTimeoutMs` option/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('update() runs no program the provider controls either', async () => {
     const marker = join(work, 'update-ran');
     const repo = await providerWith(

@@ -1,6 +1,6 @@
 import { MediaConduitError } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
-import { forbiddenHostReason } from '../source/parse-specifier.js';
+import { forbiddenHostReason, isLoopbackHost } from '../source/parse-specifier.js';
 import type { PlannedPackage } from './install-plan.js';
 
 const MAX_REDIRECTS = 3;
@@ -9,8 +9,7 @@ const STRENGTH = ['sha512', 'sha384', 'sha256', 'sha1'] as const;
 
 /** Why `url` may not be fetched: not https (or http to loopback), or a link-local or metadata host. */
 function urlProblem(url: URL): string | undefined {
-  const loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return `${url.protocol}// is not allowed (https only, or http to this machine)`;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.host))) return `${url.protocol}// is not allowed (https only, or http to this machine)`;
   if (url.username || url.password) return 'credentials in the URL are not sent';
   return forbiddenHostReason(url.host);
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mcError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
+import { within } from '../util/within.js';
 import { fetchTarball } from './fetch-tarball.js';
 import { installPlan } from './install-plan.js';
 
@@ -45,19 +46,9 @@ export async function installDependencies(
   // Present even when every package is an optional one for another platform: it marks the entry complete.
   await mkdir(join(dest, 'node_modules'), { recursive: true });
   const controller = new AbortController();
-  // A plain timer (not AbortSignal.timeout, which the garbage collector can drop before it fires).
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        mcError('TIMEOUT', `install: the dependencies were not installed within ${options.timeoutMs} ms; raise the \`installTimeoutMs\` option or check the network`, {
-          retryable: true,
-        }),
-      ),
-    options.timeoutMs,
-  );
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
+  const install = async () => {
     const { extract } = await import('tar');
     const queue = [...plan];
     const worker = async () => {
@@ -68,10 +59,20 @@ export async function installDependencies(
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
-  } catch (error) {
-    throw controller.signal.aborted ? controller.signal.reason : error;
+  };
+  try {
+    await within(
+      options.timeoutMs,
+      install().catch((error: unknown) => {
+        throw controller.signal.aborted ? controller.signal.reason : error;
+      }),
+      () =>
+        mcError('TIMEOUT', `install: the dependencies were not installed within ${options.timeoutMs} ms; raise the \`installTimeoutMs\` option or check the network`, {
+          retryable: true,
+        }),
+      (error) => controller.abort(error),
+    );
   } finally {
-    clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,3 +1,4 @@
+import { redactSpecifier } from '../source/parse-specifier.js';
 import { mcError } from '../util/errors.js';
 
 /** One package to install: where it goes and what exact tarball it is. */
@@ -72,7 +73,7 @@ export function installPlan(lockText: string, platform: { platform: string; arch
     const version = entry.version ?? '';
     if (entry.link) refused.push(`${name}: a link to ${resolved || 'a local folder'}`);
     else if (resolved !== undefined && !/^https?:\/\/[^/]+\/.+\.tgz$/i.test(resolved))
-      refused.push(`${name}: "${resolved.replace(/\/\/[^/@]*@/, '//***@')}" is not a registry tarball (git, file:, link: and URL dependencies are not installed)`);
+      refused.push(`${name}: "${redactSpecifier(resolved)}" is not a registry tarball (git, file:, link: and URL dependencies are not installed)`);
     else if (!/^\d+\.\d+\.\d+(-[\w.]+)?(\+[\w.]+)?$/.test(version)) refused.push(`${name}: version ${JSON.stringify(entry.version)} is not a published registry version`);
     else if (!entry.integrity) refused.push(`${name}: no integrity hash in the lockfile`);
     else plan.push({ path, name, resolved, version, integrity: entry.integrity, optional: entry.optional === true });

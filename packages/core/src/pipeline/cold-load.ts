@@ -49,8 +49,9 @@ export async function coldLoad(env: LoadEnvironment, source: ProviderSource, loc
   const treePromise = !source.subdir && rootTree ? Promise.resolve(rootTree) : gitTreeHash(providerDir);
   treePromise.catch(() => {});
   const key = bundleKey(source.url, pin.commit, source.subdir);
-  const located = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
-  await verifyBundle(label, located);
+  const { built, ...located } = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
+  // A bundle this load did not build is reused: its bytes must still hash to its record.
+  if (!built) await verifyBundle(label, located);
   const tree = await treePromise;
   if (locked && locked.commit === pin.commit && tree !== locked.tree) {
     throw mcError(

@@ -31,8 +31,12 @@ export interface BundleSource {
   tree: Promise<string>;
 }
 
-/** The bundle for `at.key`: from the cache, or read manifest → check contract → install → build → publish. */
-export async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: BundleSource): Promise<Located> {
+/**
+ * The bundle for `at.key`: from the cache, or read manifest → check contract → install → build →
+ * publish. `built` says this load wrote it (else it is reused and must be verified).
+ */
+export async function ensureBundle(env: LoadEnvironment, source: ProviderSource, at: BundleSource): Promise<Located & { built: boolean }> {
+  let built = false;
   const label = source.specifier;
   const entryDir = bundleEntry(env.dirs, at.key);
   let manifestRead: ReturnType<typeof readManifest> | undefined;
@@ -63,7 +67,7 @@ export async function ensureBundle(env: LoadEnvironment, source: ProviderSource,
         );
         const hash = sha256(code);
         const bundleFile = `provider-${hash.slice(0, 16)}.mjs`;
-        const built: BundleRecord = {
+        const written: BundleRecord = {
           format: 2,
           key: at.key,
           url: source.url,
@@ -78,9 +82,10 @@ export async function ensureBundle(env: LoadEnvironment, source: ProviderSource,
           builtAt: new Date().toISOString(),
         };
         await writeFile(join(temporary, bundleFile), code);
-        await writeFile(join(temporary, 'record.json'), JSON.stringify(built, null, 2));
+        await writeFile(join(temporary, 'record.json'), JSON.stringify(written, null, 2));
+        built = true;
       });
     },
   });
-  return { record, bundlePath: join(entryDir, record.bundleFile) };
+  return { record, bundlePath: join(entryDir, record.bundleFile), built };
 }

@@ -7,7 +7,7 @@ import { ensureEntry } from '../cache/ensure-entry.js';
 import { publishEntry, temporaryEntry } from '../cache/publish-entry.js';
 import { cloneRef, fetchCommit } from '../git/fetch-commit.js';
 import { gitTreeHash } from '../git/tree-hash.js';
-import { checkCheckoutSize } from '../build/check-checkout-size.js';
+import { checkCheckoutSize } from '../cache/check-checkout-size.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { gitOptions } from './git-options.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';

@@ -10,6 +10,9 @@ const FORBIDDEN_IN_REF = /[\0-\x1f\x7f;&$`(){}!'"\\?[\]#:]/;
 const FORBIDDEN_ANYWHERE = /[\0-\x1f\x7f;&$`(){}!'"\\|<>]/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
+/** Whether a URL's host (with or without its port) is this machine. */
+export const isLoopbackHost = (host: string): boolean => LOOPBACK.test(host.toLowerCase());
+
 /**
  * Parses a provider specifier without touching the network or the disk.
  *
