@@ -48,6 +48,14 @@ describe('withEntryLock', () => {
     expect(await withEntryLock(dirs, 'ownerless', async () => 'ran', 50)).toBe('ran');
   });
 
+  it('waits for a lock whose owner record is still being written, instead of failing on it', async () => {
+    const path = await leaveLock(dirs, 'half-written', undefined);
+    await writeFile(join(path, 'owner.json'), '{"pid": 1');
+    const error = (await withEntryLock(dirs, 'half-written', async () => 'ran', 100).catch((e: unknown) => e)) as MediaConduitError;
+    expect(MediaConduitError.hasCode(error, 'LOCK_TIMEOUT')).toBe(true);
+    await rm(path, { recursive: true });
+  });
+
   it('serialises holders in one process and removes its folder when done', async () => {
     const order: string[] = [];
     const hold = (label: string) =>

@@ -66,13 +66,7 @@ async function tryLock(path: string, owner: LockOwner): Promise<boolean> {
 
 /** Moves a stale lock out of the way (one rename, so two takers cannot both succeed); true when it did. */
 async function takeOverIfStale(path: string): Promise<boolean> {
-  const [owner, info] = await Promise.all([
-    readFile(join(path, 'owner.json'), 'utf8').then(
-      (text) => JSON.parse(text) as LockOwner,
-      () => undefined,
-    ),
-    stat(path).catch(() => undefined),
-  ]);
+  const [owner, info] = await Promise.all([readOwner(path), stat(path).catch(() => undefined)]);
   if (!info) return true; // released meanwhile: try again at once
   const age = Date.now() - info.mtimeMs;
   const stale = owner ? (owner.host === hostname() && processIsGone(owner.pid)) || age > STALE_MS : age > OWNERLESS_MS;
@@ -88,9 +82,18 @@ async function takeOverIfStale(path: string): Promise<boolean> {
 }
 
 async function release(path: string, owner: LockOwner): Promise<void> {
-  const current = await readFile(join(path, 'owner.json'), 'utf8').then(
-    (text) => JSON.parse(text) as LockOwner,
-    () => undefined,
-  );
+  const current = await readOwner(path);
   if (current?.token === owner.token) await rm(path, { recursive: true, force: true });
+}
+
+/**
+ * The lock's owner record; `undefined` when it is missing or not (yet) whole: another process may
+ * be between making the folder and writing its record.
+ */
+async function readOwner(path: string): Promise<LockOwner | undefined> {
+  try {
+    return JSON.parse(await readFile(join(path, 'owner.json'), 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
 }
