@@ -1,7 +1,7 @@
 import { MediaConduitError, Text, type ModelInfoV1, type TextInputV1, type TextModelV1, type TextOptionsV1, type TextStreamPartV1, type UsageV1 } from '@mediaconduit/provider';
 import { parseSse } from './parse-sse.js';
 import { provenance } from './provenance.js';
-import type { TogetherClient } from './together-client.js';
+import { invalidResponse, type TogetherClient } from './together-client.js';
 
 interface ChatUsage {
   prompt_tokens?: number;
@@ -68,7 +68,7 @@ export function createChatModel(info: ModelInfoV1, client: TogetherClient): Text
         operation,
       });
       const choice = body.choices?.[0];
-      if (!choice) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer has no choices`, retryable: true });
+      if (!choice) throw invalidResponse(operation, 'it has no choices');
       return new Text(
         choice.message?.content ?? '',
         provenance(info.id, started, { usage: toUsage(body.usage), requestId: requestId ?? body.id, seed: options?.seed, finishReason: finishReason(choice.finish_reason) }),

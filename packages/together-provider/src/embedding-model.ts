@@ -1,6 +1,6 @@
 import { Embedding, MediaConduitError, type EmbeddingModelV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
-import type { TogetherClient } from './together-client.js';
+import { invalidResponse, type TogetherClient } from './together-client.js';
 
 interface EmbeddingsResponse {
   data?: { index?: number; embedding?: number[] }[];
@@ -31,7 +31,7 @@ export function createEmbeddingModel(info: ModelInfoV1, client: TogetherClient, 
       });
       const rows = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (rows.length !== inputs.length || rows.some((r) => !Array.isArray(r.embedding))) {
-        throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: asked for ${inputs.length} vectors, got ${rows.length}`, retryable: true });
+        throw invalidResponse(operation, `asked for ${inputs.length} vectors, got ${rows.length}`);
       }
       const usage = body.usage?.prompt_tokens === undefined ? undefined : { inputTokens: body.usage.prompt_tokens };
       return rows.map((row, i) => new Embedding(row.embedding!, provenance(info.id, started, { requestId, usage }), inputs[i]));

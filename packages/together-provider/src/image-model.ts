@@ -1,7 +1,7 @@
-import { Image, MediaConduitError, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
+import { Image, MediaConduitError, readImageInfo, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
 import { readImageResponse } from './read-image-response.js';
-import { requestIdOf, type TogetherClient } from './together-client.js';
+import { invalidResponse, requestIdOf, type TogetherClient } from './together-client.js';
 
 /** The `/images/generations` request body. */
 export function imageRequest(model: string, input: ImageInputV1, options: ImageOptionsV1 | undefined, n: number, logger: LoggerV1): Record<string, unknown> {
@@ -40,7 +40,7 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
         headers: options?.headers,
         operation,
       };
-      const response = await client.send(request, 'image');
+      const response = await client.send(request);
       let read: Awaited<ReturnType<typeof readImageResponse>>;
       try {
         read = await readImageResponse(response.body);
@@ -50,14 +50,21 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
       const body = read.json;
       const requestId = requestIdOf(response);
       const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-      if (data.length === 0) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer holds no images`, retryable: true });
+      if (data.length === 0) throw invalidResponse(operation, 'it holds no images');
       return Promise.all(
         data.map(async (item, i) => {
           let bytes: Uint8Array;
           const streamed = /^@image:(\d+)$/.exec(item.b64_json ?? '');
           if (streamed) bytes = read.images[Number(streamed[1])]!;
-          else if (item.url) bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
-          else throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: image ${i} has neither b64_json nor url`, retryable: true });
+          else if (typeof item.url === 'string' && item.url !== '') {
+            if (!/^https?:\/\//i.test(item.url) || !URL.canParse(item.url)) throw invalidResponse(operation, `image ${i} has a url that is not an http(s) URL`);
+            bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
+          } else throw invalidResponse(operation, `image ${i} has neither b64_json nor url`);
+          if (!readImageInfo(bytes))
+            throw invalidResponse(
+              operation,
+              `image ${i} is ${bytes.byteLength} bytes that are not a PNG, JPEG, WebP or GIF image (first bytes ${Buffer.from(bytes.subarray(0, 8)).toString('hex')})`,
+            );
           return new Image(
             bytes,
             provenance(info.id, started, { requestId: requestId ?? body.id, seed: options?.seed === undefined ? undefined : options.seed + i, usage: { images: 1 } }),

@@ -1,5 +1,5 @@
 import { closestMatches, MediaConduitError, type Capability, type CallOptionsV1, type ModelInfoV1 } from '@mediaconduit/provider';
-import type { TogetherClient } from './together-client.js';
+import { invalidResponse, type TogetherClient } from './together-client.js';
 
 /** Capability of each Together model type; other types are listed but not served. */
 export const CAPABILITY_OF_TYPE: Readonly<Record<string, Capability>> = {
@@ -42,10 +42,16 @@ export function toModelInfo(raw: RawModel): ModelInfoV1 | undefined {
     const input = num(raw.pricing.input),
       output = num(raw.pricing.output),
       base = num(raw.pricing.base);
-    const other = Object.fromEntries(Object.entries(raw.pricing).filter(([k, v]) => !['input', 'output'].includes(k) && num(v) !== undefined)) as Record<string, number>;
+    // Units differ by type: tokens for text models, characters for speech (`cartesia/sonic`'s
+    // input 65 is $65 per million characters), per image for images. Transcription's unit is not
+    // documented, so its prices stay under `other`, where no cost is computed from them.
+    const byTokens = type !== 'audio' && type !== 'transcribe' && type !== 'image';
+    const mapped = new Set(byTokens ? ['input', 'output'] : type === 'audio' ? ['input'] : []);
+    const other = Object.fromEntries(Object.entries(raw.pricing).filter(([k, v]) => !mapped.has(k) && num(v) !== undefined)) as Record<string, number>;
     info.pricing = {
-      ...(input === undefined ? {} : { inputPerMillionTokens: input }),
-      ...(output === undefined ? {} : { outputPerMillionTokens: output }),
+      ...(byTokens && input !== undefined ? { inputPerMillionTokens: input } : {}),
+      ...(byTokens && output !== undefined ? { outputPerMillionTokens: output } : {}),
+      ...(type === 'audio' && input !== undefined ? { perMillionCharacters: input } : {}),
       ...(type === 'image' && base ? { perImage: base } : {}),
       ...(Object.keys(other).length ? { other } : {}),
     };
@@ -72,7 +78,7 @@ export class ModelCatalog {
       .json<unknown>({ method: 'GET', path: '/models', signal: options.signal, operation: 'together list models' })
       .then(({ body }) => {
         const rows = Array.isArray(body) ? body : Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : undefined;
-        if (!rows) throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: 'together list models: the answer is not a list of models', retryable: true });
+        if (!rows) throw invalidResponse('together list models', 'it is not a list of models');
         this.models = rows.map((row) => toModelInfo(row as RawModel)).filter((m): m is ModelInfoV1 => m !== undefined);
         this.fetchedAt = this.now();
         return this.models;

@@ -53,16 +53,23 @@ export class TogetherClient {
   }
 
   /** Sends a request; any status other than 2xx becomes a typed error. */
-  async send(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<HttpResponse> {
+  async send(request: HttpRequest): Promise<HttpResponse> {
     if (!this.fixedHeaders) this.apiKey();
     const response = await this.http.request(request);
     if (response.status >= 200 && response.status < 300) return response;
-    throw await togetherError(request.operation, response, kind);
+    const error = await togetherError(request.operation, response);
+    // A service or proxy that echoes the key in its error text must not put it in ours.
+    const key = this.settings.apiKey ?? this.settings.env('TOGETHER_API_KEY');
+    if (key && error.message.includes(key)) {
+      error.message = error.message.split(key).join('***');
+      error.stack = error.stack?.split(key).join('***');
+    }
+    throw error;
   }
 
   /** Sends a request and parses its JSON answer. */
-  async json<T>(request: HttpRequest, kind: 'image' | 'other' = 'other'): Promise<{ body: T; requestId: string | undefined }> {
-    const response = await this.send(request, kind);
+  async json<T>(request: HttpRequest): Promise<{ body: T; requestId: string | undefined }> {
+    const response = await this.send(request);
     try {
       return { body: (await response.body.json()) as T, requestId: requestIdOf(response) };
     } catch (error) {
@@ -85,15 +92,20 @@ export class TogetherClient {
   bodyError(request: HttpRequest, error: unknown): unknown {
     const mapped = this.http.toError(request.operation, error, request.signal, request.timeoutMs ?? this.timeoutMs);
     if (mapped !== error || MediaConduitError.isInstance(error)) return mapped;
-    return new MediaConduitError({
-      code: 'PROVIDER_ERROR',
-      message: `${request.operation}: the answer could not be read: ${(error as Error).message}`,
-      cause: error,
-      retryable: true,
-    });
+    return invalidResponse(request.operation, `the answer could not be read: ${(error as Error).message}`, error);
   }
 
   close(): Promise<void> {
     return this.http.close();
   }
+}
+
+/** The service answered 2xx with something that is not what the API promises: the service's fault, not the caller's. */
+export function invalidResponse(operation: string, what: string, cause?: unknown): MediaConduitError {
+  return new MediaConduitError({
+    code: 'INVALID_RESPONSE',
+    message: `${operation}: Together's answer is malformed: ${what}; this is a fault of the service (or of a proxy in between), not of the request`,
+    ...(cause === undefined ? {} : { cause }),
+    retryable: true,
+  });
 }

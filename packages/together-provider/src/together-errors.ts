@@ -42,7 +42,7 @@ export function rateLimits(response: HttpResponse): Record<string, number> {
  * Maps a non-2xx Together response to a typed error carrying the status, the provider's error code,
  * the message from the body, the request id and whether a retry may help. Never retries itself.
  */
-export async function togetherError(operation: string, response: HttpResponse, kind: 'image' | 'other' = 'other'): Promise<MediaConduitError> {
+export async function togetherError(operation: string, response: HttpResponse): Promise<MediaConduitError> {
   const text = await response.body.text().catch(() => '');
   let body: { id?: string; error?: { message?: string; type?: string; code?: string | null }; message?: string } = {};
   try {
@@ -56,6 +56,9 @@ export async function togetherError(operation: string, response: HttpResponse, k
   const requestId = header(response, 'x-request-id') ?? body.id;
   const wait = retryAfterMs(response);
   const modelProblem = /model_not_(found|available)|dedicated_endpoint/.test(providerCode ?? '');
+  // A 422 is a refusal only when the body says so (the image safety checker); otherwise it is a
+  // request the API could not process, which is the caller's to fix.
+  const refused = status === 422 && isRefusal(providerCode, body.error?.type, providerMessage);
   const [code, retryable, hint]: [ErrorCode, boolean, string] =
     status === 400
       ? [modelProblem ? 'MODEL_NOT_FOUND' : 'INVALID_INPUT', false, modelProblem ? 'pick a serverless model from listModels()' : 'check the options you passed']
@@ -71,10 +74,10 @@ export async function togetherError(operation: string, response: HttpResponse, k
                 ? ['TIMEOUT', true, 'try again']
                 : status === 409
                   ? ['PROVIDER_ERROR', true, 'try again']
-                  : status === 422 && kind === 'image'
+                  : refused
                     ? ['CONTENT_REFUSED', false, 'the safety checker refused the prompt; change the prompt']
                     : status === 422
-                      ? ['INVALID_INPUT', false, 'check the input']
+                      ? ['INVALID_INPUT', false, 'the request could not be processed; check the input']
                       : status === 429
                         ? ['RATE_LIMITED', true, wait !== undefined ? `retry after ${Math.ceil(wait / 1000)} s` : 'slow down and retry']
                         : status >= 500
@@ -91,4 +94,9 @@ export async function togetherError(operation: string, response: HttpResponse, k
     ...(wait === undefined ? {} : { retryAfterMs: wait }),
     details: { ...rateLimits(response), ...(body.error?.type ? { type: body.error.type } : {}) },
   });
+}
+
+/** Whether an error body says the content was refused (rather than the request being malformed). */
+function isRefusal(code: string | undefined, type: string | undefined, message: string): boolean {
+  return /nsfw|safety|content_policy|moderation|flagged/i.test(`${code ?? ''} ${type ?? ''}`) || /\bnsfw\b|safety checker|flagged|content polic/i.test(message);
 }

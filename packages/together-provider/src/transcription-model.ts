@@ -1,6 +1,6 @@
 import { MediaConduitError, Text, type ModelInfoV1, type TranscriptionModelV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
-import type { TogetherClient } from './together-client.js';
+import { invalidResponse, type TogetherClient } from './together-client.js';
 
 const EXTENSION: Readonly<Record<string, string>> = {
   'audio/wav': 'wav',
@@ -40,7 +40,7 @@ export function createTranscriptionModel(info: ModelInfoV1, client: TogetherClie
         headers: options?.headers,
         operation,
       });
-      if (typeof body.text !== 'string') throw new MediaConduitError({ code: 'PROVIDER_ERROR', message: `${operation}: the answer has no text`, retryable: true });
+      if (typeof body.text !== 'string') throw invalidResponse(operation, 'it has no text');
       return new Text(body.text, provenance(info.id, started, { requestId }));
     },
   };

@@ -1,4 +1,7 @@
-import type { Capability, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
+import type { Capability, MediaProviderV1, ModelByCapabilityV1, ModelInfoV1 } from '@mediaconduit/provider';
+import { createModelRuntime, type ModelRuntime } from '../calls/model-runtime.js';
+import { resolveModelConfig, type LayeredModelConfig } from '../calls/model-config.js';
+import type { UsageReport } from '../calls/usage-meter.js';
 import { abortError, mcError } from '../util/errors.js';
 import { cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
@@ -65,7 +68,18 @@ export interface ProviderRegistry {
   listProviders(): LoadedProvider[];
   /** Models with `capability` across all loaded providers (live discovery per provider). */
   findModels(capability: Capability, options?: { signal?: AbortSignal }): Promise<FoundModel[]>;
-  /** Disposes every loaded provider and aborts their context signal. */
+  /**
+   * A model of one capability that tries `chain` in order: models, or `{ provider, model }`
+   * references that are loaded on first use. Streams move on only before their first part.
+   */
+  withFallback: ModelRuntime['withFallback'];
+  /** The model chain that `config` names for `environment` (default `MEDIACONDUIT_ENV`, else `NODE_ENV`, else `development`). */
+  modelFromConfig<C extends Capability>(config: LayeredModelConfig<C>, options?: { environment?: string }): ModelByCapabilityV1[C];
+  /** Usage and cost of the calls made through this registry's models: in total, per provider, per `provider/model`. */
+  usage(): UsageReport;
+  /** Subscribes to call events (`call:start`, `call:end`, `call:retry`, `call:fallback`); returns the unsubscribe function. */
+  on: ModelRuntime['on'];
+  /** Disposes every loaded provider, aborts their context signal and closes the call-log sinks. */
   close(): Promise<void>;
   /** The options in effect, defaults applied. */
   readonly options: Readonly<ResolvedRegistryOptions>;
@@ -88,12 +102,26 @@ class Registry implements ProviderRegistry {
   private readonly bySpecifier = new Map<string, Promise<MediaProviderV1>>();
   private readonly byKey = new Map<string, Promise<MediaProviderV1>>();
   private readonly loaded = new Map<string, LoadedProvider>();
+  private readonly secretsByKey = new Map<string, string[]>();
   private readonly controller = new AbortController();
   private readonly dirs: CacheDirs;
   private readonly lock: LockfileStore;
   private readonly env: LoadEnvironment;
+  private readonly runtime: ModelRuntime;
+  readonly withFallback: ModelRuntime['withFallback'];
+  readonly on: ModelRuntime['on'];
 
   constructor(readonly options: ResolvedRegistryOptions) {
+    this.runtime = createModelRuntime({
+      retry: options.retry,
+      retryByProvider: options.retryByProvider,
+      callLog: options.callLog,
+      logger: options.logger,
+      secrets: () => this.secrets(),
+      resolveRef: async (ref, capability) => (await this.getProvider(ref.provider, ref.config ? { config: ref.config } : {})).getModel(ref.model, { capability }),
+    });
+    this.withFallback = this.runtime.withFallback;
+    this.on = this.runtime.on;
     this.dirs = cacheDirs(options.cacheDir);
     this.lock = new LockfileStore(options.lockfile, options.frozen);
     this.env = {
@@ -163,6 +191,8 @@ class Registry implements ProviderRegistry {
       }
     }
     const { manifest } = located.record;
+    const served = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
+    this.secretsByKey.set(`${source.key}\0${stableJson(config)}`, secretValues(manifest.env, config, this.options.env));
     this.loaded.set(`${source.key}\0${stableJson(config)}`, {
       specifier: source.specifier,
       id: manifest.id,
@@ -170,9 +200,25 @@ class Registry implements ProviderRegistry {
       version: manifest.version,
       commit: located.record.commit,
       capabilities: provider.capabilities,
-      provider,
+      provider: served,
     });
-    return provider;
+    return served;
+  }
+
+  /** Every secret the registry knows of (Git tokens, providers' keys), to keep them out of call records. */
+  private *secrets(): Iterable<string> {
+    yield* Object.values(this.options.tokens);
+    for (const values of this.secretsByKey.values()) yield* values;
+  }
+
+  modelFromConfig<C extends Capability>(config: LayeredModelConfig<C>, options: { environment?: string } = {}): ModelByCapabilityV1[C] {
+    const environment = options.environment ?? (this.options.env.MEDIACONDUIT_ENV || this.options.env.NODE_ENV || 'development');
+    const layer = resolveModelConfig(config, environment);
+    return this.withFallback<C>(layer.chain, { capability: config.capability, name: `${config.name ?? config.capability} (${environment})`, ...layer.options });
+  }
+
+  usage(): UsageReport {
+    return this.runtime.usage();
   }
 
   /** The warm path; a refreshed bundle hash (derived data) is to be recorded once the provider loaded. */
@@ -276,7 +322,19 @@ class Registry implements ProviderRegistry {
     this.bySpecifier.clear();
     this.byKey.clear();
     await Promise.all(providers.map((p) => p.provider.dispose?.().catch(() => {})));
+    await this.runtime.close();
   }
+}
+
+/** The values of `config` and declared environment variables whose names say they are secret. */
+function secretValues(declared: readonly { name: string }[], config: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): string[] {
+  const secret = /key|token|secret|password|auth/i;
+  const out: string[] = [];
+  for (const { name } of declared) if (secret.test(name) && env[name]) out.push(env[name]!);
+  for (const [name, value] of Object.entries(config)) if (secret.test(name) && typeof value === 'string') out.push(value);
+  const overrides = config.env as Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(overrides ?? {})) if (secret.test(name) && typeof value === 'string') out.push(value);
+  return out;
 }
 
 function stableJson(value: unknown): string {

@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
-import type { LoggerV1 } from '@mediaconduit/provider';
+import type { LoggerV1, RetryOptionsV1 } from '@mediaconduit/provider';
+import type { CallLogSink } from '../calls/call-log.js';
+import { retryOptionsProblems } from '../calls/retry-policy.js';
 import { mcError } from '../util/errors.js';
 import { parseUrlRewrites, type UrlRewrites } from '../source/url-rewrites.js';
 import { createLogger } from '../util/logger.js';
@@ -59,6 +61,17 @@ export interface ProviderRegistryOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Environment to read defaults and provider variables from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Retry policy of every model call (merged over the defaults: 2 retries, 500 ms base, 20 s cap, no deadline); `false` for one attempt. */
+  retry?: RetryOptionsV1 | false;
+  /** Retry policies per provider id (`{ together: { maxRetries: 4 } }`), merged over `retry`; per-call `retry` options go over both. */
+  retryByProvider?: Readonly<Record<string, RetryOptionsV1 | false>>;
+  /** Where call records go: `memoryCallLog()`, `jsonlCallLog(path)`, `callbackCallLog(fn)`, or your own sink. Default: none. */
+  callLog?: readonly CallLogSink[];
+  /**
+   * `false` returns models exactly as providers make them: no retries, no call log, no usage,
+   * no call events (for applications with a retry layer of their own). Default `true`.
+   */
+  wrapModels?: boolean;
 }
 
 /** Options with every default applied. */
@@ -72,6 +85,10 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   logger: LoggerV1;
   onProgress: (event: ProgressEvent) => void;
   env: NodeJS.ProcessEnv;
+  retry: RetryOptionsV1 | false | undefined;
+  retryByProvider: Readonly<Record<string, RetryOptionsV1 | false>>;
+  callLog: readonly CallLogSink[];
+  wrapModels: boolean;
 }
 
 const KNOWN = new Set([
@@ -94,6 +111,10 @@ const KNOWN = new Set([
   'logger',
   'onProgress',
   'env',
+  'retry',
+  'retryByProvider',
+  'callLog',
+  'wrapModels',
 ]);
 
 /** Applies defaults and checks types; reports every problem at once as `INVALID_OPTIONS`. */
@@ -127,6 +148,11 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   check('npmRegistry', (v) => typeof v === 'string' && /^https?:\/\/[^/\s]+/.test(v), 'an http(s) registry URL');
   check('dispatcher', (v) => typeof v === 'object' && v !== null, 'an undici Dispatcher');
   check('onProgress', (v) => typeof v === 'function', 'a function');
+  problems.push(...retryOptionsProblems(options.retry, 'retry'));
+  check('retryByProvider', (v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object mapping provider ids to retry options');
+  for (const [id, retry] of Object.entries(options.retryByProvider ?? {})) problems.push(...retryOptionsProblems(retry, `retryByProvider.${id}`));
+  check('callLog', (v) => Array.isArray(v) && v.every((sink) => typeof sink?.write === 'function'), 'an array of call-log sinks (objects with write(record))');
+  check('wrapModels', (v) => typeof v === 'boolean', 'a boolean');
   const env = options.env ?? process.env;
   let envRewrites: Record<string, string> = {};
   try {
@@ -171,5 +197,9 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     logger: options.logger ?? createLogger('registry'),
     onProgress: options.onProgress ?? (() => {}),
     env,
+    retry: options.retry,
+    retryByProvider: options.retryByProvider ?? {},
+    callLog: options.callLog ?? [],
+    wrapModels: options.wrapModels ?? true,
   };
 }

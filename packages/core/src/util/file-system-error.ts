@@ -8,6 +8,7 @@ const FIXES: Record<string, (path: string) => string> = {
   ENOSPC: (path) => `no space left on the device holding ${path}; free some space, or move the cache with \`cacheDir\` (MEDIACONDUIT_CACHE_DIR)`,
   EDQUOT: (path) => `the disk quota is exceeded on ${path}; free some space, or move the cache with \`cacheDir\``,
   ENOTDIR: (path) => `a part of ${path} is a file, not a folder; point \`cacheDir\` (or the lockfile) at a folder path`,
+  EEXIST: (path) => `${path} is a file where a folder was expected; remove it or choose another path`,
   EISDIR: (path) => `${path} is a folder where a file was expected; remove it or choose another path`,
   EMFILE: (path) => `too many open files while working on ${path}; raise the limit (ulimit -n) or load fewer providers at once`,
 };

@@ -10,6 +10,8 @@ export interface AssetMetadata {
   latencyMs?: number;
   /** What the call consumed. */
   usage?: UsageV1;
+  /** What the call cost in US dollars, from the model's published pricing (set by the host's runtime; absent when unpriced). */
+  costUsd?: number;
   /** The provider's request id. */
   requestId?: string;
   /** Seed used, when known. */

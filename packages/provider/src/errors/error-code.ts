@@ -32,9 +32,11 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'CONTENT_REFUSED',
   'PROVIDER_ERROR',
+  'INVALID_RESPONSE',
   'TIMEOUT',
   'CONNECTION_FAILED',
   'ABORTED',
+  'ALL_FALLBACKS_FAILED',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -1,5 +1,6 @@
 export { CAPABILITIES, isCapability, type Capability } from './capability.js';
 export type { CallOptionsV1 } from './call-options-v1.js';
+export type { RetryOptionsV1 } from './retry-options-v1.js';
 export type { UsageV1 } from '../assets/usage-v1.js';
 export type { ModelInfoV1, ModelPricingV1 } from './model-info-v1.js';
 export type { ProviderHealthV1 } from './health-v1.js';

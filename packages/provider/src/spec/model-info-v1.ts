@@ -6,6 +6,8 @@ export interface ModelPricingV1 {
   inputPerMillionTokens?: number;
   /** Per million output tokens. */
   outputPerMillionTokens?: number;
+  /** Per million characters of input (speech synthesis). */
+  perMillionCharacters?: number;
   /** Per image, or per image-sized unit of work. */
   perImage?: number;
   /** Any other unit the provider reports (for example `base`, `finetune`), verbatim. */

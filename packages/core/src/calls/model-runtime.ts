@@ -1,0 +1,186 @@
+import type { Capability, CallOptionsV1, LoggerV1, MediaProviderV1, ModelByCapabilityV1, ModelV1, RetryOptionsV1 } from '@mediaconduit/provider';
+import { mcError } from '../util/errors.js';
+import { redact } from '../util/redact.js';
+import { CallEventEmitter, type CallEventListener, type CallEventName } from './call-events.js';
+import type { CallLogSink } from './call-log.js';
+import type { CallRecord } from './call-record.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { runCall, runStream, type Callee, type CallServices, type CallTargetInfo, type ChainLink } from './run-call.js';
+import { UsageMeter, type UsageReport } from './usage-meter.js';
+import { createFallbackModel, type FallbackOptions, type ModelRef } from './with-fallback.js';
+
+/** Options of {@link createModelRuntime}. */
+export interface ModelRuntimeOptions {
+  /** The retry policy of every call (merged over the defaults). */
+  retry?: RetryOptionsV1 | false;
+  /** Retry policies per provider id (`{ together: { maxRetries: 4 } }`), merged over `retry`. */
+  retryByProvider?: Readonly<Record<string, RetryOptionsV1 | false>>;
+  /** Where call records go: `memoryCallLog()`, `jsonlCallLog(path)`, `callbackCallLog(fn)`, or your own. */
+  callLog?: readonly CallLogSink[];
+  /** Values never to write in a record (API keys, tokens); `Bearer …` values are always removed. */
+  secrets?: () => Iterable<string | undefined>;
+  /** Loads a `{ provider, model }` reference (the registry supplies this). */
+  resolveRef?: (ref: ModelRef, capability: Capability) => Promise<ModelV1>;
+  logger?: LoggerV1;
+  /** For tests: the jitter source (default `Math.random`) and the breaker's clock (default `Date.now`). */
+  random?: () => number;
+  now?: () => number;
+}
+
+/** Retries, fallback chains, call log, usage and cost, and call events, around any provider's models. */
+export interface ModelRuntime {
+  /** `provider` with every model `getModel` returns wrapped by {@link ModelRuntime.wrapModel}. */
+  wrapProvider(provider: MediaProviderV1): MediaProviderV1;
+  /** `model` with the runtime's retries, log, meter and events around each call. Wrapping twice returns the same wrapper. */
+  wrapModel<M extends ModelV1>(model: M, providerId?: string): M;
+  /** A model of one capability that tries `chain` in order (see {@link FallbackOptions}). */
+  withFallback<C extends Capability>(chain: readonly (ModelByCapabilityV1[C] | ModelRef)[], options: FallbackOptions & { capability: C }): ModelByCapabilityV1[C];
+  withFallback<M extends ModelV1>(chain: readonly (M | ModelRef)[], options?: FallbackOptions): M;
+  /** Subscribes to call events; returns the function that unsubscribes. */
+  on<E extends CallEventName>(event: E, listener: CallEventListener<E>): () => void;
+  /** Usage and cost so far: in total, per provider, per `provider/model`. */
+  usage(): UsageReport;
+  /** Flushes and closes the call-log sinks. */
+  close(): Promise<void>;
+}
+
+const WRAPPED = Symbol('mediaconduit.wrapped');
+const METHODS = ['transform', 'transformMany', 'stream'] as const;
+const BEARER = /Bearer\s+[^\s"',}]+/gi;
+
+/** Creates a {@link ModelRuntime}. The registry has one (`registry.withFallback`, `registry.usage()`, `registry.on`). */
+export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRuntime {
+  const base = resolveRetryPolicy(options.retry);
+  const policies = new Map<string, RetryPolicy>();
+  const policyFor = (providerId: string) => {
+    const own = options.retryByProvider?.[providerId];
+    if (own === undefined) return base;
+    let policy = policies.get(providerId);
+    if (!policy) {
+      policy = resolveRetryPolicy(options.retry, own);
+      policies.set(providerId, policy);
+    }
+    return policy;
+  };
+  const logger = options.logger;
+  const sinks = options.callLog ?? [];
+  const meter = new UsageMeter();
+  const events = new CallEventEmitter((error) => logger?.warn('a call event listener threw', { error: String(error) }));
+  let counter = 0;
+  const prefix = Date.now().toString(36);
+  const services: CallServices = {
+    events,
+    log:
+      sinks.length === 0
+        ? undefined
+        : (record: CallRecord) => {
+            for (const sink of sinks) {
+              try {
+                sink.write(record);
+              } catch (error) {
+                logger?.warn('a call log sink threw', { error: String(error) });
+              }
+            }
+          },
+    meter,
+    redact: (text) => redact(text.replace(BEARER, 'Bearer ***'), options.secrets?.() ?? []),
+    random: options.random ?? Math.random,
+    nextCallId: () => `${prefix}-${++counter}`,
+  };
+  const breaker = new CircuitBreaker(options.now);
+
+  function wrapModel<M extends ModelV1>(model: M, providerId = model.info?.providerId ?? 'unknown'): M {
+    if ((model as unknown as Record<symbol, unknown>)[WRAPPED]) return model;
+    const target: CallTargetInfo = {
+      provider: providerId,
+      model: model.id,
+      capability: model.capability,
+      pricing: model.info?.pricing,
+      policy: policyFor(providerId),
+      slot: undefined,
+    };
+    const raw = model as unknown as Record<string, unknown>;
+    // A plain object of the model's own members: methods other than the calls run on the model
+    // itself (class-based models may use private fields), the calls go through the runtime.
+    const wrapped: Record<string | symbol, unknown> = { [WRAPPED]: true };
+    for (const key of memberNames(model)) {
+      const value = raw[key];
+      wrapped[key] = typeof value === 'function' ? value.bind(model) : value;
+    }
+    for (const method of METHODS) {
+      const original = raw[method];
+      if (typeof original !== 'function') continue;
+      const callee = { self: model, fn: original as Callee<never>['fn'] };
+      // (A third argument, which only fallback chains pass, links the call to its chain.)
+      wrapped[method] =
+        method === 'stream'
+          ? (input: unknown, callOptions?: CallOptionsV1, link?: ChainLink) => runStream(services, target, input, callOptions, callee, link)
+          : (input: unknown, callOptions?: CallOptionsV1, link?: ChainLink) => runCall(services, target, method, input, callOptions, callee, link);
+    }
+    return wrapped as unknown as M;
+  }
+
+  function wrapProvider(provider: MediaProviderV1): MediaProviderV1 {
+    const bound = new Map<PropertyKey, unknown>();
+    const getModel: MediaProviderV1['getModel'] = async (id, callOptions) => wrapModel(await provider.getModel(id, callOptions), provider.id) as never;
+    return new Proxy(provider, {
+      get(target, property) {
+        if (property === 'getModel') return getModel;
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        // Methods run on the provider itself (class providers may use private fields).
+        let fn = bound.get(property);
+        if (!fn) {
+          fn = value.bind(target);
+          bound.set(property, fn);
+        }
+        return fn;
+      },
+    });
+  }
+
+  const runtime: ModelRuntime = {
+    wrapProvider,
+    wrapModel,
+    withFallback: ((chain: readonly (ModelV1 | ModelRef)[], fallbackOptions?: FallbackOptions) =>
+      createFallbackModel(
+        {
+          ...services,
+          breaker,
+          wrap: (model) => wrapModel(model),
+          resolve:
+            options.resolveRef ??
+            (async (ref) => {
+              throw mcError(
+                'INVALID_OPTIONS',
+                `withFallback: cannot load ${ref.provider}: { provider, model } references need a registry; use registry.withFallback, or pass models`,
+              );
+            }),
+        },
+        chain,
+        fallbackOptions,
+      )) as ModelRuntime['withFallback'],
+    on: (event, listener) => events.on(event, listener),
+    usage: () => meter.report(),
+    async close() {
+      for (const sink of sinks) {
+        try {
+          await sink.close?.();
+        } catch (error) {
+          logger?.warn('a call log sink failed to close', { error: String(error) });
+        }
+      }
+    },
+  };
+  return runtime;
+}
+
+/** Own and inherited member names of an object (not those of `Object.prototype`). */
+function memberNames(object: object): Set<string> {
+  const names = new Set<string>();
+  for (let o: object | null = object; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') names.add(name);
+  }
+  return names;
+}

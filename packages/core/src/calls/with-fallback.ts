@@ -1,0 +1,336 @@
+import { MediaConduitError, type Capability, type CallOptionsV1, type ErrorCode, type ModelV1, type RetryOptionsV1 } from '@mediaconduit/provider';
+import { mcError } from '../util/errors.js';
+import type { CallRecord, FallbackStep } from './call-record.js';
+import type { CircuitBreaker, CooldownOptions } from './circuit-breaker.js';
+import { measureInput } from './measure-call.js';
+import { isoNow } from '../util/iso-now.js';
+import type { CallServices, ChainLink } from './run-call.js';
+
+/** A model named by the provider that serves it: `{ provider: 'github:acme/together@v1', model: 'black-forest-labs/FLUX.1-schnell' }`. */
+export interface ModelRef {
+  /** A provider specifier, loaded with `registry.getProvider`. */
+  provider: string;
+  /** The model id, as `getModel` takes it. */
+  model: string;
+  /** The provider's `config`, as `getProvider` takes it. */
+  config?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of `withFallback`. */
+export interface FallbackOptions {
+  /** The capability of the chain; needed when every entry is a {@link ModelRef}. */
+  capability?: Capability;
+  /**
+   * Which failures move on to the next model: a list of error codes, or a predicate. Default:
+   * every failure except those that would fail anywhere (`INVALID_INPUT`, `INVALID_OPTIONS`,
+   * `CONTENT_REFUSED`, `ABORTED`). Add `CONTENT_REFUSED` to let another model try a refused prompt.
+   */
+  fallbackOn?: readonly ErrorCode[] | ((error: MediaConduitError) => boolean);
+  /** Per-model circuit breaker; `false` turns it off. Default: 1 failed call opens it for 30 s. */
+  cooldown?: CooldownOptions | false;
+  /** A name for the chain in its model id and records. Default `fallback`. */
+  name?: string;
+  /** Retry policy of each model of the chain; per-call `retry` options go over it. */
+  retry?: RetryOptionsV1 | false;
+}
+
+/** The failures that would fail on any model, so a chain does not move on for them by default. */
+const CALLER_FAULTS: ReadonlySet<ErrorCode> = new Set(['INVALID_INPUT', 'INVALID_OPTIONS', 'CONTENT_REFUSED', 'ABORTED']);
+
+const METHODS: Record<Capability, readonly string[]> = {
+  'text-to-text': ['transform', 'stream'],
+  'text-to-image': ['transform', 'transformMany'],
+  'text-to-audio': ['transform'],
+  'audio-to-text': ['transform'],
+  'text-to-embedding': ['transform', 'transformMany'],
+};
+
+/** What a chain needs from its runtime. */
+export interface ChainServices extends CallServices {
+  breaker: CircuitBreaker;
+  /** The runtime's wrapped form of a model given as an object (retries, log, meter). */
+  wrap: (model: ModelV1) => ModelV1;
+  /** Loads a referenced model through the registry, wrapped. */
+  resolve: (ref: ModelRef, capability: Capability) => Promise<ModelV1>;
+}
+
+/** One call of the chain: its id (made when first needed), and when it started. */
+/** Calls a model of the chain: made once per method, so a call allocates no function for it. */
+type Invoke<T> = (model: ModelV1, link: ChainLink, input: unknown, options: CallOptionsV1 | undefined) => Promise<T>;
+
+interface ChainCall {
+  callId: string | undefined;
+  time: string;
+  started: number;
+}
+
+interface Entry {
+  /** Provider and model as known before resolving (a ref's specifier until it is loaded). */
+  provider: string;
+  model: string;
+  key: string;
+  /** The model, once known (at once for a model object, after the first load for a ref). */
+  resolved: ModelV1 | undefined;
+  get: () => Promise<ModelV1>;
+}
+
+/** Builds a model of one capability that tries `chain` in order. See {@link FallbackOptions}. */
+export function createFallbackModel(services: ChainServices, chain: readonly (ModelV1 | ModelRef)[], options: FallbackOptions = {}): ModelV1 {
+  const capability = chainCapability(chain, options);
+  const name = options.name ?? 'fallback';
+  const cooldown: Required<CooldownOptions> =
+    options.cooldown === false ? { afterFailures: 1, cooldownMs: 0 } : { afterFailures: options.cooldown?.afterFailures ?? 1, cooldownMs: options.cooldown?.cooldownMs ?? 30_000 };
+  const fallbackOn = options.fallbackOn;
+  const movesOn = (error: MediaConduitError) =>
+    typeof fallbackOn === 'function' ? fallbackOn(error) : fallbackOn ? fallbackOn.includes(error.code) : !CALLER_FAULTS.has(error.code);
+  const entries: Entry[] = chain.map((item) => {
+    if (isRef(item)) {
+      let pending: Promise<ModelV1> | undefined;
+      const entry: Entry = {
+        provider: item.provider,
+        model: item.model,
+        key: `${item.provider}#${item.model}`,
+        resolved: undefined,
+        get: () => {
+          pending ??= services.resolve(item, capability).then((loaded) => {
+            const model = services.wrap(loaded);
+            entry.provider = model.info.providerId; // records name the provider by its id once it is loaded
+            entry.resolved = model;
+            return model;
+          });
+          pending.catch(() => {
+            pending = undefined; // a failed load is tried again by the next call
+          });
+          return pending;
+        },
+      };
+      return entry;
+    }
+    const model = services.wrap(item);
+    const provider = item.info.providerId;
+    return { provider, model: item.id, key: `${provider}#${item.id}`, resolved: model, get: async () => model };
+  });
+  const chainLabel = entries.map((e) => e.model).join(' → ');
+  const plainLink: ChainLink = { name };
+
+  const callIdOf = (origin: ChainCall): string => {
+    origin.callId ??= services.nextCallId();
+    return origin.callId;
+  };
+
+  /** The chain's record of a call that fell back or failed (built only when someone reads records). */
+  function finish(origin: ChainCall, operation: CallRecord['operation'], input: unknown, steps: FallbackStep[], last: Entry | undefined, error?: MediaConduitError): void {
+    if (!services.log && !services.events.has('call:end')) return;
+    let tries = 0;
+    for (const s of steps) if (s.outcome !== 'COOLING_DOWN') tries++;
+    const record: CallRecord = {
+      kind: 'fallback',
+      callId: callIdOf(origin),
+      time: origin.time,
+      provider: last?.provider ?? name,
+      model: last?.model ?? '',
+      capability,
+      operation,
+      status: error ? 'error' : 'ok',
+      latencyMs: performance.now() - origin.started,
+      attempt: tries,
+      input: measureInput(capability, input),
+      steps,
+      chain: name,
+    };
+    if (error) {
+      record.errorCode = error.code;
+      record.errorMessage = services.redact(error.message);
+    }
+    services.log?.(record);
+    if (services.events.has('call:end')) services.events.emit('call:end', { callId: record.callId, record });
+  }
+
+  /**
+   * Tries each entry in turn with `invoke`. A call that its first model serves leaves only that
+   * model's `call` record (naming the chain); one that moves on also leaves a `fallback` record.
+   */
+  function run<T>(operation: CallRecord['operation'], input: unknown, callOptions: CallOptionsV1 | undefined, invoke: Invoke<T>): Promise<T> {
+    const first = entries[0]!;
+    const origin: ChainCall = { callId: undefined, time: isoNow(), started: performance.now() };
+    // The common case, a loaded first model with no failures on record, costs the chain no promise
+    // of its own: the model's call moves on to the rest of the chain itself if it fails.
+    if (first.resolved === undefined || services.breaker.tracks(first.key)) return loop(operation, input, callOptions, invoke, origin, 0, []);
+    const link: ChainLink = {
+      name,
+      rescue: (thrown) => {
+        const steps: FallbackStep[] = [];
+        const failure = failed(first, 0, thrown, origin, operation, input, callOptions, steps);
+        if (failure.final) throw failure.error;
+        return loop(operation, input, callOptions, invoke, origin, 1, steps, failure.error);
+      },
+    };
+    try {
+      return invoke(first.resolved, link, input, callOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * After `entry` failed: the step, the breaker, and whether the chain stops (a failure that
+   * would fail anywhere, or an abort) or moves on (`call:fallback`).
+   */
+  function failed(
+    entry: Entry,
+    index: number,
+    thrown: unknown,
+    origin: ChainCall,
+    operation: CallRecord['operation'],
+    input: unknown,
+    callOptions: CallOptionsV1 | undefined,
+    steps: FallbackStep[],
+    t0 = origin.started,
+  ): { final: boolean; error: MediaConduitError } {
+    const error = MediaConduitError.isInstance(thrown)
+      ? thrown
+      : mcError('PROVIDER_ERROR', `${name}: ${entry.provider} ${entry.model} failed: ${String(thrown)}`, { cause: thrown });
+    steps.push({ provider: entry.provider, model: entry.model, outcome: error.code, latencyMs: performance.now() - t0 });
+    if (callOptions?.signal?.aborted || error.code === 'ABORTED' || !movesOn(error)) {
+      services.breaker.release(entry.key); // not the model's fault: no cooldown
+      finish(origin, operation, input, steps, entry, error);
+      return { final: true, error };
+    }
+    services.breaker.failure(entry.key, cooldown);
+    const next = entries[index + 1];
+    if (next && services.events.has('call:fallback'))
+      services.events.emit('call:fallback', {
+        callId: callIdOf(origin),
+        from: { provider: entry.provider, model: entry.model },
+        to: { provider: next.provider, model: next.model },
+        error,
+        skipped: false,
+      });
+    return { final: false, error };
+  }
+
+  /** Tries the entries from `start` on; the chain's `fallback` record when it moved on. */
+  async function loop<T>(
+    operation: CallRecord['operation'],
+    input: unknown,
+    callOptions: CallOptionsV1 | undefined,
+    invoke: Invoke<T>,
+    origin: ChainCall,
+    start: number,
+    steps: FallbackStep[],
+    lastError?: MediaConduitError,
+  ): Promise<T> {
+    const { events, breaker } = services;
+    for (let index = start; index < entries.length; index++) {
+      const entry = entries[index]!;
+      const next = entries[index + 1];
+      if (breaker.admit(entry.key, cooldown) === 'open') {
+        steps.push({ provider: entry.provider, model: entry.model, outcome: 'COOLING_DOWN', latencyMs: 0 });
+        if (next && events.has('call:fallback'))
+          events.emit('call:fallback', { callId: callIdOf(origin), from: entry, to: { provider: next.provider, model: next.model }, error: undefined, skipped: true });
+        continue;
+      }
+      const t0 = index === 0 ? origin.started : performance.now();
+      let value: T;
+      try {
+        value = await invoke(entry.resolved ?? (await entry.get()), plainLink, input, callOptions);
+      } catch (thrown) {
+        const failure = failed(entry, index, thrown, origin, operation, input, callOptions, steps, t0);
+        if (failure.final) throw failure.error;
+        lastError = failure.error;
+        continue;
+      }
+      breaker.success(entry.key);
+      if (steps.length > 0) {
+        steps.push({ provider: entry.provider, model: entry.model, outcome: 'ok', latencyMs: performance.now() - t0 });
+        finish(origin, operation, input, steps, entry);
+      }
+      return value;
+    }
+    const summary = steps.map(
+      (s) => `${s.provider} ${s.model}: ${s.outcome === 'COOLING_DOWN' ? 'skipped, cooling down after recent failures' : `${s.outcome} after ${Math.round(s.latencyMs)} ms`}`,
+    );
+    const error = mcError(
+      'ALL_FALLBACKS_FAILED',
+      `${name} (${capability}): every model failed:\n${summary.map((s) => `  - ${s}`).join('\n')}${lastError ? `\nlast error: ${services.redact(lastError.message)}` : ''}`,
+      {
+        cause: lastError,
+        retryable: steps.some((s) => s.outcome === 'COOLING_DOWN') || lastError?.retryable === true,
+        details: { attempts: steps },
+      },
+    );
+    finish(origin, operation, input, steps, entries.at(-1), error);
+    throw error;
+  }
+
+  const info = { id: name, providerId: 'fallback', capability, displayName: `${name}: ${chainLabel}` };
+  const model: Record<string, unknown> = { specificationVersion: 'v1', capability, id: name, info };
+  // The chain's retry policy goes under the call's own.
+  const chainRetry = options.retry;
+  const withRetry = (callOptions: CallOptionsV1 | undefined): CallOptionsV1 | undefined =>
+    chainRetry === undefined ? callOptions : { ...callOptions, retry: mergeRetry(chainRetry, callOptions?.retry) };
+  for (const method of METHODS[capability]) {
+    if (method === 'stream') {
+      model.stream = (input: unknown, callOptions?: CallOptionsV1) => streamChain(input, withRetry(callOptions));
+    } else {
+      // Made once per method: the call itself allocates no function.
+      const invoke: Invoke<unknown> = (m, link, input, effective) =>
+        (m as unknown as Record<string, (i: unknown, o: CallOptionsV1 | undefined, link: ChainLink) => Promise<unknown>>)[method]!(input, effective, link);
+      model[method] = (input: unknown, callOptions?: CallOptionsV1) => run(method as CallRecord['operation'], input, withRetry(callOptions), invoke);
+    }
+  }
+
+  /** A stream moves on only before its first part; after that, a failure ends it with a typed error. */
+  async function* streamChain(input: unknown, callOptions: CallOptionsV1 | undefined): AsyncGenerator<unknown> {
+    // (Not `run`: a stream's first part, not its call, decides whether the chain moves on.)
+    const origin: ChainCall = { callId: undefined, time: isoNow(), started: performance.now() };
+    const opened = await loop(
+      'stream',
+      input,
+      callOptions,
+      async (m, link) => {
+        const chained = m as unknown as { stream(i: unknown, o: CallOptionsV1 | undefined, link: ChainLink): AsyncIterable<unknown> };
+        const iterator = chained.stream(input, callOptions, link)[Symbol.asyncIterator]();
+        return { iterator, first: await iterator.next() };
+      },
+      origin,
+      0,
+      [],
+    );
+    let done = false;
+    try {
+      for (let part = opened.first; !part.done; part = await opened.iterator.next()) yield part.value;
+      done = true;
+    } finally {
+      if (!done) await opened.iterator.return?.().catch(() => {});
+    }
+  }
+
+  return model as unknown as ModelV1;
+}
+
+/** `over` field by field over `under`; `false` (one attempt) wins when it is the call's. */
+function mergeRetry(under: RetryOptionsV1 | false, over: RetryOptionsV1 | false | undefined): RetryOptionsV1 | false {
+  if (over === undefined) return under;
+  if (over === false) return false;
+  return under === false ? { maxRetries: 0, ...over } : { ...under, ...over };
+}
+
+function isRef(item: ModelV1 | ModelRef): item is ModelRef {
+  return typeof (item as ModelRef).provider === 'string' && typeof (item as ModelRef).model === 'string';
+}
+
+function chainCapability(chain: readonly (ModelV1 | ModelRef)[], options: FallbackOptions): Capability {
+  const problems: string[] = [];
+  if (!Array.isArray(chain) || chain.length === 0) problems.push('give at least one model or { provider, model } reference');
+  const models = (Array.isArray(chain) ? chain : []).filter((item): item is ModelV1 => !isRef(item));
+  for (const [i, item] of (Array.isArray(chain) ? chain : []).entries()) {
+    if (!isRef(item) && (typeof item !== 'object' || item === null || typeof (item as ModelV1).capability !== 'string'))
+      problems.push(`entry ${i}: expected a model (from provider.getModel) or { provider, model }, got ${JSON.stringify(item)}`);
+  }
+  const capability = options.capability ?? models[0]?.capability;
+  if (!capability) problems.push('every entry is a { provider, model } reference, so pass { capability } to say which capability the chain serves');
+  for (const model of models) if (capability && model.capability !== capability) problems.push(`${model.id} is a ${model.capability} model, but the chain serves ${capability}`);
+  if (problems.length > 0) throw mcError('INVALID_OPTIONS', `withFallback: ${problems.join('; ')}`, { details: { problems } });
+  return capability!;
+}
