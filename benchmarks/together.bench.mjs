@@ -143,7 +143,7 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 // The wrapper against the bare model. This machine's throughput drifts by ±20 % from one second
 // to the next, far more than the 3 % to be measured, so: many short runs (TRIPLES × 3 runs of
-// TRIPLE_REQUESTS), in rotating order, each triple comparing runs a fraction of a second apart;
+// TRIPLE_REQUESTS), each triple comparing runs a fraction of a second apart, in all six orders;
 // one closure serves every side, switching its model, so all run the same compiled code; and an
 // A/A control (the bare model against itself) shows how finely this run can resolve a ratio.
 const TRIPLES = Number(process.env.BENCH_TRIPLES ?? 96);
@@ -161,13 +161,18 @@ await rpsOf(chain, REQUESTS); // warm-up
 const bareRps = [];
 const controlRps = [];
 const controlRatios = [];
-const SIDES = ['bare', 'control', 'managed'];
+// All six orders in turn, so that no side always runs first, or always right after another.
+const ORDERS = [
+  ['bare', 'control', 'managed'],
+  ['managed', 'bare', 'control'],
+  ['control', 'managed', 'bare'],
+  ['bare', 'managed', 'control'],
+  ['control', 'bare', 'managed'],
+  ['managed', 'control', 'bare'],
+];
 for (let i = 0; i < TRIPLES; i++) {
   const got = {};
-  for (let j = 0; j < SIDES.length; j++) {
-    const side = SIDES[(i + j) % SIDES.length];
-    got[side] = await rpsOf(side === 'managed' ? chain : chat, TRIPLE_REQUESTS);
-  }
+  for (const side of ORDERS[i % ORDERS.length]) got[side] = await rpsOf(side === 'managed' ? chain : chat, TRIPLE_REQUESTS);
   bareRps.push(got.bare);
   managedRps.push(got.managed);
   managedRatios.push(got.managed / got.bare);
@@ -203,7 +208,7 @@ const memoryRatio = oursMemory.peakIncrease / oursMemory.decoded;
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
 console.log(`\nTogether provider benchmark (fake server in its own process on 127.0.0.1)`);
 console.log(
-  `throughput: ${REQUESTS} chat requests at concurrency ${CONCURRENCY}, ${ROUNDS} rounds (order rotating), ratio = median of per-round ratios; then ${TRIPLES} triples of ${TRIPLE_REQUESTS} (bare, bare again, wrapped; order rotating), ratio = overall throughput against overall throughput`,
+  `throughput: ${REQUESTS} chat requests at concurrency ${CONCURRENCY}, ${ROUNDS} rounds (order rotating), ratio = median of per-round ratios; then ${TRIPLES} triples of ${TRIPLE_REQUESTS} (bare, bare again, wrapped; all six orders in turn), ratio = overall throughput against overall throughput`,
 );
 console.log(
   `${ratio >= 0.95 ? 'PASS' : 'FAIL'}  registry → model → fake   ${median(oursRps).toFixed(0).padStart(6)} req/s   raw undici request() ${median(rawRps).toFixed(0).padStart(6)} req/s   ratio ${ratio.toFixed(3)} (interquartile ${quartile(ratios, 0.25).toFixed(3)}–${quartile(ratios, 0.75).toFixed(3)})   target ≥ 0.95`,

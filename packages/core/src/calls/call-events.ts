@@ -9,9 +9,9 @@ export interface CallTarget {
 
 /** The events of model calls, for metrics and tracing. Listeners run synchronously; one that throws is logged and ignored. */
 export interface CallEvents {
-  /** A call of a model (or of a fallback chain) starts. */
+  /** A call of a model starts (also each model call a fallback chain makes). */
   'call:start': CallTarget & { callId: string; capability: Capability; operation: CallRecord['operation']; time: string };
-  /** A call ended, in success or failure: its `call` (or `fallback`) record. */
+  /** A call ended, in success or failure: its `call` record; and a chain call that moved on or failed: its `fallback` record. */
   'call:end': { callId: string; record: CallRecord };
   /** An attempt failed and the runtime waits `delayMs` before attempt `attempt + 1`. */
   'call:retry': CallTarget & { callId: string; attempt: number; delayMs: number; error: MediaConduitError };

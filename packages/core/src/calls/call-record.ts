@@ -50,6 +50,7 @@ export interface FallbackStep {
  *   every model it tried or skipped in `steps`.
  *
  * So a call that succeeds at once is one line. Records hold sizes, never prompts, media or secrets.
+ * Fields that do not apply are absent or `undefined` (JSON lines leave them out).
  */
 export interface CallRecord {
   kind: 'attempt' | 'call' | 'fallback';

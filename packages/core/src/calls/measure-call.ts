@@ -59,8 +59,8 @@ export function usageOf(capability: Capability, input: unknown, result: unknown)
   return usage;
 }
 
-/** The size of what a call returned (an asset or a list of them), and its request id, written into `record`. */
-export function measureOutputInto(record: { output?: CallOutputSize; requestId?: string }, capability: Capability, result: unknown): void {
+/** The size of what a call returned (an asset or a list of them), and its request id. */
+export function outputOf(capability: Capability, result: unknown): { output: CallOutputSize; requestId: string | undefined } {
   const many = Array.isArray(result);
   const first = (many ? result[0] : result) as AssetLike | undefined;
   const output: CallOutputSize = {};
@@ -82,9 +82,7 @@ export function measureOutputInto(record: { output?: CallOutputSize; requestId?:
     output.bytes = first?.bytes?.byteLength ?? 0;
     if (first?.durationSeconds !== undefined) output.audioSeconds = first.durationSeconds;
   }
-  record.output = output;
-  const requestId = first?.metadata?.requestId;
-  if (requestId) record.requestId = requestId;
+  return { output, requestId: first?.metadata?.requestId || undefined };
 }
 
 /** Field-by-field sum of two usages (absent + absent stays absent). */

@@ -4,7 +4,7 @@ import { isoNow } from '../util/iso-now.js';
 import { abortableSleep } from './abortable-sleep.js';
 import type { CallEventEmitter } from './call-events.js';
 import type { CallOutputSize, CallRecord } from './call-record.js';
-import { measureInput, measureOutputInto, usageOf } from './measure-call.js';
+import { measureInput, outputOf, usageOf } from './measure-call.js';
 import { costOf } from './pricing-cost.js';
 import { resolveRetryPolicy, retryDelay, type RetryPolicy } from './retry-policy.js';
 import { isRetryable } from './retryable.js';
@@ -48,7 +48,8 @@ export interface Callee<T> {
  */
 export interface ChainLink {
   name: string;
-  rescue?: (error: unknown) => Promise<unknown>;
+  /** Called with the call's final error, its input and options, and when it started. */
+  rescue?: (error: unknown, input: unknown, options: CallOptionsV1 | undefined, started: number, time: string | undefined) => Promise<unknown>;
 }
 
 /** Who is asking: the call's own id and start, and the fallback chain it runs in, if any. */
@@ -87,7 +88,9 @@ function record(
 ): CallRecord {
   origin.callId ??= services.nextCallId();
   origin.time ??= isoNow();
-  const out: CallRecord = {
+  // Every field from the start (absent ones undefined, which JSON leaves out): a record is made
+  // per call, and an object of fixed shape is the cheapest to make, fill and keep.
+  return {
     kind,
     callId: origin.callId,
     time: origin.time,
@@ -99,9 +102,15 @@ function record(
     latencyMs,
     attempt,
     input: measureInput(target.capability, input),
+    output: undefined,
+    usage: undefined,
+    costUsd: undefined,
+    errorCode: undefined,
+    errorMessage: undefined,
+    httpStatus: undefined,
+    requestId: undefined,
+    chain: origin.chain,
   };
-  if (origin.chain !== undefined) out.chain = origin.chain;
-  return out;
 }
 
 /** Ends a call in success: meter, cost on the assets, the `call` record and `call:end`. */
@@ -126,9 +135,9 @@ function succeed(
   if (!observed(services)) return;
   const line = record(services, target, operation, input, origin, 'call', true, performance.now() - origin.started, attempt);
   if (streamed) line.output = streamed.output;
-  else measureOutputInto(line, target.capability, result);
-  if (usage) line.usage = usage;
-  if (costUsd !== undefined) line.costUsd = costUsd;
+  else ({ output: line.output, requestId: line.requestId } = outputOf(target.capability, result));
+  line.usage = usage;
+  line.costUsd = costUsd;
   services.log?.(line);
   if (services.events.has('call:end')) services.events.emit('call:end', { callId: line.callId, record: line });
 }
@@ -289,7 +298,7 @@ export function runCall<T>(
 ): Promise<T> {
   const origin = begin(services, target, operation, link?.name);
   if (options?.retry !== undefined || target.policy.deadlineMs !== undefined)
-    return rescued(retrying(new Retrying(services, target, operation, input, origin, options), callee), link);
+    return rescued(retrying(new Retrying(services, target, operation, input, origin, options), callee), link, input, options, origin);
   let first: Promise<T>;
   try {
     first = callee.fn.call(callee.self, input, options);
@@ -305,13 +314,14 @@ export function runCall<T>(
       const call = new Retrying(services, target, operation, input, origin, options);
       call.attempt = 1;
       call.attemptStarted = origin.started;
-      return rescued(retrying(call, callee, thrown), link);
+      return rescued(retrying(call, callee, thrown), link, input, options, origin);
     },
   );
 }
 
-function rescued<T>(call: Promise<T>, link: ChainLink | undefined): Promise<T> {
-  return link?.rescue ? (call.catch(link.rescue) as Promise<T>) : call;
+function rescued<T>(call: Promise<T>, link: ChainLink | undefined, input: unknown, options: CallOptionsV1 | undefined, origin: Origin): Promise<T> {
+  const rescue = link?.rescue;
+  return rescue ? (call.catch((error: unknown) => rescue(error, input, options, origin.started, origin.time)) as Promise<T>) : call;
 }
 
 /** The retry loop, entered from the start or after a failed first attempt (`thrown`). */

@@ -150,26 +150,31 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
    * Tries each entry in turn with `invoke`. A call that its first model serves leaves only that
    * model's `call` record (naming the chain); one that moves on also leaves a `fallback` record.
    */
-  function run<T>(operation: CallRecord['operation'], input: unknown, callOptions: CallOptionsV1 | undefined, invoke: Invoke<T>): Promise<T> {
+  function run<T>(operation: CallRecord['operation'], input: unknown, callOptions: CallOptionsV1 | undefined, invoke: Invoke<T>, link: ChainLink): Promise<T> {
     const first = entries[0]!;
-    const origin: ChainCall = { callId: undefined, time: isoNow(), started: performance.now() };
-    // The common case, a loaded first model with no failures on record, costs the chain no promise
-    // of its own: the model's call moves on to the rest of the chain itself if it fails.
-    if (first.resolved === undefined || services.breaker.tracks(first.key)) return loop(operation, input, callOptions, invoke, origin, 0, []);
-    const link: ChainLink = {
-      name,
-      rescue: (thrown) => {
-        const steps: FallbackStep[] = [];
-        const failure = failed(first, 0, thrown, origin, operation, input, callOptions, steps);
-        if (failure.final) throw failure.error;
-        return loop(operation, input, callOptions, invoke, origin, 1, steps, failure.error);
-      },
-    };
+    if (first.resolved === undefined || services.breaker.tracks(first.key))
+      return loop(operation, input, callOptions, invoke, { callId: undefined, time: isoNow(), started: performance.now() }, 0, []);
+    // The common case, a loaded first model with no failures on record, costs the chain nothing
+    // per call: the model's call itself moves on to the rest of the chain (`link.rescue`) if it fails.
     try {
       return invoke(first.resolved, link, input, callOptions);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** The link the first model is called with: made once per method, it carries on with the chain when that call fails. */
+  function firstLink(operation: CallRecord['operation'], invoke: Invoke<unknown>): ChainLink {
+    return {
+      name,
+      rescue: (thrown, input, callOptions, started, time) => {
+        const origin: ChainCall = { callId: undefined, time: time ?? isoNow(), started };
+        const steps: FallbackStep[] = [];
+        const failure = failed(entries[0]!, 0, thrown, origin, operation, input, callOptions, steps);
+        if (failure.final) throw failure.error;
+        return loop(operation, input, callOptions, invoke, origin, 1, steps, failure.error);
+      },
+    };
   }
 
   /**
@@ -276,7 +281,8 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
       // Made once per method: the call itself allocates no function.
       const invoke: Invoke<unknown> = (m, link, input, effective) =>
         (m as unknown as Record<string, (i: unknown, o: CallOptionsV1 | undefined, link: ChainLink) => Promise<unknown>>)[method]!(input, effective, link);
-      model[method] = (input: unknown, callOptions?: CallOptionsV1) => run(method as CallRecord['operation'], input, withRetry(callOptions), invoke);
+      const link = firstLink(method as CallRecord['operation'], invoke);
+      model[method] = (input: unknown, callOptions?: CallOptionsV1) => run(method as CallRecord['operation'], input, withRetry(callOptions), invoke, link);
     }
   }
 
