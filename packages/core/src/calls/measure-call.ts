@@ -86,7 +86,7 @@ export function outputOf(capability: Capability, result: unknown): { output: Cal
 }
 
 /** Field-by-field sum of two usages (absent + absent stays absent). */
-export function addUsage(a: UsageV1 | undefined, b: UsageV1 | undefined): UsageV1 | undefined {
+function addUsage(a: UsageV1 | undefined, b: UsageV1 | undefined): UsageV1 | undefined {
   if (!a) return b ? { ...b } : undefined;
   if (!b) return a;
   const out: UsageV1 = { ...a };
