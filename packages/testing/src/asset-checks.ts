@@ -1,5 +1,5 @@
 import { crc32, inflateSync } from 'node:zlib';
-import { readImageInfo, readWavInfo } from '@mediaconduit/provider';
+import { encodeWav, readImageInfo, readWavInfo } from '@mediaconduit/provider';
 
 /**
  * Decodes a PNG far enough to prove it is valid: signature, chunk CRCs, IHDR first, IEND last,
@@ -77,20 +77,7 @@ export function checkWav(bytes: Uint8Array): string | undefined {
 
 /** Writes a one-second 440 Hz 16-bit mono WAV, as neutral input for transcription checks. */
 export function sineWav(seconds = 1, sampleRate = 16_000): Uint8Array {
-  const frames = Math.round(seconds * sampleRate);
-  const out = Buffer.alloc(44 + frames * 2);
-  out.write('RIFF', 0, 'latin1');
-  out.writeUInt32LE(36 + frames * 2, 4);
-  out.write('WAVEfmt ', 8, 'latin1');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(sampleRate, 24);
-  out.writeUInt32LE(sampleRate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'latin1');
-  out.writeUInt32LE(frames * 2, 40);
-  for (let i = 0; i < frames; i++) out.writeInt16LE(Math.round(12_000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), 44 + i * 2);
-  return out;
+  const samples = new Float32Array(Math.round(seconds * sampleRate));
+  for (let i = 0; i < samples.length; i++) samples[i] = (12_000 / 32_767) * Math.sin((2 * Math.PI * 440 * i) / sampleRate);
+  return encodeWav(samples, sampleRate);
 }

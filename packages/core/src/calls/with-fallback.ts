@@ -71,7 +71,8 @@ interface Entry {
   key: string;
   /** The model, once known (at once for a model object, after the first load for a ref). */
   resolved: ModelV1 | undefined;
-  get: () => Promise<ModelV1>;
+  /** Loads a ref's model (absent for a model object, which is resolved from the start). */
+  get?: () => Promise<ModelV1>;
 }
 
 /** Builds a model of one capability that tries `chain` in order. See {@link FallbackOptions}. */
@@ -108,7 +109,7 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
     }
     const model = services.wrap(item);
     const provider = item.info.providerId;
-    return { provider, model: item.id, key: `${provider}#${item.id}`, resolved: model, get: async () => model };
+    return { provider, model: item.id, key: `${provider}#${item.id}`, resolved: model };
   });
   const chainLabel = entries.map((e) => e.model).join(' → ');
   const plainLink: ChainLink = { name };
@@ -238,7 +239,7 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
       const t0 = index === 0 ? origin.started : performance.now();
       let value: T;
       try {
-        value = await invoke(entry.resolved ?? (await entry.get()), plainLink, input, callOptions);
+        value = await invoke(entry.resolved ?? (await entry.get!()), plainLink, input, callOptions);
       } catch (thrown) {
         const failure = failed(entry, index, thrown, origin, operation, input, callOptions, steps, t0);
         if (failure.final) throw failure.error;

@@ -102,7 +102,7 @@ class Registry implements ProviderRegistry {
   private readonly bySpecifier = new Map<string, Promise<MediaProviderV1>>();
   private readonly byKey = new Map<string, Promise<MediaProviderV1>>();
   private readonly loaded = new Map<string, LoadedProvider>();
-  private readonly secretsByKey = new Map<string, string[]>();
+  private readonly secretSources = new Map<string, { declared: readonly { name: string }[]; config: Readonly<Record<string, unknown>> }>();
   private readonly controller = new AbortController();
   private readonly dirs: CacheDirs;
   private readonly lock: LockfileStore;
@@ -155,7 +155,7 @@ class Registry implements ProviderRegistry {
     const key = `${source.key}\0${stableJson(config)}`;
     let pending = this.byKey.get(key);
     if (!pending) {
-      pending = this.load(source, config).catch((error: unknown) => {
+      pending = this.load(source, config, key).catch((error: unknown) => {
         throw fileSystemError(`load ${source.specifier}`, error);
       });
       this.byKey.set(key, pending);
@@ -164,7 +164,8 @@ class Registry implements ProviderRegistry {
     return pending;
   }
 
-  private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
+  /** Loads `source` with `config`; `key` names the instance (specifier key and config). */
+  private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string): Promise<MediaProviderV1> {
     const locked = await this.lock.get(source.key);
     const located = (locked && (await this.warm(source, locked))) || (await this.cold(source, locked));
     const started = performance.now();
@@ -192,8 +193,9 @@ class Registry implements ProviderRegistry {
     }
     const { manifest } = located.record;
     const served = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
-    this.secretsByKey.set(`${source.key}\0${stableJson(config)}`, secretValues(manifest.env, config, this.options.env));
-    this.loaded.set(`${source.key}\0${stableJson(config)}`, {
+    // Where its secrets are; they are read only when a message is redacted, never on a load.
+    this.secretSources.set(key, { declared: manifest.env, config });
+    this.loaded.set(key, {
       specifier: source.specifier,
       id: manifest.id,
       name: manifest.name,
@@ -208,7 +210,7 @@ class Registry implements ProviderRegistry {
   /** Every secret the registry knows of (Git tokens, providers' keys), to keep them out of call records. */
   private *secrets(): Iterable<string> {
     yield* Object.values(this.options.tokens);
-    for (const values of this.secretsByKey.values()) yield* values;
+    for (const { declared, config } of this.secretSources.values()) yield* secretValues(declared, config, this.options.env);
   }
 
   modelFromConfig<C extends Capability>(config: LayeredModelConfig<C>, options: { environment?: string } = {}): ModelByCapabilityV1[C] {
@@ -291,6 +293,7 @@ class Registry implements ProviderRegistry {
       if (!key.startsWith(`${source.key}\0`)) continue;
       this.loaded.delete(key);
       this.byKey.delete(key);
+      this.secretSources.delete(key);
       await loaded.provider.dispose?.().catch(() => {});
     }
     for (const memo of this.bySpecifier.keys()) {
@@ -327,14 +330,12 @@ class Registry implements ProviderRegistry {
 }
 
 /** The values of `config` and declared environment variables whose names say they are secret. */
-function secretValues(declared: readonly { name: string }[], config: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): string[] {
+function* secretValues(declared: readonly { name: string }[], config: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): Iterable<string> {
   const secret = /key|token|secret|password|auth/i;
-  const out: string[] = [];
-  for (const { name } of declared) if (secret.test(name) && env[name]) out.push(env[name]!);
-  for (const [name, value] of Object.entries(config)) if (secret.test(name) && typeof value === 'string') out.push(value);
+  for (const { name } of declared) if (secret.test(name) && env[name]) yield env[name]!;
+  for (const [name, value] of Object.entries(config)) if (secret.test(name) && typeof value === 'string') yield value;
   const overrides = config.env as Record<string, unknown> | undefined;
-  for (const [name, value] of Object.entries(overrides ?? {})) if (secret.test(name) && typeof value === 'string') out.push(value);
-  return out;
+  for (const [name, value] of Object.entries(overrides ?? {})) if (secret.test(name) && typeof value === 'string') yield value;
 }
 
 function stableJson(value: unknown): string {
