@@ -26,7 +26,7 @@ export { createModelRuntime, type ModelRuntime, type ModelRuntimeOptions } from 
 export { memoryCallLog, jsonlCallLog, callbackCallLog, type CallLogSink, type MemoryCallLog } from './calls/call-log.js';
 export type { CallRecord, CallInputSize, CallOutputSize, FallbackStep } from './calls/call-record.js';
 export type { CallEvents, CallEventName, CallEventListener, CallTarget } from './calls/call-events.js';
-export type { FallbackOptions, ModelRef } from './calls/with-fallback.js';
+export type { FallbackOptions, ModelRef } from './calls/fallback-options.js';
 export type { CooldownOptions } from './calls/circuit-breaker.js';
 export type { LayeredModelConfig, ModelConfigLayer } from './calls/model-config.js';
 export type { UsageReport, UsageTotals } from './calls/usage-meter.js';

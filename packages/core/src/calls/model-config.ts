@@ -2,7 +2,7 @@ import { ERROR_CODES, isCapability, type Capability, type ErrorCode, type RetryO
 import { mcError } from '../util/errors.js';
 import type { CooldownOptions } from './circuit-breaker.js';
 import { retryOptionsProblems } from './retry-policy.js';
-import type { FallbackOptions, ModelRef } from './with-fallback.js';
+import type { FallbackOptions, ModelRef } from './fallback-options.js';
 
 /** One layer of a model configuration; an environment's layer goes over `defaults` field by field. */
 export interface ModelConfigLayer {

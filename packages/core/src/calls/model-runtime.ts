@@ -4,11 +4,29 @@ import { redact } from '../util/redact.js';
 import { CallEventEmitter, type CallEventListener, type CallEventName } from './call-events.js';
 import type { CallLogSink } from './call-log.js';
 import type { CallRecord } from './call-record.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { chainCapability, isRef, METHODS as CHAIN_METHODS, type FallbackOptions, type ModelRef } from './fallback-options.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
-import { runCall, runStream, type Callee, type CallServices, type CallTargetInfo, type ChainLink } from './run-call.js';
+import type { Callee, CallServices, CallTargetInfo, ChainLink } from './run-call.js';
 import { UsageMeter, type UsageReport } from './usage-meter.js';
-import { createFallbackModel, type FallbackOptions, type ModelRef } from './with-fallback.js';
+
+type Engine = typeof import('./call-engine.js');
+let engine: Engine | undefined;
+let engineLoading: Promise<Engine> | undefined;
+/**
+ * The call engine is imported on the first model call, not with core: importing core and a warm
+ * `getProvider` pay nothing for it. Once loaded, calls reach it without an `await`.
+ */
+const loadEngine = (): Promise<Engine> =>
+  (engineLoading ??= import('./call-engine.js').then((loaded) => {
+    engine = loaded;
+    return loaded;
+  }));
+
+/** A stream that first waits for the engine (only the streams started before it loaded). */
+async function* afterEngine<T>(open: (loaded: Engine) => AsyncIterable<T>): AsyncGenerator<T> {
+  yield* open(await loadEngine());
+}
 
 /** Options of {@link createModelRuntime}. */
 export interface ModelRuntimeOptions {
@@ -88,7 +106,46 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     random: options.random ?? Math.random,
     nextCallId: () => `${prefix}-${++counter}`,
   };
-  const breaker = new CircuitBreaker(options.now);
+  let breaker: CircuitBreaker | undefined;
+  const resolve =
+    options.resolveRef ??
+    (async (ref: ModelRef) => {
+      throw mcError('INVALID_OPTIONS', `withFallback: cannot load ${ref.provider}: { provider, model } references need a registry; use registry.withFallback, or pass models`);
+    });
+
+  /**
+   * A chain is checked and shaped at once (bad entries throw `INVALID_OPTIONS` here); its calls are
+   * made by the engine, built on the chain's first call.
+   */
+  function withFallback(chain: readonly (ModelV1 | ModelRef)[], fallbackOptions: FallbackOptions = {}): ModelV1 {
+    const capability = chainCapability(chain, fallbackOptions);
+    const name = fallbackOptions.name ?? 'fallback';
+    type Calls = Record<string, (input: unknown, callOptions?: CallOptionsV1) => unknown>;
+    let calls: Calls | undefined;
+    const callsOf = (e: Engine): Calls => {
+      breaker ??= new e.CircuitBreaker(options.now);
+      calls ??= e.createFallbackCalls({ ...services, breaker, wrap: (model) => wrapModel(model), resolve }, chain, fallbackOptions, capability) as Calls;
+      return calls;
+    };
+    const labels = chain.map((item) => (isRef(item) ? item.model : item.id)).join(' → ');
+    const model: Record<string, unknown> = {
+      specificationVersion: 'v1',
+      capability,
+      id: name,
+      info: { id: name, providerId: 'fallback', capability, displayName: `${name}: ${labels}` },
+    };
+    for (const method of CHAIN_METHODS[capability]) {
+      model[method] =
+        method === 'stream'
+          ? (input: unknown, callOptions?: CallOptionsV1) => {
+              const open = (e: Engine) => callsOf(e).stream!(input, callOptions) as AsyncIterable<unknown>;
+              return engine ? open(engine) : afterEngine(open);
+            }
+          : (input: unknown, callOptions?: CallOptionsV1) =>
+              engine ? callsOf(engine)[method]!(input, callOptions) : loadEngine().then((e) => callsOf(e)[method]!(input, callOptions));
+    }
+    return model as unknown as ModelV1;
+  }
 
   function wrapModel<M extends ModelV1>(model: M, providerId = model.info?.providerId ?? 'unknown'): M {
     if ((model as unknown as Record<symbol, unknown>)[WRAPPED]) return model;
@@ -115,8 +172,14 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
       // (A third argument, which only fallback chains pass, links the call to its chain.)
       wrapped[method] =
         method === 'stream'
-          ? (input: unknown, callOptions?: CallOptionsV1, link?: ChainLink) => runStream(services, target, input, callOptions, callee, link)
-          : (input: unknown, callOptions?: CallOptionsV1, link?: ChainLink) => runCall(services, target, method, input, callOptions, callee, link);
+          ? (input: unknown, callOptions?: CallOptionsV1, link?: ChainLink) => {
+              const open = (e: Engine) => e.runStream(services, target, input, callOptions, callee as Callee<never>, link);
+              return engine ? open(engine) : afterEngine(open);
+            }
+          : (input: unknown, callOptions?: CallOptionsV1, link?: ChainLink) =>
+              engine
+                ? engine.runCall(services, target, method, input, callOptions, callee as Callee<Promise<unknown>>, link)
+                : loadEngine().then((e) => e.runCall(services, target, method, input, callOptions, callee as Callee<Promise<unknown>>, link));
     }
     return wrapped as unknown as M;
   }
@@ -143,24 +206,7 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
   const runtime: ModelRuntime = {
     wrapProvider,
     wrapModel,
-    withFallback: ((chain: readonly (ModelV1 | ModelRef)[], fallbackOptions?: FallbackOptions) =>
-      createFallbackModel(
-        {
-          ...services,
-          breaker,
-          wrap: (model) => wrapModel(model),
-          resolve:
-            options.resolveRef ??
-            (async (ref) => {
-              throw mcError(
-                'INVALID_OPTIONS',
-                `withFallback: cannot load ${ref.provider}: { provider, model } references need a registry; use registry.withFallback, or pass models`,
-              );
-            }),
-        },
-        chain,
-        fallbackOptions,
-      )) as ModelRuntime['withFallback'],
+    withFallback: withFallback as ModelRuntime['withFallback'],
     on: (event, listener) => events.on(event, listener),
     usage: () => meter.report(),
     async close() {

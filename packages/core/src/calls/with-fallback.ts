@@ -1,4 +1,5 @@
 import { MediaConduitError, type Capability, type CallOptionsV1, type ErrorCode, type ModelV1, type RetryOptionsV1 } from '@mediaconduit/provider';
+import { isRef, METHODS, type FallbackOptions, type ModelRef } from './fallback-options.js';
 import { mcError } from '../util/errors.js';
 import type { CallRecord, FallbackStep } from './call-record.js';
 import type { CircuitBreaker, CooldownOptions } from './circuit-breaker.js';
@@ -6,44 +7,8 @@ import { measureInput } from './measure-call.js';
 import { isoNow } from '../util/iso-now.js';
 import type { CallServices, ChainLink } from './run-call.js';
 
-/** A model named by the provider that serves it: `{ provider: 'github:acme/together@v1', model: 'black-forest-labs/FLUX.1-schnell' }`. */
-export interface ModelRef {
-  /** A provider specifier, loaded with `registry.getProvider`. */
-  provider: string;
-  /** The model id, as `getModel` takes it. */
-  model: string;
-  /** The provider's `config`, as `getProvider` takes it. */
-  config?: Readonly<Record<string, unknown>>;
-}
-
-/** Options of `withFallback`. */
-export interface FallbackOptions {
-  /** The capability of the chain; needed when every entry is a {@link ModelRef}. */
-  capability?: Capability;
-  /**
-   * Which failures move on to the next model: a list of error codes, or a predicate. Default:
-   * every failure except those that would fail anywhere (`INVALID_INPUT`, `INVALID_OPTIONS`,
-   * `CONTENT_REFUSED`, `ABORTED`). Add `CONTENT_REFUSED` to let another model try a refused prompt.
-   */
-  fallbackOn?: readonly ErrorCode[] | ((error: MediaConduitError) => boolean);
-  /** Per-model circuit breaker; `false` turns it off. Default: 1 failed call opens it for 30 s. */
-  cooldown?: CooldownOptions | false;
-  /** A name for the chain in its model id and records. Default `fallback`. */
-  name?: string;
-  /** Retry policy of each model of the chain; per-call `retry` options go over it. */
-  retry?: RetryOptionsV1 | false;
-}
-
 /** The failures that would fail on any model, so a chain does not move on for them by default. */
 const CALLER_FAULTS: ReadonlySet<ErrorCode> = new Set(['INVALID_INPUT', 'INVALID_OPTIONS', 'CONTENT_REFUSED', 'ABORTED']);
-
-const METHODS: Record<Capability, readonly string[]> = {
-  'text-to-text': ['transform', 'stream'],
-  'text-to-image': ['transform', 'transformMany'],
-  'text-to-audio': ['transform'],
-  'audio-to-text': ['transform'],
-  'text-to-embedding': ['transform', 'transformMany'],
-};
 
 /** What a chain needs from its runtime. */
 export interface ChainServices extends CallServices {
@@ -75,9 +40,11 @@ interface Entry {
   get?: () => Promise<ModelV1>;
 }
 
-/** Builds a model of one capability that tries `chain` in order. See {@link FallbackOptions}. */
-export function createFallbackModel(services: ChainServices, chain: readonly (ModelV1 | ModelRef)[], options: FallbackOptions = {}): ModelV1 {
-  const capability = chainCapability(chain, options);
+/**
+ * The call methods of a model of `capability` that tries `chain` in order (see
+ * {@link FallbackOptions}); `chain` and `options` were checked when the chain was made.
+ */
+export function createFallbackCalls(services: ChainServices, chain: readonly (ModelV1 | ModelRef)[], options: FallbackOptions, capability: Capability): Record<string, unknown> {
   const name = options.name ?? 'fallback';
   const cooldown: Required<CooldownOptions> =
     options.cooldown === false ? { afterFailures: 1, cooldownMs: 0 } : { afterFailures: options.cooldown?.afterFailures ?? 1, cooldownMs: options.cooldown?.cooldownMs ?? 30_000 };
@@ -111,7 +78,6 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
     const provider = item.info.providerId;
     return { provider, model: item.id, key: `${provider}#${item.id}`, resolved: model };
   });
-  const chainLabel = entries.map((e) => e.model).join(' → ');
   const plainLink: ChainLink = { name };
 
   const callIdOf = (origin: ChainCall): string => {
@@ -269,8 +235,7 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
     throw error;
   }
 
-  const info = { id: name, providerId: 'fallback', capability, displayName: `${name}: ${chainLabel}` };
-  const model: Record<string, unknown> = { specificationVersion: 'v1', capability, id: name, info };
+  const model: Record<string, unknown> = {};
   // The chain's retry policy goes under the call's own.
   const chainRetry = options.retry;
   const withRetry = (callOptions: CallOptionsV1 | undefined): CallOptionsV1 | undefined =>
@@ -313,7 +278,7 @@ export function createFallbackModel(services: ChainServices, chain: readonly (Mo
     }
   }
 
-  return model as unknown as ModelV1;
+  return model;
 }
 
 /** `over` field by field over `under`; `false` (one attempt) wins when it is the call's. */
@@ -321,23 +286,4 @@ function mergeRetry(under: RetryOptionsV1 | false, over: RetryOptionsV1 | false 
   if (over === undefined) return under;
   if (over === false) return false;
   return under === false ? { maxRetries: 0, ...over } : { ...under, ...over };
-}
-
-function isRef(item: ModelV1 | ModelRef): item is ModelRef {
-  return typeof (item as ModelRef).provider === 'string' && typeof (item as ModelRef).model === 'string';
-}
-
-function chainCapability(chain: readonly (ModelV1 | ModelRef)[], options: FallbackOptions): Capability {
-  const problems: string[] = [];
-  if (!Array.isArray(chain) || chain.length === 0) problems.push('give at least one model or { provider, model } reference');
-  const models = (Array.isArray(chain) ? chain : []).filter((item): item is ModelV1 => !isRef(item));
-  for (const [i, item] of (Array.isArray(chain) ? chain : []).entries()) {
-    if (!isRef(item) && (typeof item !== 'object' || item === null || typeof (item as ModelV1).capability !== 'string'))
-      problems.push(`entry ${i}: expected a model (from provider.getModel) or { provider, model }, got ${JSON.stringify(item)}`);
-  }
-  const capability = options.capability ?? models[0]?.capability;
-  if (!capability) problems.push('every entry is a { provider, model } reference, so pass { capability } to say which capability the chain serves');
-  for (const model of models) if (capability && model.capability !== capability) problems.push(`${model.id} is a ${model.capability} model, but the chain serves ${capability}`);
-  if (problems.length > 0) throw mcError('INVALID_OPTIONS', `withFallback: ${problems.join('; ')}`, { details: { problems } });
-  return capability!;
 }
