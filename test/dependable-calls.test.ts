@@ -1,13 +1,10 @@
 // Retries, fallback chains, the call log, usage and cost, through the registry as applications
 // use it: the mock and Together providers loaded through the Git pipeline, Together against the
 // fake server on 127.0.0.1 with injected faults.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   callbackCallLog,
@@ -22,9 +19,8 @@ import {
   type ProviderRegistryOptions,
 } from '@mediaconduit/core';
 import { startFakeTogether, type FakeTogetherServer } from '@mediaconduit/together-provider/testing';
+import { commitProviders } from './support/provider-repo.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
 const KEY = `sk-dependable-${randomBytes(12).toString('hex')}`;
 const LLAMA = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 const FLUX = 'black-forest-labs/FLUX.1-schnell';
@@ -36,15 +32,7 @@ let registries: ProviderRegistry[] = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mc-dependable-'));
-  const repo = join(work, 'repo');
-  for (const name of ['mock-provider', 'together-provider'])
-    await cp(join(root, 'packages', name), join(repo, 'packages', name), { recursive: true, filter: (source) => !/node_modules|[/\\]dist$/.test(source) });
-  const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: repo });
-  await git('init', '--quiet', '--initial-branch=main');
-  await git('add', '--all');
-  await git('commit', '--quiet', '-m', 'providers');
-  MOCK = `file://${repo}//packages/mock-provider`;
-  TOGETHER = `file://${repo}//packages/together-provider`;
+  ({ MOCK, TOGETHER } = await commitProviders(work));
   fake = await startFakeTogether({ apiKey: KEY });
 });
 afterAll(async () => {

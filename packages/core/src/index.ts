@@ -32,3 +32,4 @@ export type { LayeredModelConfig, ModelConfigLayer } from './calls/model-config.
 export type { UsageReport, UsageTotals } from './calls/usage-meter.js';
 export { isRetryable } from './calls/retryable.js';
 export { readLockfile } from './lockfile/lockfile.js';
+export type { StoredTrainingJob } from './training/training-store.js';

@@ -1,5 +1,6 @@
 import { Image, MediaConduitError, encodePng, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { mockCall, type MockRuntime } from './call-context.js';
+import type { MockLora } from './training.js';
 
 import { hashString, seededRandom } from './random.js';
 
@@ -25,8 +26,16 @@ function size(options: ImageOptionsV1 | undefined): { width: number; height: num
   return { width, height };
 }
 
-/** Paints a picture that depends only on prompt, seed, size and style. */
-function paint(style: string, prompt: string, seed: number, width: number, height: number): Uint8Array {
+/** Whether `prompt` holds `word` as a whole word (any case). */
+function mentions(prompt: string, word: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_])${word}([^A-Za-z0-9_]|$)`, 'i').test(prompt);
+}
+
+/**
+ * Paints a picture that depends only on prompt, seed, size and style. A LoRA whose trigger word is
+ * in the prompt washes the picture in its learnt colour and draws a diagonal weave over it.
+ */
+function paint(style: string, prompt: string, seed: number, width: number, height: number, lora?: MockLora): Uint8Array {
   const random = seededRandom(hashString(prompt, seed));
   const colour = () => [random() * 255, random() * 255, random() * 255] as const;
   const [from, to, sun] = [colour(), colour(), colour()];
@@ -48,16 +57,28 @@ function paint(style: string, prompt: string, seed: number, width: number, heigh
       for (let c = 0; c < 3; c++) rgb[o + c] = shade !== undefined ? ground[c]! * shade : inSun ? sun[c]! : from[c]! + (to[c]! - from[c]!) * t;
     }
   }
+  if (lora && mentions(prompt, lora.triggerWord)) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const o = (y * width + x) * 3;
+        const weave = ((x + y) >> 3) % 2 === 0 || ((x - y + height) >> 3) % 4 === 0 ? 0.6 : 0.35;
+        for (let c = 0; c < 3; c++) rgb[o + c] = rgb[o + c]! * (1 - weave) + lora.rgb[c]! * weave;
+      }
+    }
+  }
   return encodePng(width, height, rgb);
 }
 
-/** A deterministic image model writing real PNG files of the requested size. */
-export function createImageModel(info: ModelInfoV1, runtime: MockRuntime): ImageModelV1 {
+/**
+ * A deterministic image model writing real PNG files of the requested size. A trained model
+ * (`lora`) paints like its base model (`style`), plus what it learnt when the prompt calls it up.
+ */
+export function createImageModel(info: ModelInfoV1, runtime: MockRuntime, trained?: { lora: MockLora; baseModel: string }): ImageModelV1 {
   const one = (input: ImageInputV1, options: ImageOptionsV1 | undefined, index: number) => {
     const prompt = typeof input === 'string' ? input : input.prompt;
     const { width, height } = size(options);
     const seed = (options?.seed ?? runtime.seed) + index;
-    return { bytes: paint(info.id, prompt, seed, width, height), seed };
+    return { bytes: paint(trained?.baseModel ?? info.id, prompt, seed, width, height, trained?.lora), seed };
   };
   const model: ImageModelV1 = {
     specificationVersion: 'v1',

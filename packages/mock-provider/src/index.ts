@@ -19,10 +19,12 @@ import { MOCK_MODELS } from './models.js';
 import { PROVIDER_ID, PROVIDER_NAME } from './provider-info.js';
 import { createSpeechModel } from './speech-model.js';
 import { createTextModel } from './text-model.js';
+import { LORA_PREFIX, MockTraining } from './training.js';
 import { createTranscriptionModel } from './transcription-model.js';
 
 export type { MockOptions } from './mock-options.js';
 export { MOCK_MODELS } from './models.js';
+export { MOCK_TRAINING_DEFAULTS } from './training.js';
 
 const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) => ModelByCapabilityV1[C] } = {
   'text-to-text': createTextModel,
@@ -32,10 +34,14 @@ const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) 
   'text-to-embedding': createEmbeddingModel,
 };
 
-/** Creates the mock provider: every capability, offline and deterministic. */
+/**
+ * Creates the mock provider: every capability, offline and deterministic, and simulated LoRA
+ * training of its image models (a trained trigger word changes the pictures).
+ */
 export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
   const parsed = parseMockOptions(options as Record<string, unknown>);
   const runtime: MockRuntime = { faults: new Faults(parsed), seed: parsed.seed };
+  const training = new MockTraining(parsed);
   const models = new Map<string, ModelV1>();
   const modelFor = (info: ModelInfoV1): ModelV1 => {
     let model = models.get(info.id);
@@ -55,6 +61,16 @@ export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
       return MOCK_MODELS.filter((m) => !listOptions?.capability || m.capability === listOptions.capability).map((m) => ({ ...m }));
     },
     async getModel(id, getOptions) {
+      if (typeof id === 'string' && id.startsWith(LORA_PREFIX)) {
+        const trained = training.lora(id);
+        if ('problem' in trained) throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: ${trained.problem}` });
+        let model = models.get(id);
+        if (!model) {
+          model = createImageModel(trained.info, runtime, trained);
+          models.set(id, model);
+        }
+        return modelWithCapability(model, getOptions?.capability, PROVIDER_ID);
+      }
       const info = MOCK_MODELS.find((m) => m.id === id);
       if (!info) {
         const closest = closestMatches(
@@ -68,6 +84,9 @@ export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
     getModelsForCapability: (capability) => MOCK_MODELS.filter((m) => m.capability === capability).map((m) => ({ ...m })),
     isAvailable: async () => true,
     getHealth: async () => ({ status: 'healthy', latencyMs: 0, checkedAt: new Date().toISOString() }),
+    createTrainingJob: (trainingOptions) => training.create(trainingOptions),
+    listTrainingJobs: () => training.list(),
+    getTrainingJob: (id) => training.get(id),
   };
 }
 

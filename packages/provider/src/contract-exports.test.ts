@@ -14,15 +14,19 @@ const CONTRACT_EXPORTS = [
   'Image',
   'MediaAsset',
   'MediaConduitError',
+  'TRAINING_STATUSES',
   'Text',
+  'checkTrainingData',
   'closestMatches',
   'decodeWav16',
   'encodePng',
   'encodeWav',
   'isCapability',
+  'isFinalTrainingStatus',
   'modelWithCapability',
   'readImageInfo',
   'readWavInfo',
+  'trainingJobHandle',
 ];
 
 describe('@mediaconduit/provider', () => {

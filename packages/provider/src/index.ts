@@ -8,3 +8,12 @@ export { encodePng } from './media/png.js';
 export { encodeWav, decodeWav16 } from './media/wav.js';
 export { closestMatches } from './util/closest-matches.js';
 export { CONTRACT_VERSION } from './version.js';
+export {
+  checkTrainingData,
+  type CheckTrainingDataOptions,
+  type CheckedTrainingData,
+  type CheckedTrainingFile,
+  type TrainingDataKind,
+  type TrainingDataLimits,
+} from './training/check-training-data.js';
+export { trainingJobHandle, type TrainingJobSource } from './training/training-job-handle.js';

@@ -9,3 +9,4 @@ export { encodeBlockJpeg } from './jpeg.js';
 export { echoProviderFiles, type EchoProviderOptions } from './echo-provider.js';
 export { startNpmRegistry, type NpmPackageSource, type NpmRegistry } from './npm-registry.js';
 export { loadProviderFromFolder, type FolderProvider, type LoadFolderOptions } from '@mediaconduit/core';
+export { openApiRequestValidator, type OpenApiRequestSchemas, type OpenApiRequestValidator } from './openapi-validator.js';

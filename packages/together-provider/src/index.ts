@@ -1,6 +1,7 @@
 import {
   CAPABILITIES,
   MediaConduitError,
+  type CallOptionsV1,
   modelWithCapability,
   type HttpClientFactoryV1,
   type LoggerV1,
@@ -15,11 +16,13 @@ import { createImageModel } from './image-model.js';
 import { CAPABILITY_OF_TYPE, ModelCatalog } from './model-catalog.js';
 import { createSpeechModel } from './speech-model.js';
 import { TogetherClient } from './together-client.js';
+import { TogetherTraining } from './training.js';
 import { checkTogetherSettings, type ResolvedTogetherSettings, type TogetherSettings } from './together-settings.js';
 import { createTranscriptionModel } from './transcription-model.js';
 
 export type { TogetherSettings } from './together-settings.js';
 export { CAPABILITY_OF_TYPE } from './model-catalog.js';
+export { TOGETHER_TRAINING_DEFAULTS } from './training.js';
 
 /** The Together provider: a `MediaProviderV1` plus `close()` for its connection pool. */
 export interface TogetherProvider extends MediaProviderV1 {
@@ -67,6 +70,20 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
   const client = new TogetherClient(resolved);
   const catalog = new ModelCatalog(client, resolved.modelsTtlMs ?? 10 * 60_000, resolved.now);
   const models = new Map<string, ModelV1>();
+  const training = new TogetherTraining(client, async (id, options) => (await catalog.list(options)).find((m) => m.id === id)?.capability ?? 'unknown');
+
+  /** A catalogue model, else the output model of a completed fine-tune (the live list may not name those). */
+  const findModel = async (id: string, options: CallOptionsV1): Promise<ModelInfoV1> => {
+    try {
+      return await catalog.find(id, options);
+    } catch (error) {
+      if (!MediaConduitError.isInstance(error) || error.code !== 'MODEL_NOT_FOUND' || typeof id !== 'string' || !id.includes('/')) throw error;
+      const trained = await training.outputModel(id, options).catch(() => undefined);
+      if (!trained) throw error;
+      if ('problem' in trained) throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `together: ${trained.problem}` });
+      return trained.info;
+    }
+  };
 
   const build = (info: ModelInfoV1): ModelV1 => {
     switch (info.capability) {
@@ -107,7 +124,7 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
       return options?.capability ? all.filter((m) => m.capability === options.capability) : all;
     },
     async getModel(id, options) {
-      const info = await catalog.find(id, options ?? {});
+      const info = await findModel(id, options ?? {});
       if (options?.capability && info.capability !== options.capability) {
         throw new MediaConduitError({
           code: 'UNSUPPORTED_CAPABILITY',
@@ -137,6 +154,10 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
       }
     },
     dispose: () => client.close(),
+    createTrainingJob: (trainingOptions) => training.create(trainingOptions),
+    listTrainingJobs: (listOptions) => training.list(listOptions),
+    getTrainingJob: (id, getOptions) => training.get(id, getOptions),
+    trainingFiles: training.files,
   };
   return provider;
 }

@@ -80,9 +80,11 @@ export async function togetherError(operation: string, response: HttpResponse): 
                       ? ['INVALID_INPUT', false, 'the request could not be processed; check the input']
                       : status === 429
                         ? ['RATE_LIMITED', true, wait !== undefined ? `retry after ${Math.ceil(wait / 1000)} s` : 'slow down and retry']
-                        : status >= 500
-                          ? ['PROVIDER_ERROR', true, 'Together had a server error; try again']
-                          : ['PROVIDER_ERROR', false, 'unexpected status'];
+                        : status === 501
+                          ? ['PROVIDER_ERROR', false, 'the service does not implement this request; leave out the option it names']
+                          : status >= 500
+                            ? ['PROVIDER_ERROR', true, 'Together had a server error; try again']
+                            : ['PROVIDER_ERROR', false, 'unexpected status'];
   const shouldRetry = header(response, 'x-should-retry');
   return new MediaConduitError({
     code,

@@ -55,7 +55,7 @@ export function openApiValidators(deviations: (doc: OpenApiDocument) => void = (
   }
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   // Formats the description uses; a file upload is "binary", a remote file a URL.
-  ajv.addFormat('binary', true);
+  for (const name of ['binary', 'float', 'double', 'int32', 'int64', 'date-time', 'uuid']) ajv.addFormat(name, true);
   ajv.addFormat('uri', /^https?:\/\/\S+$/);
   ajv.addSchema({ $id: 'openapi', components: normalize(doc.components) as object });
   const cache = new Map<string, ValidateFunction>();

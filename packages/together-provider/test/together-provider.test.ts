@@ -204,7 +204,6 @@ describe('text', () => {
       maxTokens: 50,
       stop: 'END',
       seed: 7,
-      responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } },
     });
     expect(Text.isInstance(text) && text.text).toBe('You said: hello there');
     expect(text.metadata).toMatchObject({
@@ -223,7 +222,15 @@ describe('text', () => {
       max_tokens: 50,
       stop: ['END'],
       seed: 7,
-      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } },
+    });
+    // The fake does not simulate structured output: it says so (501), never answers as if it had.
+    const refused = await failure(chat.transform('hello there', { responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } } }));
+    expect(fake.requests.at(-1)?.json).toMatchObject({ response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } } });
+    expect(refused).toMatchObject({
+      code: 'PROVIDER_ERROR',
+      status: 501,
+      retryable: false,
+      message: expect.stringContaining('response_format is valid for POST /chat/completions but not simulated'),
     });
     const short = await chat.transform(
       [

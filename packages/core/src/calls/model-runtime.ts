@@ -1,4 +1,5 @@
 import type { Capability, CallOptionsV1, LoggerV1, MediaProviderV1, ModelByCapabilityV1, ModelV1, RetryOptionsV1 } from '@mediaconduit/provider';
+import { boundProxy } from '../util/bound-proxy.js';
 import { mcError } from '../util/errors.js';
 import { redact } from '../util/redact.js';
 import { CallEventEmitter, type CallEventListener, type CallEventName } from './call-events.js';
@@ -185,22 +186,8 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
   }
 
   function wrapProvider(provider: MediaProviderV1): MediaProviderV1 {
-    const bound = new Map<PropertyKey, unknown>();
     const getModel: MediaProviderV1['getModel'] = async (id, callOptions) => wrapModel(await provider.getModel(id, callOptions), provider.id) as never;
-    return new Proxy(provider, {
-      get(target, property) {
-        if (property === 'getModel') return getModel;
-        const value = Reflect.get(target, property, target);
-        if (typeof value !== 'function') return value;
-        // Methods run on the provider itself (class providers may use private fields).
-        let fn = bound.get(property);
-        if (!fn) {
-          fn = value.bind(target);
-          bound.set(property, fn);
-        }
-        return fn;
-      },
-    });
+    return boundProxy(provider, { getModel });
   }
 
   const runtime: ModelRuntime = {

@@ -1,4 +1,4 @@
-import type { Capability, MediaProviderV1, ModelByCapabilityV1, ModelInfoV1 } from '@mediaconduit/provider';
+import { isFinalTrainingStatus, type Capability, type MediaProviderV1, type ModelByCapabilityV1, type ModelInfoV1, type TrainingJobV1 } from '@mediaconduit/provider';
 import { createModelRuntime, type ModelRuntime } from '../calls/model-runtime.js';
 import { resolveModelConfig, type LayeredModelConfig } from '../calls/model-config.js';
 import type { UsageReport } from '../calls/usage-meter.js';
@@ -12,6 +12,9 @@ import { warmLoad } from '../pipeline/warm-load.js';
 import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import type { ProviderSource } from '../source/provider-source.js';
+import { finishedJob, trackTraining } from '../training/track-training.js';
+import { publicConfig, TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
+import { redact } from '../util/redact.js';
 import { instantiateProvider } from './instantiate-provider.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 
@@ -79,6 +82,18 @@ export interface ProviderRegistry {
   usage(): UsageReport;
   /** Subscribes to call events (`call:start`, `call:end`, `call:retry`, `call:fallback`); returns the unsubscribe function. */
   on: ModelRuntime['on'];
+  /**
+   * Training jobs recorded by this registry's job store (`trainingDir`), newest first: jobs
+   * started or read through any registry using the same store, in this process or another.
+   */
+  trainingJobs(options?: { provider?: string }): Promise<StoredTrainingJob[]>;
+  /**
+   * A handle on a recorded job, to follow it from a new process: loads its provider from the
+   * recorded specifier (with the recorded settings, over which `options.config` goes; secrets are
+   * never recorded, so pass them again or use the environment) and asks it for the job. A job
+   * recorded as ended is answered from the record.
+   */
+  resumeTrainingJob(id: string, options?: GetProviderOptions & { specifier?: string }): Promise<TrainingJobV1>;
   /** Disposes every loaded provider, aborts their context signal and closes the call-log sinks. */
   close(): Promise<void>;
   /** The options in effect, defaults applied. */
@@ -108,6 +123,7 @@ class Registry implements ProviderRegistry {
   private readonly lock: LockfileStore;
   private readonly env: LoadEnvironment;
   private readonly runtime: ModelRuntime;
+  private readonly training: TrainingJobStore;
   readonly withFallback: ModelRuntime['withFallback'];
   readonly on: ModelRuntime['on'];
 
@@ -124,6 +140,7 @@ class Registry implements ProviderRegistry {
     this.on = this.runtime.on;
     this.dirs = cacheDirs(options.cacheDir);
     this.lock = new LockfileStore(options.lockfile, options.frozen);
+    this.training = new TrainingJobStore(options.trainingDir);
     this.env = {
       settings: options,
       dirs: this.dirs,
@@ -192,7 +209,10 @@ class Registry implements ProviderRegistry {
       }
     }
     const { manifest } = located.record;
-    const served = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
+    let served = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
+    if (typeof provider.createTrainingJob === 'function' || typeof provider.getTrainingJob === 'function') {
+      served = trackTraining(served, this.trainingOrigin(source.specifier, manifest.id, config), this.trainingServices());
+    }
     // Where its secrets are; they are read only when a message is redacted, never on a load.
     this.secretSources.set(key, { declared: manifest.env, config });
     this.loaded.set(key, {
@@ -221,6 +241,41 @@ class Registry implements ProviderRegistry {
 
   usage(): UsageReport {
     return this.runtime.usage();
+  }
+
+  private trainingOrigin(specifier: string, providerId: string, config: Readonly<Record<string, unknown>>) {
+    return { specifier: redactSpecifier(specifier), providerId, config: publicConfig(config) };
+  }
+
+  private trainingServices() {
+    return { store: this.training, logger: this.options.logger, redact: (text: string) => redact(text, this.secrets()) };
+  }
+
+  async trainingJobs(options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
+    const all = await this.training.list((path, problem) => this.options.logger.warn(`training job store: skipped ${path}: ${problem}`));
+    return options.provider === undefined ? all : all.filter((j) => j.providerId === options.provider || j.specifier === options.provider);
+  }
+
+  async resumeTrainingJob(id: string, options: GetProviderOptions & { specifier?: string } = {}): Promise<TrainingJobV1> {
+    const stored = (await this.trainingJobs()).filter((j) => j.job.id === id && (options.specifier === undefined || j.specifier === options.specifier));
+    if (stored.length === 0) {
+      throw mcError(
+        'INVALID_INPUT',
+        `resumeTrainingJob: no recorded training job "${id}" in ${this.options.trainingDir}${options.specifier ? ` for ${options.specifier}` : ''}; registry.trainingJobs() lists the recorded ones (a job started with another trainingDir is recorded there)`,
+      );
+    }
+    if (stored.length > 1 && options.specifier === undefined) {
+      throw mcError('INVALID_INPUT', `resumeTrainingJob: job id "${id}" is recorded for several providers (${stored.map((j) => j.specifier).join(', ')}); pass { specifier }`);
+    }
+    const record = stored[0]!;
+    const load = async () => {
+      const provider = await this.getProvider(record.specifier, { config: { ...record.config, ...options.config }, ...(options.signal ? { signal: options.signal } : {}) });
+      if (typeof provider.getTrainingJob !== 'function')
+        throw mcError('UNSUPPORTED', `resumeTrainingJob: provider ${record.specifier} (${record.providerId}) offers no training in its loaded version`);
+      return provider.getTrainingJob(id, options.signal ? { signal: options.signal } : {});
+    };
+    if (isFinalTrainingStatus(record.job.status)) return finishedJob(record, load);
+    return load();
   }
 
   /** The warm path; a refreshed bundle hash (derived data) is to be recorded once the provider loaded. */

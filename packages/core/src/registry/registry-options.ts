@@ -72,6 +72,11 @@ export interface ProviderRegistryOptions {
    * no call events (for applications with a retry layer of their own). Default `true`.
    */
   wrapModels?: boolean;
+  /**
+   * Where training jobs are recorded (one JSON file per job), so that another process can list
+   * and follow them. Default: `MEDIACONDUIT_TRAINING_DIR`, else `<cacheDir>/state/training`.
+   */
+  trainingDir?: string;
 }
 
 /** Options with every default applied. */
@@ -89,6 +94,7 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   retryByProvider: Readonly<Record<string, RetryOptionsV1 | false>>;
   callLog: readonly CallLogSink[];
   wrapModels: boolean;
+  trainingDir: string;
 }
 
 const KNOWN = new Set([
@@ -115,6 +121,7 @@ const KNOWN = new Set([
   'retryByProvider',
   'callLog',
   'wrapModels',
+  'trainingDir',
 ]);
 
 /** Applies defaults and checks types; reports every problem at once as `INVALID_OPTIONS`. */
@@ -153,6 +160,7 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   for (const [id, retry] of Object.entries(options.retryByProvider ?? {})) problems.push(...retryOptionsProblems(retry, `retryByProvider.${id}`));
   check('callLog', (v) => Array.isArray(v) && v.every((sink) => typeof sink?.write === 'function'), 'an array of call-log sinks (objects with write(record))');
   check('wrapModels', (v) => typeof v === 'boolean', 'a boolean');
+  check('trainingDir', (v) => typeof v === 'string' && v !== '', 'a folder path');
   const env = options.env ?? process.env;
   let envRewrites: Record<string, string> = {};
   try {
@@ -171,8 +179,9 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   if (env.MEDIACONDUIT_GIT_TOKEN) tokens[(env.MEDIACONDUIT_GIT_TOKEN_HOST || 'github.com').toLowerCase()] = env.MEDIACONDUIT_GIT_TOKEN;
   Object.assign(tokens, Object.fromEntries(Object.entries(options.tokens ?? {}).map(([host, token]) => [host.toLowerCase(), token])));
   const lockfile = options.lockfile ?? env.MEDIACONDUIT_LOCKFILE ?? join(process.cwd(), 'mediaconduit.lock.json');
+  const cacheDir = resolve(options.cacheDir ?? env.MEDIACONDUIT_CACHE_DIR ?? 'cache');
   return {
-    cacheDir: resolve(options.cacheDir ?? env.MEDIACONDUIT_CACHE_DIR ?? 'cache'),
+    cacheDir,
     lockfile: lockfile === false || lockfile === '' ? false : resolve(lockfile),
     frozen: options.frozen ?? flag('MEDIACONDUIT_FROZEN_LOCKFILE'),
     offline: options.offline ?? flag('MEDIACONDUIT_OFFLINE'),
@@ -201,5 +210,6 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     retryByProvider: options.retryByProvider ?? {},
     callLog: options.callLog ?? [],
     wrapModels: options.wrapModels ?? true,
+    trainingDir: resolve(options.trainingDir ?? (env.MEDIACONDUIT_TRAINING_DIR || join(cacheDir, 'state', 'training'))),
   };
 }

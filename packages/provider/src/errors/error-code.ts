@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   // using models
   'MODEL_NOT_FOUND',
   'UNSUPPORTED_CAPABILITY',
+  'UNSUPPORTED',
   'INVALID_INPUT',
   'MISSING_CONFIGURATION',
   'MISSING_API_KEY',
@@ -37,6 +38,8 @@ export const ERROR_CODES = [
   'CONNECTION_FAILED',
   'ABORTED',
   'ALL_FALLBACKS_FAILED',
+  // training
+  'TRAINING_FAILED',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

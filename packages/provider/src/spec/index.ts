@@ -15,3 +15,18 @@ export type { ProviderContextV1 } from './provider-context-v1.js';
 export type { HttpClientFactoryV1, HttpClientOptionsV1, HttpClientV1, HttpRequestV1, HttpResponseV1 } from './http-client-v1.js';
 export { modelWithCapability } from './model-with-capability.js';
 export type { ListModelsOptionsV1, MediaProviderV1, ProviderFactoryV1 } from './media-provider-v1.js';
+export {
+  TRAINING_STATUSES,
+  isFinalTrainingStatus,
+  type TrainingStatusV1,
+  type TrainingOptionsV1,
+  type TrainingProgressV1,
+  type TrainingJobInfoV1,
+  type TrainingEventV1,
+  type TrainingCheckpointV1,
+  type TrainingWaitOptionsV1,
+  type TrainingJobV1,
+  type TrainingFileV1,
+  type TrainingFilesV1,
+  type TrainingProviderV1,
+} from './training-v1.js';

@@ -4,6 +4,7 @@ import type { ProviderHealthV1 } from './health-v1.js';
 import type { ModelByCapabilityV1 } from './model-v1.js';
 import type { ModelInfoV1 } from './model-info-v1.js';
 import type { ProviderContextV1 } from './provider-context-v1.js';
+import type { TrainingProviderV1 } from './training-v1.js';
 
 /** Options of `listModels`. */
 export interface ListModelsOptionsV1 extends CallOptionsV1 {
@@ -13,8 +14,12 @@ export interface ListModelsOptionsV1 extends CallOptionsV1 {
   refresh?: boolean;
 }
 
-/** A media provider, version 1 of the contract. */
-export interface MediaProviderV1 {
+/**
+ * A media provider, version 1 of the contract. Providers that train models also implement the
+ * optional members of {@link TrainingProviderV1} (`createTrainingJob`, `listTrainingJobs`,
+ * `getTrainingJob`, `trainingFiles`).
+ */
+export interface MediaProviderV1 extends Partial<TrainingProviderV1> {
   /** Always `v1`. */
   readonly specificationVersion: 'v1';
   /** Stable id, equal to the manifest's `id`. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeFineTunes } from './fake-fine-tunes.js';
+import { refuseRequest, typedFormFields } from './fake-strictness.js';
 import { fakeEmbedding, fakeImage, fakeMp3, fakeRawPcm, fakeWav, hash, textOfFakeWav } from './fake-media.js';
 import { FAKE_MODELS, type FakeModel } from './fake-models.js';
 
@@ -65,6 +67,13 @@ export interface FakeTogetherOptions {
   imageUrls?: boolean | string;
   /** `noise` paints incompressible pixels, so PNGs are as large as real photos can get (for memory tests). */
   imageDetail?: 'gradient' | 'noise';
+  /**
+   * The clock of fine-tune jobs: `real` (default) follows the wall clock; `manual` stands still
+   * until {@link FakeTogetherServer.advance} moves it.
+   */
+  clock?: 'real' | 'manual';
+  /** Simulated time per phase of a fine-tune (pending, queued, each epoch, compressing, uploading, a cancel). Default 1000 ms. */
+  fineTunePhaseMs?: number;
 }
 
 /** A running fake Together server. */
@@ -75,12 +84,18 @@ export interface FakeTogetherServer {
   requests: FakeRequest[];
   /** Adds a scripted fault. */
   addFault(fault: FakeFault): void;
-  /** Removes all faults and forgets the request log. */
+  /** Removes all faults and forgets the request log (files and fine-tunes stay). */
   reset(): void;
+  /** The fine-tune clock, in epoch milliseconds. */
+  now(): number;
+  /** Moves a `manual` clock forward (a `real` one cannot be moved: it throws). */
+  advance(ms: number): void;
+  /** Makes a fine-tune fail now, with `message` as its `job_error` event. */
+  failFineTune(id: string, message?: string): void;
   close(): Promise<void>;
 }
 
-const envelope = (message: string, type: string, code: string | null = null) => ({ error: { message, type, param: null, code } });
+const envelope = (message: string, type: string, code: string | null = null, param: string | null = null) => ({ error: { message, type, param, code } });
 
 /**
  * Starts a fake of the Together API on 127.0.0.1 (a free port). It serves `/v1/models`,
@@ -93,6 +108,9 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
   const faults: (FakeFault & { left: number })[] = [];
   const requests: FakeRequest[] = [];
   const images = new Map<string, { bytes: Uint8Array; type: string }>();
+  let manualNow = Date.now();
+  const now = options.clock === 'manual' ? () => manualNow : Date.now;
+  const tunes = new FakeFineTunes(now, options.fineTunePhaseMs ?? 1000);
   let origin = '';
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -159,8 +177,18 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         envelope('Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.', 'invalid_request_error', 'invalid_api_key'),
       );
     }
+    const operation = `${req.method} ${path}`;
+    const refusal = refuseRequest(operation, entry.form ? typedFormFields(operation, entry.form) : (entry.json as Record<string, unknown> | undefined), String(type));
+    if (refusal?.status === 400) return send(entry, res, 400, envelope(refusal.message, 'invalid_request_error', 'invalid_request', refusal.param));
+    if (refusal) return send(entry, res, 501, envelope(refusal.message, 'not_implemented', 'not_implemented_by_fake'));
     const request = (entry.json ?? {}) as Record<string, unknown>;
-    const find = (id: unknown, kinds: FakeModel['type'][]) => models.find((m) => m.id === id && kinds.includes(m.type));
+    const find = (id: unknown, kinds: FakeModel['type'][]) => {
+      const listed = models.find((m) => m.id === id && kinds.includes(m.type));
+      if (listed || !kinds.includes('chat')) return listed;
+      // A completed fine-tune's output serves chat (serverless LoRA), without being listed in /models.
+      const trained = tunes.trainedModel(id);
+      return trained ? ({ id: trained.outputName, type: 'chat' } as FakeModel) : undefined;
+    };
     const unknownModel = (id: unknown) =>
       send(
         entry,
@@ -173,6 +201,8 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         ),
       );
     const id = `${randomBytes(8).toString('hex')}-FAK`;
+
+    if (routeTraining(req.method ?? 'GET', path, entry, res, request, files)) return;
 
     switch (`${req.method} ${path}`) {
       case 'GET /models':
@@ -198,10 +228,20 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         if (!find(request.model, ['chat', 'language', 'code'])) return unknownModel(request.model);
         const messages = Array.isArray(request.messages) ? (request.messages as { role: string; content: unknown }[]) : [];
         const prompt = String([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
-        const words = `You said: ${prompt}`.split(/(?<=\s)/);
+        let said = `You said: ${prompt}`;
+        const stops = typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? (request.stop as string[]) : [];
+        let stopped = false;
+        for (const stop of stops) {
+          const at = said.indexOf(stop);
+          if (stop !== '' && at !== -1) {
+            said = said.slice(0, at);
+            stopped = true;
+          }
+        }
+        const words = said.split(/(?<=\s)/).filter((w) => w !== '');
         const max = typeof request.max_tokens === 'number' ? request.max_tokens : Infinity;
         const out = words.slice(0, max);
-        const finish = words.length > max ? 'length' : 'eos';
+        const finish = words.length > max ? 'length' : stopped ? 'stop' : 'eos';
         const usage = { prompt_tokens: prompt.split(/\s+/).filter(Boolean).length + messages.length * 3, completion_tokens: out.length, total_tokens: 0 };
         usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
         const created = Math.floor(Date.now() / 1000);
@@ -279,10 +319,12 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
           );
         }
         const format = request.output_format === 'png' ? 'png' : 'jpeg';
-        const seed = typeof request.seed === 'number' ? request.seed : hash(prompt);
+        // A LoRA changes the picture: its path and scale are part of what is painted.
+        const loras = Array.isArray(request.image_loras) ? (request.image_loras as { path: string; scale: number }[]).map((l) => `${l.path}@${l.scale}`).join(',') : '';
+        const seed = (typeof request.seed === 'number' ? request.seed : hash(prompt)) + (loras ? hash(loras) : 0);
         const data = Array.from({ length: n }, (_, index) => {
           const bytes = fakeImage(prompt, seed + index, width, height, format, options.imageDetail ?? 'gradient');
-          if (!options.imageUrls && (request.response_format === 'base64' || request.response_format === 'b64_json')) {
+          if (!options.imageUrls && request.response_format === 'base64') {
             return { index, type: 'b64_json', b64_json: Buffer.from(bytes).toString('base64'), timings: { inference: 0.01 } };
           }
           const name = `${id}-${index}.${format === 'png' ? 'png' : 'jpg'}`;
@@ -303,7 +345,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
           format === 'mp3'
             ? [fakeMp3(request.input.length * 0.05), 'audio/mpeg']
             : format === 'raw'
-              ? [fakeRawPcm(request.input, rate), 'application/octet-stream']
+              ? [request.response_encoding === 'pcm_s16le' ? fakeRawPcm(request.input, rate) : toFloat32(fakeRawPcm(request.input, rate)), 'application/octet-stream']
               : [fakeWav(request.input, rate), 'audio/wav'];
         res.writeHead(200, { 'content-type': contentType, 'content-length': bytes.length, 'x-request-id': id });
         res.end(bytes);
@@ -314,7 +356,13 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         if (!find(model, ['transcribe'])) return unknownModel(model);
         const audio = files.file;
         if (!audio) return send(entry, res, 400, envelope('file is required', 'invalid_request_error'));
-        return send(entry, res, 200, { text: textOfFakeWav(audio) ?? `[${audio.length} bytes of audio]` }, { 'x-request-id': id });
+        const text = textOfFakeWav(audio) ?? `[${audio.length} bytes of audio]`;
+        if (entry.form?.response_format === 'verbose_json') {
+          const duration = audio.length / 2 / 16_000;
+          const language = typeof entry.form.language === 'string' ? entry.form.language : 'en';
+          return send(entry, res, 200, { task: 'transcribe', language, duration, text, segments: [{ id: 0, start: 0, end: duration, text }] }, { 'x-request-id': id });
+        }
+        return send(entry, res, 200, { text }, { 'x-request-id': id });
       }
       case 'POST /embeddings': {
         const model = find(request.model, ['embedding']);
@@ -335,6 +383,76 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     }
   }
 
+  /** Files and fine-tunes: whether the request was one of theirs (and has been answered). */
+  function routeTraining(method: string, path: string, entry: FakeRequest, res: ServerResponse, request: Record<string, unknown>, files: Record<string, Uint8Array>): boolean {
+    const notFound = (what: string) => send(entry, res, 404, envelope(`${what} not found`, 'invalid_request_error', 'not_found'));
+    if (method === 'POST' && path === '/files/upload') {
+      const form = entry.form ?? {};
+      const content = files.file!;
+      const file = tunes.addFile(String(form.file_name), String(form.purpose), typeof form.file_type === 'string' ? form.file_type : 'jsonl', content);
+      send(entry, res, 200, tunes.fileObject(file));
+      return true;
+    }
+    if (method === 'GET' && path === '/files') {
+      send(entry, res, 200, { data: [...tunes.files.values()].map((f) => tunes.fileObject(f)) });
+      return true;
+    }
+    const fileRoute = /^\/files\/([^/]+)(\/content)?$/.exec(path);
+    if (fileRoute) {
+      const file = tunes.files.get(decodeURIComponent(fileRoute[1]!));
+      if (!file) notFound(`File ${fileRoute[1]}`);
+      else if (method === 'GET' && fileRoute[2]) {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': file.content.byteLength });
+        res.end(file.content);
+      } else if (method === 'GET') send(entry, res, 200, tunes.fileObject(file));
+      else if (method === 'DELETE') {
+        tunes.files.delete(file.id);
+        send(entry, res, 200, { id: file.id, object: 'file', deleted: true });
+      } else return false;
+      return true;
+    }
+    if (method === 'POST' && path === '/fine-tunes') {
+      const problem =
+        (!tunes.files.has(String(request.training_file)) && `training_file ${String(request.training_file)} does not exist; upload it with POST /files/upload first`) ||
+        (typeof request.validation_file === 'string' && !tunes.files.has(request.validation_file) && `validation_file ${request.validation_file} does not exist`) ||
+        (!models.some((m) => m.id === request.model && ['chat', 'language', 'code'].includes(m.type)) &&
+          `Model ${String(request.model)} is not supported for fine-tuning; fine-tune a chat or language model`);
+      if (problem) {
+        send(entry, res, 400, envelope(problem, 'invalid_request_error', 'invalid_request'));
+        return true;
+      }
+      send(entry, res, 200, tunes.object(tunes.create(request, String(request.model)), true));
+      return true;
+    }
+    if (method === 'GET' && path === '/fine-tunes') {
+      send(entry, res, 200, { data: [...tunes.jobs.values()].map((j) => tunes.object(j, true)) });
+      return true;
+    }
+    const jobRoute = /^\/fine-tunes\/([^/]+)(?:\/(events|checkpoints|cancel))?$/.exec(path);
+    if (jobRoute && jobRoute[1] !== 'estimate-price' && jobRoute[1] !== 'models') {
+      const job = tunes.jobs.get(decodeURIComponent(jobRoute[1]!));
+      const part = jobRoute[2];
+      if (!job) notFound(`Fine-tune job ${jobRoute[1]}`);
+      else if (method === 'GET' && !part) send(entry, res, 200, tunes.object(job, false));
+      else if (method === 'GET' && part === 'events') send(entry, res, 200, { data: tunes.events(job) });
+      else if (method === 'GET' && part === 'checkpoints') send(entry, res, 200, { data: tunes.checkpoints(job) });
+      else if (method === 'POST' && part === 'cancel') {
+        if (tunes.isFinal(job) || job.cancelRequestedMs !== undefined) {
+          send(entry, res, 400, envelope(`Job ${job.id} is ${tunes.status(job)} and cannot be cancelled`, 'invalid_request_error', 'invalid_request'));
+        } else {
+          job.cancelRequestedMs = now();
+          send(entry, res, 200, tunes.object(job, true));
+        }
+      } else return false;
+      return true;
+    }
+    if (path.startsWith('/fine-tunes') || path.startsWith('/finetune')) {
+      send(entry, res, 501, envelope(`fake Together: ${method} /v1${path} is not simulated by this fake`, 'not_implemented', 'not_implemented_by_fake'));
+      return true;
+    }
+    return false;
+  }
+
   function send(entry: FakeRequest, res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
     entry.status = status;
     if (options.logResponses !== false) entry.response = body;
@@ -352,6 +470,16 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     reset: () => {
       faults.length = 0;
       requests.length = 0;
+    },
+    now,
+    advance: (ms) => {
+      if (options.clock !== 'manual') throw new Error('fake Together: advance() needs startFakeTogether({ clock: "manual" })');
+      manualNow += ms;
+    },
+    failFineTune: (id, message = 'Training failed: the job ran out of memory (simulated)') => {
+      const job = tunes.jobs.get(id);
+      if (!job) throw new Error(`fake Together: no fine-tune ${id}`);
+      job.failure = { atMs: now(), message };
     },
     close: () =>
       new Promise((resolve) => {
@@ -395,4 +523,13 @@ async function parseMultipart(body: Buffer, contentType: string): Promise<{ fiel
     }
   }
   return { fields, files };
+}
+
+/** 16-bit PCM as 32-bit float PCM (the API's default raw encoding, `pcm_f32le`). */
+function toFloat32(pcm: Uint8Array): Uint8Array {
+  const samples = Math.floor(pcm.byteLength / 2);
+  const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  const out = new DataView(new ArrayBuffer(samples * 4));
+  for (let i = 0; i < samples; i++) out.setFloat32(i * 4, view.getInt16(i * 2, true) / 32768, true);
+  return new Uint8Array(out.buffer);
 }

@@ -1,0 +1,317 @@
+// Fine-tuning as applications use it: providers loaded through the Git pipeline, jobs recorded in
+// the registry's job store, followed from new processes, a crash mid-write, the data checks, and
+// the mock's trained trigger word changing its pictures.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createProviderRegistry, encodePng, MediaConduitError, type ProviderRegistry, type ProviderRegistryOptions, type TrainingJobInfoV1 } from '@mediaconduit/core';
+import { encodeBlockJpeg } from '@mediaconduit/testing';
+import { startFakeTogether, type FakeTogetherServer } from '@mediaconduit/together-provider/testing';
+import { commitProviders } from './support/provider-repo.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CORE = pathToFileURL(join(root, 'packages/core/dist/index.js')).href;
+const KEY = `sk-training-${randomBytes(12).toString('hex')}`;
+let work: string;
+let images: string;
+let fake: FakeTogetherServer;
+let MOCK: string;
+let TOGETHER: string;
+let registries: ProviderRegistry[] = [];
+
+const picture = (side: number, shade: number) => encodePng(side, side, new Uint8Array(side * side * 3).fill(shade));
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mc-training-'));
+  ({ MOCK, TOGETHER } = await commitProviders(work));
+  images = join(work, 'images');
+  await mkdir(images);
+  for (let i = 0; i < 5; i++) await writeFile(join(images, `photo-${i}.png`), picture(512, 40 * i));
+  fake = await startFakeTogether({ apiKey: KEY, clock: 'manual' });
+});
+afterAll(async () => {
+  await fake.close();
+  await rm(work, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await Promise.all(registries.map((r) => r.close()));
+  registries = [];
+});
+
+const quiet = { debug() {}, warn() {}, error() {} };
+function registry(options: ProviderRegistryOptions = {}, cache = 'cache'): ProviderRegistry {
+  const created = createProviderRegistry({ cacheDir: join(work, cache), lockfile: false, env: {}, logger: quiet, ...options });
+  registries.push(created);
+  return created;
+}
+
+async function failure(promise: Promise<unknown>): Promise<MediaConduitError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!MediaConduitError.isInstance(error)) throw new Error(`expected a MediaConduitError, got ${String(error)}`);
+  return error;
+}
+
+/** Runs an ES module in a new Node process with the core's URL and a JSON argument; returns its stdout. */
+async function child(source: string, argument: unknown): Promise<string> {
+  const file = join(work, `child-${randomBytes(4).toString('hex')}.mjs`);
+  await writeFile(file, source);
+  const { stdout } = await run(process.execPath, [file, JSON.stringify(argument)], { env: { ...process.env, CORE_URL: CORE }, timeout: 60_000 });
+  return stdout;
+}
+
+describe('training on the mock provider, through the registry', () => {
+  it('trains a trigger word from pictures: progress, events, checkpoints, and a model whose pictures change with the word', async () => {
+    const r = registry();
+    const mock = await r.getProvider(MOCK, { config: { trainingMs: 400 } });
+    const warnings: string[] = [];
+    const job = await mock.createTrainingJob!({ data: images, triggerWord: 'sks', onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+    expect(job.info).toMatchObject({
+      status: 'pending',
+      baseModel: 'mock/gradient-1',
+      parameters: { epochs: 100, learningRate: 0.0002, batchSize: 1, triggerWord: 'sks' },
+      trainingFiles: ['photo-0.png', 'photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'],
+    });
+    const seen: TrainingJobInfoV1[] = [];
+    const done = await job.wait({ onProgress: (info) => seen.push(info) });
+    expect(done).toMatchObject({ status: 'completed', outputModel: expect.stringMatching(/^mock-lora\//), progress: { percent: 100, step: 500, totalSteps: 500 } });
+    const order = [...new Set(seen.map((s) => s.status))];
+    expect(order[0]).toBe('pending');
+    expect(order).toContain('running');
+    expect(order.at(-1)).toBe('completed');
+    const percents = seen.filter((s) => s.status === 'running').map((s) => s.progress!.percent!);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect((await job.events()).map((e) => e.type)).toEqual(expect.arrayContaining(['job_pending', 'training_start', 'checkpoint_save', 'job_complete']));
+    expect((await job.checkpoints()).at(-1)).toMatchObject({ step: 500, type: 'final' });
+
+    const trained = await mock.getModel(done.outputModel!, { capability: 'text-to-image' });
+    const base = await mock.getModel('mock/gradient-1', { capability: 'text-to-image' });
+    const options = { seed: 3, width: 96, height: 96 };
+    const withWord = await trained.transform('a portrait of sks, smiling', options);
+    const baseWithWord = await base.transform('a portrait of sks, smiling', options);
+    expect(withWord.mimeType).toBe('image/png');
+    expect(Buffer.from(withWord.bytes).equals(Buffer.from(baseWithWord.bytes))).toBe(false);
+    // Without the trigger word the trained model paints like its base model.
+    const without = await trained.transform('a portrait, smiling', options);
+    const baseWithout = await base.transform('a portrait, smiling', options);
+    expect(Buffer.from(without.bytes).equals(Buffer.from(baseWithout.bytes))).toBe(true);
+  });
+
+  it('a job still training is not a model yet; a failed job ends wait() with TRAINING_FAILED; cancel stops a job', async () => {
+    const r = registry();
+    const slow = await r.getProvider(MOCK, { config: { trainingMs: 60_000 } });
+    const job = await slow.createTrainingJob!({ data: images });
+    const early = await failure(slow.getModel(job.info.outputModel!));
+    expect(early.code).toBe('MODEL_NOT_FOUND');
+    expect(early.message).toMatch(/is (pending|queued|running).*can be used once completed/);
+    const cancelled = await job.cancel();
+    expect(cancelled.status).toBe('cancelled');
+    expect((await failure(job.wait())).code).toBe('TRAINING_FAILED');
+
+    const failing = await r.getProvider(MOCK, { config: { trainingMs: 100, trainingFailure: 'the GPU caught fire (simulated)' } });
+    const doomed = await failing.createTrainingJob!({ data: images });
+    const error = await failure(doomed.wait());
+    expect(error).toMatchObject({ code: 'TRAINING_FAILED', message: expect.stringContaining('failed: the GPU caught fire (simulated)') });
+  });
+
+  it('checks the data before anything starts, naming each bad file; fewer than 5 images is a warning', async () => {
+    const r = registry();
+    const mock = await r.getProvider(MOCK, { config: { trainingMs: 100 } });
+    const bad = join(work, 'bad-data');
+    await mkdir(bad);
+    await writeFile(join(bad, 'notes.txt'), 'not a picture');
+    await writeFile(
+      join(bad, 'jpeg-named.png'),
+      encodeBlockJpeg(16, 16, () => [200, 10, 10]),
+    );
+    const whole = picture(64, 90);
+    await writeFile(join(bad, 'truncated.png'), whole.subarray(0, whole.length - 20));
+    const flipped = Buffer.from(whole);
+    flipped[60] = flipped[60]! ^ 0xff; // inside the IDAT data
+    await writeFile(join(bad, 'bad-crc.png'), flipped);
+    await writeFile(join(bad, 'empty.jpg'), '');
+    await writeFile(join(bad, 'huge.png'), '');
+    await truncate(join(bad, 'huge.png'), 21 * 2 ** 20); // sparse: over the limit without writing 21 MiB
+    const before = (await r.trainingJobs()).length;
+
+    const wrongFormat = await failure(mock.createTrainingJob!({ data: bad }));
+    expect(wrongFormat.code).toBe('INVALID_INPUT');
+    expect(wrongFormat.message).toContain(`${join(bad, 'notes.txt')}: wrong format: ".txt"`);
+    await rm(join(bad, 'notes.txt'));
+    const checks = await failure(mock.createTrainingJob!({ data: bad }));
+    expect(checks.message).toContain('nothing was uploaded');
+    for (const [file, problem] of [
+      ['jpeg-named.png', 'wrong format: the file is a JPEG image but is named .png'],
+      ['truncated.png', 'corrupt image: the PNG is truncated'],
+      ['bad-crc.png', "corrupt image: the PNG's IDAT chunk at byte 33 fails its checksum"],
+      ['empty.jpg', 'unreadable or corrupt image'],
+      ['huge.png', 'size over the limit: 21.0 MiB, at most 20.0 MiB'],
+    ]) {
+      expect(checks.message).toContain(`${join(bad, file!)}: ${problem}`);
+    }
+    const many = join(work, 'many');
+    await mkdir(many);
+    const tiny = picture(4, 1);
+    await Promise.all(Array.from({ length: 201 }, (_, i) => writeFile(join(many, `${i}.png`), tiny)));
+    expect((await failure(mock.createTrainingJob!({ data: many }))).message).toMatch(/too many files: 201, at most 200 images/);
+    expect((await failure(mock.createTrainingJob!({ data: join(work, 'missing') }))).message).toMatch(/missing: does not exist/);
+    const jsonl = join(work, 'data.jsonl');
+    await writeFile(jsonl, '{"text":"x"}\n');
+    const unsupported = await failure(mock.createTrainingJob!({ data: jsonl }));
+    expect(unsupported.code).toBe('UNSUPPORTED');
+    expect(unsupported.message).toMatch(/train on JSONL with the Together provider/);
+    expect((await failure(mock.createTrainingJob!({ data: images, triggerWord: 'two words' }))).message).toMatch(/triggerWord must be 1 to 32 letters/);
+    expect(await r.trainingJobs()).toHaveLength(before);
+    expect(await mock.listTrainingJobs!()).toEqual([]);
+
+    const warnings: string[] = [];
+    const few = await mock.createTrainingJob!({ data: [join(images, 'photo-0.png'), join(images, 'photo-1.png')], onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual(['only 2 image(s); 5 or more give a LoRA that generalises']);
+    expect(few.info.warnings).toEqual(warnings);
+  });
+
+  it('records jobs in the store; a new process lists them and follows one to completion', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const r = registry({}, cache);
+    const mock = await r.getProvider(MOCK, { config: { trainingMs: 1500 } });
+    const job = await mock.createTrainingJob!({ data: images, triggerWord: 'zzz' });
+    const stored = await r.trainingJobs();
+    expect(stored).toEqual([
+      expect.objectContaining({ specifier: MOCK, providerId: 'mock', config: { trainingMs: 1500 }, job: expect.objectContaining({ id: job.id, status: 'pending' }) }),
+    ]);
+    const files = await readdir(join(work, cache, 'state', 'training'));
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(1);
+
+    const out = await child(
+      `const { createProviderRegistry } = await import(process.env.CORE_URL);
+const { cacheDir } = JSON.parse(process.argv[2]);
+const registry = createProviderRegistry({ cacheDir, lockfile: false, env: {} });
+const listed = await registry.trainingJobs();
+const job = await registry.resumeTrainingJob(listed[0].job.id);
+const statuses = new Set();
+const done = await job.wait({ onProgress: (info) => statuses.add(info.status) });
+console.log(JSON.stringify({ listed: listed.map((j) => [j.job.id, j.job.status]), statuses: [...statuses], done: done.status, output: done.outputModel }));
+await registry.close();`,
+      { cacheDir: join(work, cache) },
+    );
+    const result = JSON.parse(out);
+    expect(result.listed).toEqual([[job.id, 'pending']]);
+    expect(result.done).toBe('completed');
+    expect(result.statuses).toContain('running');
+    expect(result.output).toBe(job.info.outputModel);
+    // What the other process saw is recorded for everyone.
+    expect((await r.trainingJobs())[0]!.job.status).toBe('completed');
+  });
+
+  it('a job recorded as cancelled stays cancelled for a new registry, which answers it from the record', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const first = registry({}, cache);
+    const mock = await first.getProvider(MOCK, { config: { trainingMs: 60_000 } });
+    const job = await mock.createTrainingJob!({ data: images });
+    await job.cancel();
+    const second = registry({}, cache);
+    const resumed = await second.resumeTrainingJob(job.id);
+    expect(resumed.info.status).toBe('cancelled');
+    expect((await failure(resumed.wait())).code).toBe('TRAINING_FAILED');
+    expect((await failure(resumed.cancel())).message).toMatch(/already cancelled/);
+    expect((await failure(second.resumeTrainingJob('mockft-unknown'))).message).toMatch(/no recorded training job "mockft-unknown"/);
+  });
+
+  it('a crash while jobs are being written loses none that were written', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const script = join(work, 'crash-child.mjs');
+    await writeFile(
+      script,
+      `const { createProviderRegistry } = await import(process.env.CORE_URL);
+const { cacheDir, mock, images } = JSON.parse(process.argv[2]);
+const registry = createProviderRegistry({ cacheDir, lockfile: false, env: {} });
+const provider = await registry.getProvider(mock, { config: { trainingMs: 50 } });
+for (let i = 0; i < 400; i++) {
+  const job = await provider.createTrainingJob({ data: images });
+  process.stdout.write(job.id + '\\n');
+  for (let j = 0; j < 3; j++) await job.status();
+}`,
+    );
+    const proc = spawn(process.execPath, [script, JSON.stringify({ cacheDir: join(work, cache), mock: MOCK, images })], {
+      env: { ...process.env, CORE_URL: CORE },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the child wrote no jobs in 60 s')), 60_000);
+      proc.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.split('\n').length > 25) {
+          clearTimeout(timer);
+          proc.kill('SIGKILL');
+          resolve();
+        }
+      });
+      proc.on('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve(undefined) : proc.on('exit', resolve)));
+    const written = text.split('\n').filter((line) => line.startsWith('mockft-'));
+    expect(written.length).toBeGreaterThanOrEqual(20);
+    const problems: string[] = [];
+    const r = registry({ logger: { ...quiet, warn: (m: string) => problems.push(m) } }, cache);
+    const listed = (await r.trainingJobs()).map((j) => j.job.id);
+    expect(problems).toEqual([]);
+    expect(listed).toEqual(expect.arrayContaining(written));
+  });
+
+  it('an unwritable job store fails before the job starts, with FILE_SYSTEM_ERROR', async () => {
+    const blocker = join(work, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const r = registry({ trainingDir: join(blocker, 'training') });
+    const mock = await r.getProvider(MOCK, { config: { trainingMs: 100 } });
+    const error = await failure(mock.createTrainingJob!({ data: images }));
+    expect(error.code).toBe('FILE_SYSTEM_ERROR');
+    expect(error.message).toMatch(/training job store .*MEDIACONDUIT_TRAINING_DIR/);
+    expect(await mock.listTrainingJobs!()).toEqual([]);
+  });
+});
+
+describe('training on Together, through the registry', () => {
+  it('records the job without the API key, and a new registry resumes it with the key from its own config', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const data = join(work, 'chat.jsonl');
+    await writeFile(
+      data,
+      `${JSON.stringify({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      })}\n`,
+    );
+    const r = registry({}, cache);
+    const together = await r.getProvider(TOGETHER, { config: { apiKey: KEY, baseURL: fake.baseURL } });
+    const job = await together.createTrainingJob!({ baseModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', data, epochs: 1 });
+    const [stored] = await r.trainingJobs();
+    expect(stored).toMatchObject({ providerId: 'together', config: { baseURL: fake.baseURL }, job: { id: job.id, status: 'pending' } });
+    expect(stored!.config).not.toHaveProperty('apiKey');
+    const dir = join(work, cache, 'state', 'training');
+    for (const name of await readdir(dir)) expect(await readFile(join(dir, name), 'utf8')).not.toContain(KEY);
+
+    fake.advance(10_000);
+    const later = registry({}, cache);
+    const resumed = await later.resumeTrainingJob(job.id, { config: { apiKey: KEY } });
+    const done = await resumed.wait({ pollIntervalMs: 0 });
+    expect(done.status).toBe('completed');
+    expect((await later.trainingJobs())[0]!.job.status).toBe('completed');
+    const chat = await (await later.getProvider(TOGETHER, { config: { apiKey: KEY, baseURL: fake.baseURL } })).getModel(done.outputModel!, { capability: 'text-to-text' });
+    expect((await chat.transform('after training')).text).toBe('You said: after training');
+  });
+});
