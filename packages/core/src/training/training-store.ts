@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFinalTrainingStatus, type TrainingJobInfoV1 } from '@mediaconduit/provider';
+import { atomicWriteFile } from '../util/atomic-write.js';
 import { mcError } from '../util/errors.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import { hashName } from '../util/hash.js';
@@ -33,7 +34,8 @@ export function publicConfig(config: Readonly<Record<string, unknown>>): Record<
 /**
  * Training jobs on disk: one JSON file per job, each written whole (temporary file, fsync, rename),
  * so a crash mid-write leaves the previous state of that job and never touches the others. A
- * write never moves a job backwards: a final state, or a newer `updatedAt`, stays.
+ * write never moves a job backwards from what it reads on disk: a final state, or a newer
+ * `updatedAt`, stays (two processes writing one job at the same instant race; the later rename wins).
  */
 export class TrainingJobStore {
   constructor(readonly dir: string) {}
@@ -46,8 +48,7 @@ export class TrainingJobStore {
   async assertWritable(): Promise<void> {
     const probe = join(this.dir, `.probe-${process.pid}-${Date.now().toString(36)}`);
     try {
-      await mkdir(this.dir, { recursive: true });
-      await writeSynced(probe, '');
+      await atomicWriteFile(probe, '', { durable: true });
       await rm(probe, { force: true });
     } catch (error) {
       throw fileSystemError(`training job store ${this.dir} (set trainingDir or MEDIACONDUIT_TRAINING_DIR to move it)`, error);
@@ -61,15 +62,7 @@ export class TrainingJobStore {
     if (existing && (!isNewer(job, existing.job) || JSON.stringify(existing.job) === JSON.stringify(job))) return existing;
     const record: StoredFile = { format: 'mediaconduit-training-job@1', ...origin, job, recordedAt: new Date().toISOString() };
     try {
-      await mkdir(this.dir, { recursive: true });
-      const temporary = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.tmp`;
-      try {
-        await writeSynced(temporary, `${JSON.stringify(record, null, 2)}\n`);
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
+      await atomicWriteFile(path, `${JSON.stringify(record, null, 2)}\n`, { durable: true });
     } catch (error) {
       throw fileSystemError(`training job store: record job ${job.id}`, error);
     }
@@ -115,14 +108,4 @@ function strip({ format: _format, ...record }: StoredFile): StoredTrainingJob {
 function isNewer(next: TrainingJobInfoV1, previous: TrainingJobInfoV1): boolean {
   if (isFinalTrainingStatus(previous.status)) return isFinalTrainingStatus(next.status) && next.updatedAt > previous.updatedAt;
   return next.updatedAt >= previous.updatedAt || isFinalTrainingStatus(next.status);
-}
-
-async function writeSynced(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
