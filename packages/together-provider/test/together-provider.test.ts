@@ -4,9 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { Agent, getGlobalDispatcher } from 'undici';
-import { Audio, createHttpClient, Embedding, Image, MediaConduitError, readWavInfo, Text, type TextStreamPartV1 } from '@mediaconduit/core';
+import { Audio, createHttpClient, Embedding, Image, type MediaConduitError, readWavInfo, Text, type TextStreamPartV1 } from '@mediaconduit/core';
 import { createTogether } from '../src/index.js';
 import { startFakeTogether, type FakeTogetherServer } from '../src/testing/index.js';
+import { failure } from './failure.js';
 
 let fake: FakeTogetherServer;
 beforeAll(async () => {
@@ -25,15 +26,6 @@ const logger = {
 };
 const together = (extra: Parameters<typeof createTogether>[0] = {}) => createTogether({ createHttpClient, apiKey: 'test-key', baseURL: fake.baseURL, logger, ...extra });
 const CHAT = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
-
-async function failure(promise: Promise<unknown>): Promise<MediaConduitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!MediaConduitError.isInstance(error)) throw new Error(`expected a MediaConduitError, got ${String(error)}`);
-  return error;
-}
 
 describe('settings and the API key', () => {
   it('reads the key lazily and says how to set one', async () => {

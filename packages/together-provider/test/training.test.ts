@@ -5,9 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpClient, encodePng, MediaConduitError, Text, type TrainingJobInfoV1 } from '@mediaconduit/core';
+import { createHttpClient, encodePng, Text, type TrainingJobInfoV1 } from '@mediaconduit/core';
 import { createTogether } from '../src/index.js';
 import { startFakeTogether, type FakeTogetherServer } from '../src/testing/index.js';
+import { failure } from './failure.js';
 
 const BASE = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 let fake: FakeTogetherServer;
@@ -38,15 +39,6 @@ beforeEach(() => fake.reset());
 
 const quiet = { debug() {}, warn() {}, error() {} };
 const together = () => createTogether({ createHttpClient, apiKey: 'test-key', baseURL: fake.baseURL, logger: quiet });
-
-async function failure(promise: Promise<unknown>): Promise<MediaConduitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!MediaConduitError.isInstance(error)) throw new Error(`expected a MediaConduitError, got ${String(error)}`);
-  return error;
-}
 
 describe('Together training', () => {
   it('uploads the data, starts a LoRA job with its parameters, follows it to completion, and the trained model chats', async () => {
