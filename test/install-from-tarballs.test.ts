@@ -172,6 +172,10 @@ export type Unused = [typeof createTogether, typeof startFakeTogether, typeof ru
     const { stdout } = await run(process.execPath, ['dist/generate.js', './providers/mock', 'mountain.png'], app);
     expect(JSON.parse(stdout)).toEqual({ width: 320, height: 200, mimeType: 'image/png', provider: 'mock' });
     expect(checkPng(await readFile(join(app, 'mountain.png')))).toBeUndefined();
+    // The same through the installed command, as JSON.
+    const { stdout: ran } = await mediaconduit(['run', './providers/mock', 'mock/stripes-1', 'a striped cat', '-o', 'cat.png', '--opt', 'width=96', '--json', '--no-lockfile']);
+    expect(JSON.parse(ran)).toMatchObject({ capability: 'text-to-image', width: 96, mimeType: 'image/png', file: join(app, 'cat.png') });
+    expect(checkPng(await readFile(join(app, 'cat.png')))).toBeUndefined();
   });
 });
 

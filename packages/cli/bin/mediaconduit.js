@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `mediaconduit` command. A missing build or a broken install gets one line saying what to run.
 let main;
+let processIo;
 try {
-  ({ main } = await import('../dist/main.js'));
+  ({ main, processIo } = await import('../dist/main.js'));
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
   const url = /Cannot find (module|package) '([^']+)'/.exec(error.message);
@@ -15,4 +16,7 @@ try {
   );
   process.exit(70);
 }
-process.exitCode = await main(process.argv.slice(2));
+// Ctrl-C stops the command (git and other children included) and exits with 130; a second one kills at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => interrupt.abort(new Error('interrupted')));
+process.exitCode = await main(process.argv.slice(2), processIo(interrupt.signal));

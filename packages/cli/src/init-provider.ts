@@ -2,6 +2,8 @@ import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTRACT_VERSION, MediaConduitError, type ErrorCode } from '@mediaconduit/provider';
+import type { Context } from './context.js';
+import { EXIT } from './errors.js';
 import { CLI_VERSION } from './version.js';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -85,4 +87,16 @@ function templatePackage(id: string, name: string): Record<string, unknown> {
 
 function mcError(code: ErrorCode, message: string): MediaConduitError {
   return new MediaConduitError({ code, message });
+}
+
+/** `mediaconduit init <dir> --id <id> [--name <name>]`. */
+export async function initCommand(ctx: Context, dir: string, flags: { id: string; name?: string }): Promise<number> {
+  const files = await initProvider(resolve(ctx.io.cwd, dir), { id: flags.id, ...(flags.name ? { name: flags.name } : {}) });
+  const at = resolve(ctx.io.cwd, dir);
+  ctx.out.result({ id: flags.id, dir: at, files });
+  ctx.out.line(`Created provider "${flags.id}" in ${at} (${files.length} files). Next:`);
+  ctx.out.line(`  cd ${at} && git init && git add -A && git commit -m "New provider"`);
+  ctx.out.line(`  mediaconduit validate ${at}`);
+  ctx.out.line(`  mediaconduit load ${at}    (or push it and load github:<you>/<repo>@v0.1.0)`);
+  return EXIT.OK;
 }

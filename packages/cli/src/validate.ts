@@ -1,26 +1,31 @@
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { MediaConduitError } from '@mediaconduit/provider';
-import type { ProviderRegistryOptions } from '@mediaconduit/core';
 import { checkProvider, formatConformanceReport, runConformance, type ConformanceReport } from '@mediaconduit/testing';
+import type { Context, RegistryFlags } from './context.js';
+import { EXIT } from './errors.js';
 
 /**
  * `mediaconduit validate`: a folder on disk is checked as it is (uncommitted changes included);
  * anything else is loaded as a specifier through Git first. Resolves to the exit code.
  */
-export async function runValidate(target: string, options: ProviderRegistryOptions, out: (line: string) => void): Promise<number> {
+export async function runValidate(ctx: Context, given: string, flags: RegistryFlags): Promise<number> {
   let report: ConformanceReport;
+  const folder = resolve(ctx.io.cwd, given);
   if (
-    await stat(target).then(
-      (s) => s.isDirectory(),
+    await stat(folder).then(
+      (s) => s.isDirectory() && !given.includes('//'),
       () => false,
     )
   ) {
-    report = await runConformance(target);
+    ctx.progress.start('validate', `validate ${folder}`);
+    report = await runConformance(folder);
   } else {
-    const { createProviderRegistry } = await import('@mediaconduit/core');
-    const registry = createProviderRegistry({ lockfile: false, ...options });
+    const target = ctx.spec(given);
+    const registry = await ctx.registry({ lockfile: false, ...flags });
     try {
-      const provider = await registry.getProvider(target);
+      const provider = await registry.getProvider(target, { signal: ctx.signal });
+      ctx.progress.start('validate', `validate ${target}`);
       report = {
         target,
         provider: `${provider.id}`,
@@ -35,10 +40,10 @@ export async function runValidate(target: string, options: ProviderRegistryOptio
         checks: [{ name: 'load', status: 'failed', message: `${error.code}: ${error.message}`, hint: 'fix what the message names, then push and validate again' }],
         ok: false,
       };
-    } finally {
-      await registry.close();
     }
   }
-  out(formatConformanceReport(report));
-  return report.ok ? 0 : 1;
+  ctx.progress.stop();
+  ctx.out.result(report);
+  ctx.out.line(formatConformanceReport(report));
+  return report.ok ? EXIT.OK : EXIT.CHECKS_FAILED;
 }

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
 import { createProviderRegistry } from '@mediaconduit/core';
 import { formatConformanceReport, runConformance } from '@mediaconduit/testing';
+import { runCli } from './run-cli.js';
 
 const run = promisify(execFile);
 const mockDir = fileURLToPath(new URL('../../mock-provider', import.meta.url));
@@ -15,16 +15,7 @@ const brokenDir = fileURLToPath(new URL('./fixtures/broken-provider', import.met
 const work = await mkdtemp(join(tmpdir(), 'mc-kit-'));
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  const out: string[] = [],
-    err: string[] = [];
-  const code = await main(
-    args,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('conformance kit', () => {
   it('passes the mock provider, with a valid asset from every capability', async () => {
@@ -76,12 +67,12 @@ describe('conformance kit', () => {
 });
 
 describe('mediaconduit validate', () => {
-  it('exits 0 for the mock provider and 1 for the broken one, printing one line per check', async () => {
+  it('exits 0 for the mock provider and 3 (checks failed) for the broken one, printing one line per check', async () => {
     const ok = await cli('validate', mockDir);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/✓ text-to-audio/);
     const bad = await cli('validate', brokenDir);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(3);
     expect(bad.out.match(/✗/g)).toHaveLength(5);
   });
 });
@@ -112,7 +103,9 @@ describe('mediaconduit init', () => {
 
   it('refuses a bad id, a missing id and a non-empty folder', async () => {
     expect((await cli('init', join(work, 'x'), '--id', 'Bad Id')).err).toMatch(/INVALID_OPTIONS: init: id "Bad Id" is invalid/);
-    expect((await cli('init', join(work, 'y'))).code).toBe(2);
+    const missing = await cli('init', join(work, 'y'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toBe(`mediaconduit: required option '--id <id>' not specified (run "mediaconduit init --help" for usage)\n`);
     expect((await cli('init', mockDir, '--id', 'again')).err).toMatch(/is not empty/);
   });
 });

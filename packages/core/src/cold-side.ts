@@ -5,3 +5,4 @@ export { resolvePin, movedTagError } from './pipeline/resolve-pin.js';
 export { loadProviderFromFolder } from './registry/load-folder.js';
 export { verifyCache } from './cache/verify-cache.js';
 export { pruneCache } from './cache/prune-cache.js';
+export { listCache, cleanCache } from './cache/list-cache.js';

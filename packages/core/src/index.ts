@@ -16,10 +16,22 @@ export {
   type LoadedProvider,
   type FoundModel,
   type UpdateResult,
+  type PrepareResult,
 } from './registry/provider-registry.js';
 export type { ProviderRegistryOptions } from './registry/registry-options.js';
 export type { ProgressEvent } from './pipeline/progress-event.js';
-export { loadProviderFromFolder, verifyCache, pruneCache, type FolderProvider, type LoadFolderOptions, type CacheProblem } from './on-demand.js';
+export {
+  loadProviderFromFolder,
+  verifyCache,
+  pruneCache,
+  listCache,
+  cleanCache,
+  type FolderProvider,
+  type LoadFolderOptions,
+  type CacheProblem,
+  type CacheListing,
+  type CacheEntryInfo,
+} from './on-demand.js';
 export { providerShapeProblems } from './load/validate-provider.js';
 export { createHttpClient } from './http/http-client.js';
 export { createModelRuntime, type ModelRuntime, type ModelRuntimeOptions } from './calls/model-runtime.js';

@@ -1,10 +1,12 @@
 // Entry points whose modules are imported on first call, so that `import('@mediaconduit/core')`
 // stays cheap: the folder loader brings esbuild; the cache commands bring hashing and tree walks.
+import type { CacheListing } from './cache/list-cache.js';
 import type { CacheProblem } from './cache/verify-cache.js';
 import type { Lockfile } from './lockfile/lockfile.js';
 import type { FolderProvider, LoadFolderOptions } from './registry/load-folder.js';
 
 export type { CacheProblem } from './cache/verify-cache.js';
+export type { CacheEntryInfo, CacheListing } from './cache/list-cache.js';
 export type { FolderProvider, LoadFolderOptions } from './registry/load-folder.js';
 
 /**
@@ -24,4 +26,14 @@ export async function verifyCache(cacheDir: string, options: { fix?: boolean } =
 /** Deletes cache entries `lockfile` does not pin, and leftovers of interrupted writes. Resolves to what it deleted. */
 export async function pruneCache(cacheDir: string, lockfile: Lockfile): Promise<string[]> {
   return (await import('./cold-side.js')).pruneCache(cacheDir, lockfile);
+}
+
+/** Lists the entries of the cache under `cacheDir` with their sizes; with `lockfile`, says which ones it pins. */
+export async function listCache(cacheDir: string, lockfile?: Lockfile): Promise<CacheListing> {
+  return (await import('./cold-side.js')).listCache(cacheDir, lockfile);
+}
+
+/** Deletes everything in the cache that can be fetched or built again; training job records (`state/`) stay. */
+export async function cleanCache(cacheDir: string): Promise<{ removed: string[]; bytes: number }> {
+  return (await import('./cold-side.js')).cleanCache(cacheDir);
 }

@@ -39,7 +39,12 @@ export async function providerDependencies(providerDir: string): Promise<{ names
 export async function installDependencies(
   providerDir: string,
   dest: string,
-  options: { timeoutMs: number; signal?: AbortSignal | undefined; npmRegistry: () => Promise<string> },
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal | undefined;
+    npmRegistry: () => Promise<string>;
+    debug?: ((message: string, fields?: Readonly<Record<string, unknown>>) => void) | undefined;
+  },
 ): Promise<void> {
   const text = await readFile(join(providerDir, 'package-lock.json'), 'utf8');
   const plan = installPlan(text, { platform: process.platform, arch: process.arch });
@@ -53,9 +58,14 @@ export async function installDependencies(
     const queue = [...plan];
     const worker = async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
+        const started = performance.now();
         const bytes = await fetchTarball(item, options.npmRegistry, controller.signal);
-        if (!bytes) continue; // an optional package that could not be fetched, as npm skips it
+        if (!bytes) {
+          options.debug?.(`install: skipped optional ${item.name}@${item.version} (not fetched)`);
+          continue; // an optional package that could not be fetched, as npm skips it
+        }
         await unpack(extract, bytes, join(dest, item.path), item.name);
+        options.debug?.(`install: ${item.name}@${item.version}`, { bytes: bytes.byteLength, ms: Math.round(performance.now() - started) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));

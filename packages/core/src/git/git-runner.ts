@@ -16,6 +16,8 @@ export interface GitRunOptions {
   remoteUrl?: string | undefined;
   /** Token for `remoteUrl`; sent only as an HTTP header through the environment. */
   token?: string | undefined;
+  /** Receives one line per git command (arguments, duration, outcome), for `DEBUG=mediaconduit:*`. */
+  debug?: ((message: string, fields?: Readonly<Record<string, unknown>>) => void) | undefined;
 }
 
 const ALLOWED_PROTOCOLS = 'https:http:file:git:ssh';
@@ -84,10 +86,16 @@ export async function runGit(operation: string, args: readonly string[], options
   let cwd = options.cwd;
   let scratch: string | undefined;
   if (!cwd) cwd = scratch = await mkdtemp(join(tmpdir(), 'mediaconduit-git-'));
+  const started = performance.now();
+  const command = () => redact(`git ${args.join(' ')}`, [options.token]);
   try {
-    return await spawnGit(args, cwd, options);
+    const out = await spawnGit(args, cwd, options);
+    options.debug?.(`${operation}: ${command()}`, { ms: Math.round(performance.now() - started) });
+    return out;
   } catch (error) {
-    throw gitError(operation, error, options);
+    const typed = gitError(operation, error, options);
+    options.debug?.(`${operation}: ${command()} failed`, { ms: Math.round(performance.now() - started), code: typed.code });
+    throw typed;
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }

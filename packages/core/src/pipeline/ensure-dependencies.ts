@@ -30,6 +30,7 @@ export async function ensureDependencies(env: LoadEnvironment, source: ProviderS
           timeoutMs: env.settings.installTimeoutMs,
           signal: env.signal,
           npmRegistry: () => npmRegistryUrl(env.settings.npmRegistry, env.settings.env),
+          debug: env.debug,
         }),
       ),
   });

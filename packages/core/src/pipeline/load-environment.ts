@@ -24,6 +24,8 @@ export interface LoadEnvironment {
   settings: LoadSettings;
   dirs: CacheDirs;
   emit(event: ProgressEvent): void;
+  /** Debug detail (git commands, dependency fetches); shown with `DEBUG=mediaconduit:*`. */
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
   signal: AbortSignal;
 }
 

@@ -8,6 +8,7 @@ import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
 import type { Located } from '../pipeline/ensure-bundle.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
+import type { ProgressEvent } from '../pipeline/progress-event.js';
 import { warmLoad } from '../pipeline/warm-load.js';
 import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import { fileSystemError } from '../util/file-system-error.js';
@@ -15,6 +16,7 @@ import type { ProviderSource } from '../source/provider-source.js';
 import { finishedJob, trackTraining } from '../training/track-training.js';
 import { publicConfig, TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
 import { redact } from '../util/redact.js';
+import { debugEnabled } from '../util/logger.js';
 import { instantiateProvider } from './instantiate-provider.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 
@@ -58,6 +60,16 @@ export interface UpdateResult {
   changed: boolean;
 }
 
+/** What `prepare` did. */
+export interface PrepareResult {
+  specifier: string;
+  entry: LockEntry;
+  /** The lockfile had no entry for it before. */
+  added: boolean;
+  /** Steps that had to run (the others were served from the cache). */
+  ran: ProgressEvent['phase'][];
+}
+
 /** Loads providers from Git and keeps them. */
 export interface ProviderRegistry {
   /** Loads (or returns the already loaded) provider for `specifier`. Concurrent calls share one load. */
@@ -67,6 +79,12 @@ export interface ProviderRegistry {
    * rewrites its lockfile entry, and drops the loaded instance so the next `getProvider` uses it.
    */
   update(specifier: string, options?: { acceptMovedTags?: boolean }): Promise<UpdateResult>;
+  /**
+   * Makes `specifier` ready to load without running any of its code: resolves it (through its
+   * lockfile entry when there is one, which it never moves), fetches, installs and builds it, and
+   * records the entry. What `mediaconduit lock` runs, to pin providers and fill a cache ahead of time.
+   */
+  prepare(specifier: string): Promise<PrepareResult>;
   /** The providers loaded so far. */
   listProviders(): LoadedProvider[];
   /** Models with `capability` across all loaded providers (live discovery per provider). */
@@ -146,13 +164,34 @@ class Registry implements ProviderRegistry {
       dirs: this.dirs,
       signal: this.controller.signal,
       emit: (event) => {
+        options.logger.debug(`${event.phase} ${event.status} ${redactSpecifier(event.specifier)}`, {
+          ...(event.detail ? { detail: event.detail } : {}),
+          ...(event.durationMs === undefined ? {} : { ms: Math.round(event.durationMs) }),
+        });
         try {
           options.onProgress(event);
         } catch (error) {
           options.logger.warn('onProgress listener threw', { error: String(error) });
         }
       },
+      debug: (message, fields) => options.logger.debug(message, fields),
     };
+    // Model calls in the debug log: only when asked for, as listening has a cost on every call.
+    if (debugEnabled('mediaconduit:registry', options.env.DEBUG ?? process.env.DEBUG)) {
+      this.runtime.on('call:end', ({ record: r }) =>
+        options.logger.debug(`${r.kind} ${r.provider}/${r.model} ${r.status}`, {
+          capability: r.capability,
+          attempt: r.attempt,
+          ms: Math.round(r.latencyMs),
+          ...(r.errorCode ? { error: r.errorCode } : {}),
+          ...(r.requestId ? { requestId: r.requestId } : {}),
+        }),
+      );
+      this.runtime.on('call:retry', (e) => options.logger.debug(`retry ${e.provider}/${e.model}`, { attempt: e.attempt, delayMs: Math.round(e.delayMs), error: e.error.code }));
+      this.runtime.on('call:fallback', (e) =>
+        options.logger.debug(`fallback ${e.from.provider}/${e.from.model} → ${e.to.provider}/${e.to.model}`, { error: e.error?.code ?? 'COOLING_DOWN' }),
+      );
+    }
   }
 
   getProvider(specifier: string, options: GetProviderOptions = {}): Promise<MediaProviderV1> {
@@ -341,6 +380,35 @@ class Registry implements ProviderRegistry {
       await this.forget(source);
     }
     return { specifier, before, after: entry, changed };
+  }
+
+  async prepare(specifier: string): Promise<PrepareResult> {
+    try {
+      const source = this.parse(specifier);
+      const ran = new Set<ProgressEvent['phase']>();
+      const emit = this.env.emit;
+      const env: LoadEnvironment = {
+        ...this.env,
+        emit: (event) => {
+          if (event.status === 'done' && event.specifier === source.specifier) ran.add(event.phase);
+          emit(event);
+        },
+      };
+      const locked = await this.lock.get(source.key);
+      let located = locked ? await warmLoad(env, source, locked) : undefined;
+      let entry = located?.refreshed ?? locked;
+      if (!located || !entry) {
+        if (!locked) await this.lock.assertMayAdd(source.key);
+        const { coldLoad } = await import('../cold-side.js');
+        const cold = await coldLoad(env, source, locked);
+        located = cold;
+        entry = cold.entry;
+      }
+      if (entry !== locked) await this.record(source, entry, locked?.commit === entry.commit);
+      return { specifier, entry, added: !locked, ran: [...ran] };
+    } catch (error) {
+      throw fileSystemError(`prepare ${redactSpecifier(specifier)}`, error);
+    }
   }
 
   private async forget(source: ProviderSource): Promise<void> {

@@ -1,0 +1,574 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Context } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formatMs } from '../io.js';
+import { createBenchFixture, type BenchFixture } from './bench-fixture.js';
+
+const exec = promisify(execFile);
+
+/** Flags of `bench`. */
+export interface BenchFlags {
+  rounds: string;
+  out?: string;
+  only?: 'load' | 'concurrency';
+}
+
+/** One figure of the report: our samples, and the baseline's from the same rounds. */
+export interface BenchRow {
+  group: 'load' | 'baseline' | 'concurrency';
+  name: string;
+  unit: 'ms' | 'µs';
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  baseline?: { name: string; median: number; min: number; max: number };
+  /** Ours ÷ baseline (below 1: faster than the baseline). */
+  ratio?: number;
+  target?: string;
+  /** Whether the target holds; absent when the row has none. */
+  ok?: boolean;
+  note?: string;
+}
+
+/** The whole report, as the JSON file holds it. */
+export interface BenchReport {
+  time: string;
+  rounds: number;
+  machine: { cores: number; cpu: string; memoryGiB: number; os: string; node: string; git: string; npm: string; esbuild: string; tsx: string | null };
+  rows: BenchRow[];
+  missed: string[];
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const stats = (xs: readonly number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** Runs a process to its end; resolves to its wall time (ms) and stdout. Fails loudly when it fails. */
+async function timed(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ ms: number; stdout: string }> {
+  const started = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      if (code === 0) resolvePromise({ ms, stdout: Buffer.concat(out).toString('utf8') });
+      else
+        reject(new Error(`bench: ${command} ${args.slice(0, 3).join(' ')} … ended with ${signal ?? `code ${code}`}: ${Buffer.concat(err).toString('utf8').trim().slice(0, 600)}`));
+    });
+  });
+}
+
+// Scripts of the child processes; arguments come in BENCH_ARGS (JSON).
+const LOAD_SCRIPT = `
+const a = JSON.parse(process.env.BENCH_ARGS);
+const t0 = performance.now();
+const core = await import(a.core);
+const t1 = performance.now();
+const counts = { fetch: 0, install: 0, build: 0 };
+let installMs;
+const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lock, env: { MEDIACONDUIT_GIT_REWRITES: a.rewrites }, onProgress: (e) => {
+  if (e.status !== 'done' || !(e.phase in counts)) return;
+  counts[e.phase]++;
+  if (e.phase === 'install') installMs = e.durationMs;
+} });
+const provider = await registry.getProvider(a.spec);
+const t2 = performance.now();
+if (provider.id !== 'bench-small') throw new Error('wrong provider');
+await registry.close();
+process.stdout.write(JSON.stringify({ coreMs: t1 - t0, loadMs: t2 - t1, readyAt: t2, counts, installMs }));
+`;
+const BARE_SCRIPT = `
+const a = JSON.parse(process.env.BENCH_ARGS);
+const t0 = performance.now();
+const core = await import(a.core);
+const t1 = performance.now();
+globalThis[Symbol.for('mediaconduit.provider.v1')] = await import(a.contract);
+const module = await import(a.bundle);
+const provider = await module.default({});
+const t2 = performance.now();
+if (provider.id !== 'bench-small') throw new Error('wrong provider');
+process.stdout.write(JSON.stringify({ coreMs: t1 - t0, loadMs: t2 - t1, readyAt: t2 }));
+`;
+const FS_SCRIPT = `
+const t0 = performance.now();
+await import('node:fs/promises');
+process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
+`;
+const IMPORT_SCRIPT = `
+const module = await import(process.env.BENCH_MODULE);
+const provider = await module.default({});
+if (provider.id !== 'bench-small') throw new Error('wrong provider');
+`;
+
+/** `mediaconduit bench`: the load benchmark, every figure beside a baseline measured in the same run, on loopback only. */
+export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<number> {
+  const rounds = Number(flags.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new UsageError(`--rounds "${flags.rounds}" must be a whole number from 1 to 100`, 'bench');
+  const coreUrl = import.meta.resolve('@mediaconduit/core');
+  const contractUrl = import.meta.resolve('@mediaconduit/provider');
+  const fromCore = createRequire(new URL(coreUrl));
+  const esbuildDir = dirname(fromCore.resolve('esbuild/package.json'));
+  const esbuildBin = join(esbuildDir, 'bin/esbuild');
+  const tsxLoader = findTsx(ctx.io.cwd);
+  const core = (await import('@mediaconduit/core')) as typeof import('@mediaconduit/core');
+  // esbuild comes with core; its API for the in-process baseline, typed here as far as used.
+  const { build } = (await import(pathToFileURL(fromCore.resolve('esbuild')).href)) as { build(options: Record<string, unknown>): Promise<unknown> };
+  const machine = await describeMachine(esbuildBin, tsxLoader);
+  const rows: BenchRow[] = [];
+  const step = (label: string) => ctx.progress.start('bench', `bench: ${label}`);
+  const fixture = await createBenchFixture();
+  const npmEnv = await isolatedNpm(fixture);
+  const childEnv = (args: Record<string, unknown>) => ({ PATH: process.env.PATH ?? '', HOME: fixture.work, BENCH_ARGS: JSON.stringify(args) });
+  const node = (script: string, args: Record<string, unknown>, extra: string[] = []) =>
+    timed(process.execPath, [...extra, '--input-type=module', '-e', script], { env: childEnv(args) });
+  const loadChild = async (spec: string, cache: string, lock: string | false) => {
+    const { ms, stdout } = await node(LOAD_SCRIPT, { core: coreUrl, spec, cache, lock, rewrites: fixture.rewritesEnv });
+    return { ms, ...(JSON.parse(stdout) as { coreMs: number; loadMs: number; readyAt: number; counts: Record<string, number>; installMs?: number }) };
+  };
+  const row = (r: Omit<BenchRow, 'median' | 'min' | 'max' | 'runs' | 'baseline' | 'ratio'> & { samples: number[]; base?: { name: string; samples: number[] } }) => {
+    const { samples, base, ...rest } = r;
+    const own = stats(samples);
+    const baseline = base ? { name: base.name, ...stats(base.samples) } : undefined;
+    const out: BenchRow = { ...rest, ...own, runs: samples.length, ...(baseline ? { baseline, ratio: own.median / baseline.median } : {}) };
+    rows.push(out);
+    return out;
+  };
+
+  try {
+    // 1. Hand-run baselines, each step its own process as a user would type them.
+    // With dependencies, `npm ci` installs them between the clone and the bundle.
+    const handRun = async (remote: string, install = false) => {
+      const dir = join(await fixture.runDir('hand'), 'repo');
+      const clone = await timed('git', ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', remote, dir], {
+        env: { PATH: process.env.PATH ?? '', HOME: fixture.work, GIT_TERMINAL_PROMPT: '0' },
+      });
+      const installed = install ? (await timed('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv })).ms : 0;
+      const bundle = join(dir, 'bundle.mjs');
+      const bundled = await timed(esbuildBin, [
+        join(dir, 'src/index.ts'),
+        '--bundle',
+        '--format=esm',
+        '--platform=node',
+        '--target=node20',
+        `--outfile=${bundle}`,
+        '--external:@mediaconduit/provider',
+        '--log-level=warning',
+      ]);
+      const imported = await timed(process.execPath, ['--input-type=module', '-e', IMPORT_SCRIPT], {
+        env: { PATH: process.env.PATH ?? '', BENCH_MODULE: pathToFileURL(bundle).href },
+      });
+      return clone.ms + installed + bundled.ms + imported.ms;
+    };
+    // The original design's pipeline: clone, npm install, then the TypeScript source under tsx.
+    const original = async (remote: string) => {
+      if (!tsxLoader) return undefined;
+      const dir = join(await fixture.runDir('original'), 'repo');
+      const clone = await timed('git', ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', remote, dir], {
+        env: { PATH: process.env.PATH ?? '', HOME: fixture.work, GIT_TERMINAL_PROMPT: '0' },
+      });
+      const install = await timed('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv });
+      const load = await timed(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', IMPORT_SCRIPT], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: fixture.work, BENCH_MODULE: pathToFileURL(join(dir, 'src/index.ts')).href },
+      });
+      return { total: clone.ms + install.ms + load.ms, installMs: install.ms, dir };
+    };
+
+    if (!flags.only || flags.only === 'load') {
+      // Cold, new process: an empty cache, from process start to exit; beside the hand-run pipeline.
+      step('cold loads in new processes');
+      const coldPlain: number[] = [];
+      const coldDep: number[] = [];
+      const handPlain: number[] = [];
+      const handDep: number[] = [];
+      const origPlain: number[] = [];
+      const origDep: number[] = [];
+      const ourInstall: number[] = [];
+      const npmInstall: number[] = [];
+      const npmCi: number[] = [];
+      let warmCache = '';
+      let warmLock = '';
+      for (let i = -1; i < rounds; i++) {
+        // Round -1 warms the machine's file cache and npm's own cache; it is not counted.
+        const keep = i >= 0;
+        const dir = await fixture.runDir('cold');
+        const plain = await loadChild(fixture.specs.plain, join(dir, 'cache'), join(dir, 'lock.json'));
+        const hp = await handRun(fixture.remotes.plain);
+        const dep = await loadChild(fixture.specs.withDep, join(dir, 'cache-dep'), false);
+        const hd = await handRun(fixture.remotes.withDep, true);
+        const op = await original(fixture.remotes.plain);
+        const od = await original(fixture.remotes.withDep);
+        if (i === 0) {
+          warmCache = join(dir, 'cache');
+          warmLock = join(dir, 'lock.json');
+        }
+        if (!keep) continue;
+        coldPlain.push(plain.ms);
+        coldDep.push(dep.ms);
+        handPlain.push(hp);
+        handDep.push(hd);
+        if (dep.installMs !== undefined) ourInstall.push(dep.installMs);
+        if (op) origPlain.push(op.total);
+        if (od) {
+          origDep.push(od.total);
+          npmInstall.push(od.installMs);
+          await rm(join(od.dir, 'node_modules'), { recursive: true, force: true });
+          npmCi.push((await timed('npm', ['ci', '--no-audit', '--no-fund'], { cwd: od.dir, env: npmEnv })).ms);
+        }
+      }
+      const cold = row({
+        group: 'load',
+        name: 'cold, new process (no dependencies)',
+        unit: 'ms',
+        samples: coldPlain,
+        base: { name: 'hand-run git clone --depth 1 + esbuild + node import', samples: handPlain },
+        target: '≤ 1.3× the hand-run pipeline',
+      });
+      cold.ok = cold.ratio! <= 1.3;
+      row({
+        group: 'load',
+        name: 'cold, new process (one small dependency)',
+        unit: 'ms',
+        samples: coldDep,
+        base: { name: 'hand-run git clone + npm ci + esbuild + node import', samples: handDep },
+      });
+      const withDep = row({
+        group: 'load',
+        name: 'cold, new process: with the dependency vs without',
+        unit: 'ms',
+        samples: coldDep,
+        base: { name: 'cold, new process, same provider without it', samples: coldPlain },
+        target: '≤ 1.5×',
+      });
+      withDep.ok = withDep.ratio! <= 1.5;
+      if (origPlain.length > 0) {
+        const a = row({
+          group: 'baseline',
+          name: 'vs the original design (no dependencies)',
+          unit: 'ms',
+          samples: coldPlain,
+          base: { name: 'git clone + npm install + tsx', samples: origPlain },
+          target: '≥ 4× faster',
+        });
+        a.ok = 1 / a.ratio! >= 4;
+        a.note = `${(1 / a.ratio!).toFixed(1)}× faster`;
+        const b = row({
+          group: 'baseline',
+          name: 'vs the original design (one small dependency)',
+          unit: 'ms',
+          samples: coldDep,
+          base: { name: 'git clone + npm install + tsx', samples: origDep },
+          target: '≥ 3× faster',
+        });
+        b.ok = 1 / b.ratio! >= 3;
+        b.note = `${(1 / b.ratio!).toFixed(1)}× faster`;
+        row({ group: 'baseline', name: 'install step: in-process install', unit: 'ms', samples: ourInstall, base: { name: 'npm ci alone', samples: npmCi } });
+        row({ group: 'baseline', name: 'install step: in-process install ', unit: 'ms', samples: ourInstall, base: { name: 'npm install alone', samples: npmInstall } });
+      } else {
+        rows.push({
+          group: 'baseline',
+          name: 'vs the original design',
+          unit: 'ms',
+          median: Number.NaN,
+          min: Number.NaN,
+          max: Number.NaN,
+          runs: 0,
+          note: 'skipped: tsx is not installed here (npm install --save-dev tsx, then run again)',
+        });
+      }
+
+      // Cold, warm process: this process has loaded before; a fresh cache each round.
+      step('cold loads in this process');
+      const inProcess = async () => {
+        const dir = await fixture.runDir('cold-in');
+        const registry = core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, env: {} });
+        const started = performance.now();
+        await registry.getProvider(fixture.specs.plain);
+        const ms = performance.now() - started;
+        await registry.close();
+        return ms;
+      };
+      const inProcessBaseline = async () => {
+        const dir = join(await fixture.runDir('cold-in-base'), 'repo');
+        const started = performance.now();
+        await exec('git', ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', fixture.remotes.plain, dir], {
+          env: { PATH: process.env.PATH ?? '', GIT_TERMINAL_PROMPT: '0' },
+        });
+        const outfile = join(dir, 'bundle.mjs');
+        await build({
+          entryPoints: [join(dir, 'src/index.ts')],
+          bundle: true,
+          format: 'esm',
+          platform: 'node',
+          target: 'node20',
+          outfile,
+          external: ['@mediaconduit/provider'],
+          logLevel: 'silent',
+        });
+        await (await import(pathToFileURL(outfile).href)).default({});
+        return performance.now() - started;
+      };
+      await inProcess();
+      await inProcessBaseline();
+      const warmProcess: number[] = [];
+      const warmProcessBase: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        warmProcess.push(await inProcess());
+        warmProcessBase.push(await inProcessBaseline());
+      }
+      row({
+        group: 'load',
+        name: 'cold, warm process',
+        unit: 'ms',
+        samples: warmProcess,
+        base: { name: 'git clone --depth 1 + esbuild API + import(), in this process', samples: warmProcessBase },
+      });
+
+      // Warm-disk: a new process with the cache and lockfile present, beside a bare import() of the cached bundle.
+      step('warm loads in new processes');
+      const entry = Object.values(core.readLockfile(warmLock).providers)[0]!;
+      const bundleDir = join(warmCache, 'bundles', entry.bundle.key);
+      const bundleFile = (await readdir(bundleDir)).find((f) => f.endsWith('.mjs'))!;
+      const bundleUrl = pathToFileURL(join(bundleDir, bundleFile)).href;
+      const warm: number[] = [];
+      const bare: number[] = [];
+      const warmReady: number[] = [];
+      const bareReady: number[] = [];
+      const coreImport: number[] = [];
+      const fsImport: number[] = [];
+      for (let i = -1; i < rounds * 2; i++) {
+        const w = await loadChild(fixture.specs.plain, warmCache, warmLock);
+        const b = JSON.parse((await node(BARE_SCRIPT, { core: coreUrl, contract: contractUrl, bundle: bundleUrl })).stdout) as { loadMs: number; readyAt: number };
+        if (i < 0) continue;
+        warm.push(w.loadMs);
+        bare.push(b.loadMs);
+        warmReady.push(w.readyAt);
+        bareReady.push(b.readyAt);
+        coreImport.push(w.coreMs);
+        fsImport.push((JSON.parse((await node(FS_SCRIPT, {})).stdout) as { ms: number }).ms);
+      }
+      const warmRow = row({
+        group: 'load',
+        name: 'warm-disk, new process (getProvider)',
+        unit: 'ms',
+        samples: warm,
+        base: { name: 'bare import() of the cached bundle', samples: bare },
+        target: '≤ bare import + 1 ms',
+      });
+      warmRow.ok = warmRow.median - warmRow.baseline!.median <= 1;
+      warmRow.note = `+${(warmRow.median - warmRow.baseline!.median).toFixed(2)} ms`;
+      row({
+        group: 'load',
+        name: 'warm-disk, new process: ready, from process start',
+        unit: 'ms',
+        samples: warmReady,
+        base: { name: 'bare import, from process start', samples: bareReady },
+      });
+      const coreRow = row({
+        group: 'load',
+        name: "import('@mediaconduit/core'), new process",
+        unit: 'ms',
+        samples: coreImport,
+        base: { name: "import('node:fs/promises')", samples: fsImport },
+        target: '≤ 10 ms',
+      });
+      coreRow.ok = coreRow.median <= 10;
+
+      // Warm-memory: a repeated getProvider in the same process.
+      step('warm loads in memory');
+      const registry = core.createProviderRegistry({ cacheDir: warmCache, lockfile: warmLock, rewrites: fixture.rewrites, env: {} });
+      await registry.getProvider(fixture.specs.plain);
+      const perCall: number[] = [];
+      const noop: number[] = [];
+      const settled = Promise.resolve(1);
+      for (let batch = 0; batch < 200; batch++) {
+        let t = process.hrtime.bigint();
+        for (let i = 0; i < 1000; i++) await registry.getProvider(fixture.specs.plain);
+        perCall.push(Number(process.hrtime.bigint() - t) / 1e6);
+        t = process.hrtime.bigint();
+        for (let i = 0; i < 1000; i++) await settled;
+        noop.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      await registry.close();
+      // Per 1000 calls in ms is per call in µs.
+      const memory = row({
+        group: 'load',
+        name: 'warm-memory, repeated getProvider',
+        unit: 'µs',
+        samples: perCall,
+        base: { name: 'awaiting a settled promise', samples: noop },
+        target: '≤ 2 µs',
+      });
+      memory.ok = memory.median <= 2;
+    }
+
+    if (!flags.only || flags.only === 'concurrency') {
+      // N loads at once in one process: separate registries sharing one cache.
+      step('concurrent loads');
+      const N = 8;
+      const M = 4;
+      const inOne: number[] = [];
+      const inOneCounts: Record<string, number>[] = [];
+      const inMany: number[] = [];
+      const inManyCounts: Record<string, number>[] = [];
+      const single: number[] = [];
+      for (let i = 0; i < Math.max(3, Math.ceil(rounds / 2)); i++) {
+        const dir = await fixture.runDir('concurrent');
+        const counts: Record<string, number> = { fetch: 0, install: 0, build: 0 };
+        const onProgress = (e: { phase: string; status: string }) => {
+          if (e.status === 'done' && e.phase in counts) counts[e.phase]!++;
+        };
+        const registries = Array.from({ length: N }, () =>
+          core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, env: {}, onProgress }),
+        );
+        let started = performance.now();
+        await Promise.all(registries.map((r, k) => r.getProvider(k % 2 ? fixture.specs.withDep : fixture.specs.plain)));
+        inOne.push(performance.now() - started);
+        inOneCounts.push(counts);
+        for (const r of registries) await r.close();
+        // M processes at once on one empty cache.
+        const shared = join(await fixture.runDir('processes'), 'cache');
+        started = performance.now();
+        const children = await Promise.all(Array.from({ length: M }, (_, k) => loadChild(k % 2 ? fixture.specs.withDep : fixture.specs.plain, shared, false)));
+        inMany.push(performance.now() - started);
+        const sum: Record<string, number> = { fetch: 0, install: 0, build: 0 };
+        for (const child of children) for (const [k, v] of Object.entries(child.counts)) sum[k] = (sum[k] ?? 0) + v;
+        inManyCounts.push(sum);
+        single.push((await loadChild(fixture.specs.withDep, join(await fixture.runDir('single'), 'cache'), false)).ms);
+      }
+      const describeCounts = (all: Record<string, number>[]) => {
+        const last = all.at(-1)!;
+        const same = all.every((c) => JSON.stringify(c) === JSON.stringify(last));
+        const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+        return `${n(last.fetch!, 'clone')}, ${n(last.install!, 'install')}, ${n(last.build!, 'build')}${same ? ' in every round' : ` (last round; rounds differ: ${all.map((c) => `${c.fetch}/${c.install}/${c.build}`).join(' ')})`}`;
+      };
+      const a = row({
+        group: 'concurrency',
+        name: `${N} loads at once, one process (2 providers, ${N} registries, one cache)`,
+        unit: 'ms',
+        samples: inOne,
+        base: { name: 'one cold load with the dependency, new process', samples: single },
+      });
+      a.note = describeCounts(inOneCounts);
+      a.target = 'one clone, install and build per provider';
+      a.ok = inOneCounts.every((c) => c.fetch === 2 && c.install === 1 && c.build === 2);
+      const b = row({
+        group: 'concurrency',
+        name: `${M} processes loading cold at once (2 providers, one cache)`,
+        unit: 'ms',
+        samples: inMany,
+        base: { name: 'one cold load with the dependency, new process', samples: single },
+      });
+      b.note = describeCounts(inManyCounts);
+      b.target = 'one clone, install and build per provider';
+      b.ok = inManyCounts.every((c) => c.fetch === 2 && c.install === 1 && c.build === 2);
+    }
+  } finally {
+    ctx.progress.stop();
+    await fixture.close();
+  }
+
+  const report: BenchReport = { time: new Date().toISOString(), rounds, machine, rows, missed: rows.filter((r) => r.ok === false).map((r) => `${r.name}: ${r.target}`) };
+  const markdown = toMarkdown(report);
+  if (flags.out) {
+    const out = resolve(ctx.io.cwd, flags.out);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, markdown);
+    await writeFile(`${out.replace(/\.md$/, '')}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  ctx.out.result(report);
+  ctx.out.line(markdown);
+  return report.missed.length === 0 ? EXIT.OK : EXIT.CHECKS_FAILED;
+}
+
+/** tsx's loader, for the original design's pipeline: from the current project, else beside this package. */
+function findTsx(cwd: string): string | undefined {
+  for (const from of [join(cwd, 'package.json'), import.meta.url]) {
+    try {
+      return pathToFileURL(createRequire(from).resolve('tsx')).href;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
+async function isolatedNpm(fixture: BenchFixture): Promise<NodeJS.ProcessEnv> {
+  await writeFile(join(fixture.work, 'npmrc'), '');
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: fixture.work,
+    npm_config_registry: fixture.npm.url,
+    npm_config_cache: join(fixture.work, 'npm-cache'),
+    npm_config_userconfig: join(fixture.work, 'npmrc'),
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    npm_config_loglevel: 'error',
+  };
+}
+
+async function describeMachine(esbuildBin: string, tsxLoader: string | undefined): Promise<BenchReport['machine']> {
+  const version = async (command: string, args: string[]) =>
+    (await exec(command, args).then(
+      (r) => r.stdout.trim(),
+      () => 'unavailable',
+    )) as string;
+  let tsx: string | null = null;
+  if (tsxLoader) {
+    let dir = dirname(new URL(tsxLoader).pathname);
+    while (dirname(dir) !== dir && !(await readFile(join(dir, 'package.json'), 'utf8').catch(() => ''))) dir = dirname(dir);
+    tsx = (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  }
+  return {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${process.platform} ${release()}`,
+    node: process.versions.node,
+    git: (await version('git', ['--version'])).replace(/^git version /, ''),
+    npm: await version('npm', ['--version']),
+    esbuild: await version(esbuildBin, ['--version']),
+    tsx,
+  };
+}
+
+function toMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const fmt = (value: number, unit: BenchRow['unit']) => (Number.isNaN(value) ? '-' : unit === 'µs' ? `${value.toFixed(3)} µs` : formatMs(value).replace(/^(\d+) ms$/, '$1 ms'));
+  const lines = [
+    '# MediaConduit benchmarks',
+    '',
+    `\`mediaconduit bench --rounds ${report.rounds}\`, ${report.time.slice(0, 16).replace('T', ' ')} UTC. Every figure is the median of its runs, with the baseline measured in the same run, alternating with ours; everything on loopback (a Git HTTP server and an npm registry stand-in on 127.0.0.1).`,
+    '',
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, git ${m.git}, npm ${m.npm}, esbuild ${m.esbuild}, tsx ${m.tsx ?? 'not installed'}.`,
+    '',
+    '| Measure | Median | Min–max | Baseline | Baseline median | Ratio | Target | Result |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of report.rows) {
+    const ms = (v: number) => fmt(v, r.unit);
+    lines.push(
+      `| ${r.name.trim()} | ${ms(r.median)} | ${r.runs > 0 ? `${ms(r.min)}–${ms(r.max)}` : '-'} | ${r.baseline?.name ?? '-'} | ${r.baseline ? ms(r.baseline.median) : '-'} | ${r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}×`} | ${r.target ?? '-'} | ${r.ok === undefined ? (r.note ?? '') : `${r.ok ? 'met' : '**missed**'}${r.note ? ` (${r.note})` : ''}`} |`,
+    );
+  }
+  lines.push('');
+  lines.push(report.missed.length === 0 ? 'Every target is met.' : `Targets missed: ${report.missed.join('; ')}.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,160 @@
+import { resolve } from 'node:path';
+import { isFinalTrainingStatus, MediaConduitError, type TrainingJobInfoV1, type TrainingJobV1, type TrainingOptionsV1 } from '@mediaconduit/provider';
+import type { Context, RegistryFlags } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formatMs, table } from '../io.js';
+
+/** Flags of `train start`. */
+export interface TrainStartFlags extends RegistryFlags {
+  baseModel?: string;
+  data: string[];
+  triggerWord?: string;
+  suffix?: string;
+  epochs?: string;
+  learningRate?: string;
+  batchSize?: string;
+  loraRank?: string;
+  loraAlpha?: string;
+  wait?: boolean;
+  pollMs?: string;
+}
+
+/** Flags of the commands that act on a recorded job. */
+export interface TrainJobFlags extends RegistryFlags {
+  spec?: string;
+  pollMs?: string;
+}
+
+const number = (flag: string, value: string | undefined, integer: boolean): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} "${value}" must be a positive ${integer ? 'whole number' : 'number'}`, 'train start');
+  }
+  return n;
+};
+
+const progressText = (info: TrainingJobInfoV1): string => {
+  const p = info.progress;
+  const parts: string[] = [info.status];
+  if (p?.percent !== undefined) parts.push(`${Math.round(p.percent)}%`);
+  if (p?.step !== undefined) parts.push(`step ${p.step}${p.totalSteps ? `/${p.totalSteps}` : ''}`);
+  if (p?.epoch !== undefined) parts.push(`epoch ${p.epoch}${p.totalEpochs ? `/${p.totalEpochs}` : ''}`);
+  if (p?.secondsRemaining !== undefined && !isFinalTrainingStatus(info.status)) parts.push(`~${Math.round(p.secondsRemaining)} s left`);
+  return parts.join(' ');
+};
+
+function describe(ctx: Context, info: TrainingJobInfoV1): void {
+  ctx.out.line(`job ${info.id} (${info.providerId}): ${progressText(info)}${info.providerStatus !== info.status ? ` [${info.providerStatus}]` : ''}`);
+  ctx.out.line(`  base model ${info.baseModel}${info.outputModel ? `, output model ${info.outputModel}` : ''}`);
+  if (info.error) ctx.out.line(`  error: ${info.error}`);
+  for (const warning of info.warnings ?? []) ctx.out.line(`  warning: ${warning}`);
+}
+
+/** Follows a job until it ends, with live progress; resolves to its final state (rejects with TRAINING_FAILED). */
+async function follow(ctx: Context, job: TrainingJobV1, pollMs: string | undefined): Promise<TrainingJobInfoV1> {
+  const key = `train ${job.id}`;
+  ctx.progress.start(key, `train ${job.id}: ${progressText(job.info)}`);
+  try {
+    const info = await job.wait({
+      signal: ctx.signal,
+      onProgress: (now) => ctx.progress.update(key, `train ${job.id}: ${progressText(now)}`),
+      ...(pollMs ? { pollIntervalMs: number('poll-ms', pollMs, true)! } : {}),
+    });
+    ctx.progress.done(key, `train ${job.id}: ${info.status}`);
+    return info;
+  } catch (error) {
+    ctx.progress.done(key, `train ${job.id}: ${MediaConduitError.isInstance(error) ? error.code : 'failed'}`, '✗');
+    throw error;
+  }
+}
+
+/** `mediaconduit train start <spec> --data <path…> [--base-model m] […]`. */
+export async function trainStartCommand(ctx: Context, specifier: string, flags: TrainStartFlags): Promise<number> {
+  const registry = await ctx.registry(flags);
+  const config = ctx.config(flags);
+  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
+  if (typeof provider.createTrainingJob !== 'function') {
+    throw new MediaConduitError({ code: 'UNSUPPORTED', message: `${provider.id} offers no training (its provider has no createTrainingJob)` });
+  }
+  const batch = flags.batchSize === 'max' ? 'max' : number('batch-size', flags.batchSize, true);
+  const options: TrainingOptionsV1 = {
+    data: flags.data.map((path) => resolve(ctx.io.cwd, path)),
+    signal: ctx.signal,
+    onWarning: (message) => ctx.progress.print(`warning: ${message}`),
+    ...(flags.baseModel ? { baseModel: flags.baseModel } : {}),
+    ...(flags.triggerWord ? { triggerWord: flags.triggerWord } : {}),
+    ...(flags.suffix ? { suffix: flags.suffix } : {}),
+    ...(flags.epochs ? { epochs: number('epochs', flags.epochs, true)! } : {}),
+    ...(flags.learningRate ? { learningRate: number('learning-rate', flags.learningRate, false)! } : {}),
+    ...(batch !== undefined ? { batchSize: batch } : {}),
+    ...(flags.loraRank ? { loraRank: number('lora-rank', flags.loraRank, true)! } : {}),
+    ...(flags.loraAlpha ? { loraAlpha: number('lora-alpha', flags.loraAlpha, true)! } : {}),
+  };
+  ctx.progress.start('train-start', `train start on ${provider.id}: checking and uploading the data`);
+  const job = await provider.createTrainingJob(options);
+  ctx.progress.done('train-start');
+  ctx.progress.print(`started training job ${job.id} on ${provider.id}`);
+  const info = flags.wait ? await follow(ctx, job, flags.pollMs) : job.info;
+  ctx.out.result(info);
+  describe(ctx, info);
+  if (!flags.wait) ctx.out.line(`follow it with: mediaconduit train wait ${job.id}`);
+  else if (info.outputModel) ctx.out.line(`use it with: mediaconduit run ${specifier} ${info.outputModel} "<prompt with ${info.parameters.triggerWord ?? 'the trigger word'}>"`);
+  return EXIT.OK;
+}
+
+/** `mediaconduit train list [--spec s]`: the jobs this machine recorded, newest first (no network). */
+export async function trainListCommand(ctx: Context, flags: TrainJobFlags): Promise<number> {
+  const registry = await ctx.registry(flags);
+  const jobs = await registry.trainingJobs(flags.spec ? { provider: ctx.spec(flags.spec) } : {});
+  ctx.out.result(jobs);
+  if (jobs.length === 0) {
+    ctx.out.line(`no training jobs recorded in ${registry.options.trainingDir}`);
+    return EXIT.OK;
+  }
+  const rows = [
+    ['JOB', 'PROVIDER', 'STATUS', 'BASE MODEL', 'OUTPUT MODEL', 'UPDATED'],
+    ...jobs.map((j) => [j.job.id, j.providerId, progressText(j.job), j.job.baseModel, j.job.outputModel ?? '-', j.job.updatedAt.slice(0, 19).replace('T', ' ')]),
+  ];
+  for (const line of table(rows)) ctx.out.line(line);
+  return EXIT.OK;
+}
+
+async function resume(ctx: Context, id: string, flags: TrainJobFlags): Promise<TrainingJobV1> {
+  const registry = await ctx.registry(flags);
+  const config = ctx.config(flags);
+  return registry.resumeTrainingJob(id, { signal: ctx.signal, ...(config ? { config } : {}), ...(flags.spec ? { specifier: ctx.spec(flags.spec) } : {}) });
+}
+
+/** `mediaconduit train status <id>`: the job's state now, and its last events. */
+export async function trainStatusCommand(ctx: Context, id: string, flags: TrainJobFlags): Promise<number> {
+  const job = await resume(ctx, id, flags);
+  const info = await job.status({ signal: ctx.signal });
+  const events = await job.events({ signal: ctx.signal }).catch(() => []);
+  ctx.progress.stop();
+  ctx.out.result({ ...info, events });
+  describe(ctx, info);
+  for (const event of events.slice(-5)) ctx.out.line(`  ${event.at.slice(0, 19).replace('T', ' ')} ${event.level} ${event.message}`);
+  return EXIT.OK;
+}
+
+/** `mediaconduit train wait <id>`: follows the job until it ends; exits 1 (TRAINING_FAILED) when it fails or is cancelled. */
+export async function trainWaitCommand(ctx: Context, id: string, flags: TrainJobFlags): Promise<number> {
+  const job = await resume(ctx, id, flags);
+  const started = performance.now();
+  const info = await follow(ctx, job, flags.pollMs);
+  ctx.out.result(info);
+  describe(ctx, info);
+  ctx.out.line(`  waited ${formatMs(performance.now() - started)}`);
+  return EXIT.OK;
+}
+
+/** `mediaconduit train cancel <id>`. */
+export async function trainCancelCommand(ctx: Context, id: string, flags: TrainJobFlags): Promise<number> {
+  const job = await resume(ctx, id, flags);
+  const info = await job.cancel({ signal: ctx.signal });
+  ctx.progress.stop();
+  ctx.out.result(info);
+  describe(ctx, info);
+  return EXIT.OK;
+}

@@ -1,0 +1,114 @@
+import { statSync } from 'node:fs';
+import type { ProviderRegistry, ProviderRegistryOptions } from '@mediaconduit/core';
+import type { LoggerV1 } from '@mediaconduit/provider';
+import { UsageError } from './errors.js';
+import { Output, type CliIo } from './io.js';
+import { resolveLocalSpecifier } from './local-specifier.js';
+import { Progress } from './progress.js';
+
+/** The flags of commands that load providers. */
+export interface RegistryFlags {
+  cacheDir?: string;
+  /** A path, or `false` for `--no-lockfile`. */
+  lockfile?: string | false;
+  offline?: boolean;
+  frozen?: boolean;
+  /** `--config key=value`, repeatable: settings for the provider's factory. */
+  config?: string[];
+}
+
+/** What every command gets. */
+export class Context {
+  readonly out: Output;
+  readonly progress: Progress;
+  /** Aborted on Ctrl-C. */
+  readonly signal: AbortSignal;
+  private readonly registries: ProviderRegistry[] = [];
+
+  constructor(
+    readonly io: CliIo,
+    readonly json: boolean,
+    /** `--debug`: stacks on errors, and the debug log. */
+    readonly debug: boolean,
+  ) {
+    this.out = new Output(io, json);
+    this.progress = new Progress(io, json);
+    this.signal = io.signal ?? new AbortController().signal;
+  }
+
+  /** Whether the debug log is on: `--debug`, or `DEBUG` naming `mediaconduit:*` (or a matching pattern). */
+  get debugLog(): boolean {
+    return this.debug || /(^|[\s,])mediaconduit:(\*|registry)/.test(this.io.env.DEBUG ?? '');
+  }
+
+  /** A logger writing through the progress display: warnings always, debug lines when the debug log is on. */
+  logger(scope = 'registry'): LoggerV1 {
+    const emit = (level: string, message: string, fields?: Readonly<Record<string, unknown>>) =>
+      this.progress.log(`mediaconduit:${scope} ${level} ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}`);
+    return {
+      debug: this.debugLog ? (message, fields) => emit('debug', message, fields) : () => {},
+      warn: (message, fields) => emit('warn', message, fields),
+      error: (message, fields) => emit('error', message, fields),
+    };
+  }
+
+  /** A local repository path means the user's folder; anything else is a specifier as given. */
+  spec(specifier: string): string {
+    const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+    return resolveLocalSpecifier(specifier, this.io.cwd, isFolder);
+  }
+
+  /** A registry with the command's flags, progress shown, closed when the command ends. */
+  async registry(flags: RegistryFlags, extra: ProviderRegistryOptions = {}): Promise<ProviderRegistry> {
+    const { createProviderRegistry } = await import('@mediaconduit/core');
+    const env = this.debugLog ? { ...this.io.env, DEBUG: this.io.env.DEBUG || 'mediaconduit:*' } : this.io.env;
+    const registry = createProviderRegistry({
+      env,
+      logger: this.logger(),
+      onProgress: this.progress.onLoadEvent,
+      ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
+      ...(flags.lockfile !== undefined ? { lockfile: flags.lockfile } : {}),
+      ...(flags.offline ? { offline: true } : {}),
+      ...(flags.frozen ? { frozen: true } : {}),
+      ...extra,
+    });
+    this.registries.push(registry);
+    return registry;
+  }
+
+  /** `--config key=value` pairs as the provider's settings. */
+  config(flags: RegistryFlags): Record<string, unknown> | undefined {
+    return flags.config && flags.config.length > 0 ? parsePairs(flags.config, '--config') : undefined;
+  }
+
+  /** Closes what the command opened. */
+  async close(): Promise<void> {
+    this.progress.stop();
+    for (const registry of this.registries.splice(0)) await registry.close().catch(() => {});
+  }
+}
+
+/**
+ * `key=value` pairs as an object. A value that reads as JSON (a number, `true`, `[1,2]`, `"text"`)
+ * is that value; anything else is a string. `kebab-case` keys become `camelCase` (`max-tokens` → `maxTokens`).
+ */
+export function parsePairs(pairs: readonly string[], flag: string): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`${flag} "${pair}" is not key=value (for example ${flag} seed=7)`);
+    const key = pair.slice(0, at).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new UsageError(`${flag} "${pair}": "${key}" is not a valid key`);
+    const raw = pair.slice(at + 1);
+    let value: unknown = raw;
+    if (/^(-?\d|true$|false$|null$|[[{"])/.test(raw)) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        value = raw;
+      }
+    }
+    result[key] = value;
+  }
+  return result;
+}
