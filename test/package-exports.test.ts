@@ -27,6 +27,7 @@ const EXPORTS: Record<string, string[]> = {
     'createLogger',
     'createModelRuntime',
     'createProviderRegistry',
+    'debugEnabled',
     'decodeWav16',
     'encodePng',
     'encodeWav',

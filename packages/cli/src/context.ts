@@ -36,17 +36,12 @@ export class Context {
     this.signal = io.signal ?? new AbortController().signal;
   }
 
-  /** Whether the debug log is on: `--debug`, or `DEBUG` naming `mediaconduit:*` (or a matching pattern). */
-  get debugLog(): boolean {
-    return this.debug || /(^|[\s,])mediaconduit:(\*|registry)/.test(this.io.env.DEBUG ?? '');
-  }
-
-  /** A logger writing through the progress display: warnings always, debug lines when the debug log is on. */
-  logger(scope = 'registry'): LoggerV1 {
+  /** A logger writing through the progress display: warnings always, debug lines when `debug` is on. */
+  private logger(debug: boolean, scope = 'registry'): LoggerV1 {
     const emit = (level: string, message: string, fields?: Readonly<Record<string, unknown>>) =>
       this.progress.log(`mediaconduit:${scope} ${level} ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}`);
     return {
-      debug: this.debugLog ? (message, fields) => emit('debug', message, fields) : () => {},
+      debug: debug ? (message, fields) => emit('debug', message, fields) : () => {},
       warn: (message, fields) => emit('warn', message, fields),
       error: (message, fields) => emit('error', message, fields),
     };
@@ -60,11 +55,13 @@ export class Context {
 
   /** A registry with the command's flags, progress shown, closed when the command ends. */
   async registry(flags: RegistryFlags, extra: ProviderRegistryOptions = {}): Promise<ProviderRegistry> {
-    const { createProviderRegistry } = await import('@mediaconduit/core');
-    const env = this.debugLog ? { ...this.io.env, DEBUG: this.io.env.DEBUG || 'mediaconduit:*' } : this.io.env;
+    const { createProviderRegistry, debugEnabled } = await import('@mediaconduit/core');
+    // The debug log: `--debug`, or `DEBUG` naming `mediaconduit:*` (or a matching pattern).
+    const debug = this.debug || debugEnabled('mediaconduit:registry', this.io.env.DEBUG ?? '');
+    const env = this.debug ? { ...this.io.env, DEBUG: 'mediaconduit:*' } : this.io.env;
     const registry = createProviderRegistry({
       env,
-      logger: this.logger(),
+      logger: this.logger(debug),
       onProgress: this.progress.onLoadEvent,
       ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
       ...(flags.lockfile !== undefined ? { lockfile: flags.lockfile } : {}),

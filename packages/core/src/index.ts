@@ -6,7 +6,7 @@ export type { ProviderSource } from './source/provider-source.js';
 export { applyUrlRewrites, parseUrlRewrites, type UrlRewrites } from './source/url-rewrites.js';
 export { MANIFEST_FILE, type ProviderManifest, type ManifestEnvVar, type ManifestModelHint } from './manifest/manifest.js';
 export { LOCKFILE_NAME, type LockEntry, type Lockfile } from './lockfile/lockfile.js';
-export { createLogger } from './util/logger.js';
+export { createLogger, debugEnabled } from './util/logger.js';
 export { CORE_VERSION } from './version.js';
 export {
   createProviderRegistry,

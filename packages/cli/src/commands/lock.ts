@@ -1,17 +1,16 @@
-import type { LockEntry } from '@mediaconduit/core';
+import type { LockEntry, ProviderRegistry } from '@mediaconduit/core';
 import type { Context, RegistryFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 
 const short = (entry: LockEntry) => `${entry.commit.slice(0, 12)}${entry.resolved ? ` (${entry.resolved})` : ''}`;
 
 /** The specifiers a command works on: the ones given, else every one the lockfile pins. */
-async function targets(ctx: Context, given: readonly string[], flags: RegistryFlags, command: string): Promise<string[]> {
+async function targets(ctx: Context, registry: ProviderRegistry, given: readonly string[], command: string): Promise<string[]> {
   if (given.length > 0) return given.map((s) => ctx.spec(s));
-  if (flags.lockfile === false) throw new UsageError(`${command} without specifiers works on the lockfile's entries, and --no-lockfile leaves none`, command);
-  const { readLockfile } = await import('@mediaconduit/core');
-  const registry = await ctx.registry(flags);
   const path = registry.options.lockfile;
-  const keys = path === false ? [] : Object.keys(readLockfile(path).providers);
+  if (path === false) throw new UsageError(`${command} without specifiers works on the lockfile's entries, and --no-lockfile leaves none`, command);
+  const { readLockfile } = await import('@mediaconduit/core');
+  const keys = Object.keys(readLockfile(path).providers);
   if (keys.length === 0) throw new UsageError(`the lockfile ${path} pins no provider yet; name one: mediaconduit ${command} <spec>`, command);
   return keys;
 }
@@ -22,8 +21,8 @@ async function targets(ctx: Context, given: readonly string[], flags: RegistryFl
  * Without specifiers: every provider the lockfile pins, for an offline or CI machine.
  */
 export async function lockCommand(ctx: Context, given: readonly string[], flags: RegistryFlags): Promise<number> {
-  const specifiers = await targets(ctx, given, flags, 'lock');
   const registry = await ctx.registry(flags);
+  const specifiers = await targets(ctx, registry, given, 'lock');
   const results = [];
   for (const specifier of specifiers) {
     const result = await registry.prepare(specifier);
@@ -38,8 +37,8 @@ export async function lockCommand(ctx: Context, given: readonly string[], flags:
 
 /** `mediaconduit update [spec…]`: re-resolves providers over the network and moves their pins. */
 export async function updateCommand(ctx: Context, given: readonly string[], flags: RegistryFlags & { acceptMovedTags?: boolean }): Promise<number> {
-  const specifiers = await targets(ctx, given, flags, 'update');
   const registry = await ctx.registry(flags);
+  const specifiers = await targets(ctx, registry, given, 'update');
   const results = [];
   for (const specifier of specifiers) {
     const result = await registry.update(specifier, { acceptMovedTags: flags.acceptMovedTags === true });

@@ -318,17 +318,17 @@ class Registry implements ProviderRegistry {
   }
 
   /** The warm path; a refreshed bundle hash (derived data) is to be recorded once the provider loaded. */
-  private async warm(source: ProviderSource, locked: LockEntry): Promise<(Located & { toRecord?: ToRecord }) | undefined> {
-    const found = await warmLoad(this.env, source, locked);
+  private async warm(source: ProviderSource, locked: LockEntry, env = this.env): Promise<(Located & { toRecord?: ToRecord }) | undefined> {
+    const found = await warmLoad(env, source, locked);
     if (!found) return undefined;
     return found.refreshed ? { ...found, toRecord: { entry: found.refreshed, derivedOnly: true } } : found;
   }
 
   /** The cold path (loaded with import() only when needed); its lockfile entry is recorded once the provider loaded. */
-  private async cold(source: ProviderSource, locked: LockEntry | undefined): Promise<Located & { toRecord: ToRecord }> {
+  private async cold(source: ProviderSource, locked: LockEntry | undefined, env = this.env): Promise<Located & { toRecord: ToRecord }> {
     if (!locked) await this.lock.assertMayAdd(source.key);
     const { coldLoad } = await import('../cold-side.js');
-    const { entry, ...located } = await coldLoad(this.env, source, locked);
+    const { entry, ...located } = await coldLoad(env, source, locked);
     return { ...located, toRecord: { entry, derivedOnly: locked?.commit === entry.commit } };
   }
 
@@ -386,26 +386,17 @@ class Registry implements ProviderRegistry {
     try {
       const source = this.parse(specifier);
       const ran = new Set<ProgressEvent['phase']>();
-      const emit = this.env.emit;
       const env: LoadEnvironment = {
         ...this.env,
         emit: (event) => {
-          if (event.status === 'done' && event.specifier === source.specifier) ran.add(event.phase);
-          emit(event);
+          if (event.status === 'done') ran.add(event.phase);
+          this.env.emit(event);
         },
       };
       const locked = await this.lock.get(source.key);
-      let located = locked ? await warmLoad(env, source, locked) : undefined;
-      let entry = located?.refreshed ?? locked;
-      if (!located || !entry) {
-        if (!locked) await this.lock.assertMayAdd(source.key);
-        const { coldLoad } = await import('../cold-side.js');
-        const cold = await coldLoad(env, source, locked);
-        located = cold;
-        entry = cold.entry;
-      }
-      if (entry !== locked) await this.record(source, entry, locked?.commit === entry.commit);
-      return { specifier, entry, added: !locked, ran: [...ran] };
+      const located = (locked && (await this.warm(source, locked, env))) || (await this.cold(source, locked, env));
+      if (located.toRecord) await this.record(source, located.toRecord.entry, located.toRecord.derivedOnly);
+      return { specifier, entry: located.toRecord?.entry ?? (locked as LockEntry), added: !locked, ran: [...ran] };
     } catch (error) {
       throw fileSystemError(`prepare ${redactSpecifier(specifier)}`, error);
     }
