@@ -91,8 +91,8 @@ function mcError(code: ErrorCode, message: string): MediaConduitError {
 
 /** `mediaconduit init <dir> --id <id> [--name <name>]`. */
 export async function initCommand(ctx: Context, dir: string, flags: { id: string; name?: string }): Promise<number> {
-  const files = await initProvider(resolve(ctx.io.cwd, dir), { id: flags.id, ...(flags.name ? { name: flags.name } : {}) });
   const at = resolve(ctx.io.cwd, dir);
+  const files = await initProvider(at, { id: flags.id, ...(flags.name ? { name: flags.name } : {}) });
   ctx.out.result({ id: flags.id, dir: at, files });
   ctx.out.line(`Created provider "${flags.id}" in ${at} (${files.length} files). Next:`);
   ctx.out.line(`  cd ${at} && git init && git add -A && git commit -m "New provider"`);

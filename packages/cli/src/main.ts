@@ -1,5 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CAPABILITIES, CONTRACT_VERSION } from '@mediaconduit/provider';
+import type { BenchFlags } from './bench/bench-command.js';
+import type { RunFlags } from './commands/run.js';
+import type { TrainJobFlags, TrainStartFlags } from './commands/train.js';
 import { Context, type RegistryFlags } from './context.js';
 import { EXIT, reportError, UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
@@ -106,7 +109,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
       .option('-o, --output <file>', 'where to write the result (- for stdout); default: a new file named after the kind and time')
       .option('--opt <key=value>', 'a call option (repeatable), e.g. --opt width=512 --opt seed=7 --opt max-tokens=60', collect)
       .addOption(new Option('--capability <capability>', 'the capability to call the model as (default: what the provider lists)').choices(CAPABILITIES)),
-  ).action(act(async (ctx, spec: string, model: string, input: string, flags) => (await import('./commands/run.js')).runCommand(ctx, spec, model, input, flags as never)));
+  ).action(act(async (ctx, spec: string, model: string, input: string, flags: RunFlags) => (await import('./commands/run.js')).runCommand(ctx, spec, model, input, flags)));
 
   registryOptions(sub(root, 'lock', 'pin providers and fill the cache, running none of their code (no spec: every pinned provider)'), {
     config: false,
@@ -117,7 +120,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
   registryOptions(sub(root, 'update', 're-resolve providers and move their lockfile pins (no spec: every pinned provider)'), { config: false })
     .argument('[spec...]', 'provider specifiers')
     .option('--accept-moved-tags', 'accept a tag that now points at another commit')
-    .action(act(async (ctx, specs: string[], flags) => (await import('./commands/lock.js')).updateCommand(ctx, specs, flags as never)));
+    .action(act(async (ctx, specs: string[], flags: RegistryFlags & { acceptMovedTags?: boolean }) => (await import('./commands/lock.js')).updateCommand(ctx, specs, flags)));
 
   const cache = sub(root, 'cache', 'list, verify, prune or clean the cache');
   cacheOptions(sub(cache, 'ls', 'list cache entries with their size and whether the lockfile pins them')).action(
@@ -125,7 +128,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
   );
   cacheOptions(sub(cache, 'verify', 'recompute every cache hash'))
     .option('--fix', 'delete broken entries (the next load fetches or builds them again)')
-    .action(act(async (ctx, flags) => (await import('./commands/cache.js')).cacheVerifyCommand(ctx, flags as never)));
+    .action(act(async (ctx, flags: RegistryFlags & { fix?: boolean }) => (await import('./commands/cache.js')).cacheVerifyCommand(ctx, flags)));
   cacheOptions(sub(cache, 'prune', 'delete entries the lockfile does not pin')).action(
     act(async (ctx, flags: RegistryFlags) => (await import('./commands/cache.js')).cachePruneCommand(ctx, flags)),
   );
@@ -157,7 +160,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     .option('--rounds <n>', 'timed rounds per figure', '7')
     .option('--out <file>', 'also write the report as markdown to <file>, and as JSON beside it (<file>.json)')
     .addOption(new Option('--only <group>', 'run one group').choices(['load', 'concurrency', 'requests']))
-    .action(act(async (ctx, flags) => (await import('./bench/bench-command.js')).benchCommand(ctx, flags as never)));
+    .action(act(async (ctx, flags: BenchFlags) => (await import('./bench/bench-command.js')).benchCommand(ctx, flags)));
 
   const train = sub(root, 'train', 'fine-tune models: start, list, status, wait, cancel');
   registryOptions(sub(train, 'start', 'check and upload training data, and start a LoRA training job'))
@@ -173,10 +176,10 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     .option('--lora-alpha <n>', 'LoRA alpha')
     .option('--wait', 'follow the job until it ends')
     .option('--poll-ms <ms>', 'how often to read the job while waiting')
-    .action(act(async (ctx, spec: string, flags) => (await import('./commands/train.js')).trainStartCommand(ctx, spec, flags as never)));
+    .action(act(async (ctx, spec: string, flags: TrainStartFlags) => (await import('./commands/train.js')).trainStartCommand(ctx, spec, flags)));
   registryOptions(sub(train, 'list', 'jobs recorded on this machine, newest first'), { config: false })
     .option('--spec <spec>', 'only jobs of this provider (specifier or id)')
-    .action(act(async (ctx, flags) => (await import('./commands/train.js')).trainListCommand(ctx, flags as never)));
+    .action(act(async (ctx, flags: TrainJobFlags) => (await import('./commands/train.js')).trainListCommand(ctx, flags)));
   for (const [name, description, fn] of [
     ['status', "a job's state now, and its last events", 'trainStatusCommand'],
     ['wait', 'follow a job until it ends, with live progress', 'trainWaitCommand'],
@@ -186,7 +189,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
       .argument('<id>', 'job id (mediaconduit train list shows them)')
       .option('--spec <spec>', 'the provider, when the id is recorded for several');
     if (name === 'wait') command.option('--poll-ms <ms>', 'how often to read the job');
-    command.action(act(async (ctx, id: string, flags) => (await import('./commands/train.js'))[fn](ctx, id, flags as never)));
+    command.action(act(async (ctx, id: string, flags: TrainJobFlags) => (await import('./commands/train.js'))[fn](ctx, id, flags)));
   }
   return root;
 }

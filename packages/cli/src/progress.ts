@@ -64,12 +64,9 @@ export class Progress {
     if (this.steps.size === 0) this.stopTimer();
   }
 
-  /** A permanent line on stderr that does not tear the live line. */
+  /** A permanent line on stderr that does not tear the live line (nothing with `--json`). */
   print(line: string): void {
-    if (this.quiet) return;
-    this.clear();
-    this.io.stderr.write(`${line}\n`);
-    if (this.live && this.steps.size > 0) this.draw();
+    if (!this.quiet) this.log(line);
   }
 
   /** Writes a log line (the debug log) the same way, even with `--json`. */

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -125,11 +125,11 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
   const fromCore = createRequire(new URL(coreUrl));
   const esbuildDir = dirname(fromCore.resolve('esbuild/package.json'));
   const esbuildBin = join(esbuildDir, 'bin/esbuild');
-  const tsxLoader = findTsx(ctx.io.cwd);
+  const tsx = findTsx(ctx.io.cwd);
   const core = (await import('@mediaconduit/core')) as typeof import('@mediaconduit/core');
   // esbuild comes with core; its API for the in-process baseline, typed here as far as used.
   const { build } = (await import(pathToFileURL(fromCore.resolve('esbuild')).href)) as { build(options: Record<string, unknown>): Promise<unknown> };
-  const machine = await describeMachine(esbuildBin, tsxLoader);
+  const machine = await describeMachine(esbuildBin, tsx);
   const rows: BenchRow[] = [];
   const step = (label: string) => ctx.progress.start('bench', `bench: ${label}`);
   const fixture = await createBenchFixture();
@@ -141,13 +141,30 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
     const { ms, stdout } = await node(LOAD_SCRIPT, { core: coreUrl, spec, cache, lock, rewrites: fixture.rewritesEnv });
     return { ms, ...(JSON.parse(stdout) as { coreMs: number; loadMs: number; readyAt: number; counts: Record<string, number>; installMs?: number }) };
   };
-  const row = (r: Omit<BenchRow, 'median' | 'min' | 'max' | 'runs' | 'baseline' | 'ratio'> & { samples: number[]; base?: { name: string; samples: number[] } }) => {
-    const { samples, base, ...rest } = r;
+  /** Medians of ours and the baseline's, and their ratio, as a row's `check` and `note` read them. */
+  type Figures = { median: number; baseline: number; ratio: number };
+  const row = (
+    r: Omit<BenchRow, 'median' | 'min' | 'max' | 'runs' | 'baseline' | 'ratio' | 'ok' | 'note'> & {
+      samples: number[];
+      base?: { name: string; samples: number[] };
+      /** Whether the target holds. */
+      check?: (f: Figures) => boolean;
+      note?: string | ((f: Figures) => string);
+    },
+  ): void => {
+    const { samples, base, check, note, ...rest } = r;
     const own = stats(samples);
     const baseline = base ? { name: base.name, ...stats(base.samples) } : undefined;
-    const out: BenchRow = { ...rest, ...own, runs: samples.length, ...(baseline ? { baseline, ratio: own.median / baseline.median } : {}) };
-    rows.push(out);
-    return out;
+    const figures = { median: own.median, baseline: baseline?.median ?? Number.NaN, ratio: baseline ? own.median / baseline.median : Number.NaN };
+    const text = typeof note === 'function' ? note(figures) : note;
+    rows.push({
+      ...rest,
+      ...own,
+      runs: samples.length,
+      ...(baseline ? { baseline, ratio: figures.ratio } : {}),
+      ...(check ? { ok: check(figures) } : {}),
+      ...(text ? { note: text } : {}),
+    });
   };
 
   try {
@@ -177,13 +194,13 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
     };
     // The original design's pipeline: clone, npm install, then the TypeScript source under tsx.
     const original = async (remote: string) => {
-      if (!tsxLoader) return undefined;
+      if (!tsx) return undefined;
       const dir = join(await fixture.runDir('original'), 'repo');
       const clone = await timed('git', ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', remote, dir], {
         env: { PATH: process.env.PATH ?? '', HOME: fixture.work, GIT_TERMINAL_PROMPT: '0' },
       });
       const install = await timed('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv });
-      const load = await timed(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', IMPORT_SCRIPT], {
+      const load = await timed(process.execPath, ['--import', tsx.loader, '--input-type=module', '-e', IMPORT_SCRIPT], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? '', HOME: fixture.work, BENCH_MODULE: pathToFileURL(join(dir, 'src/index.ts')).href },
       });
@@ -232,15 +249,15 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           npmCi.push((await timed('npm', ['ci', '--no-audit', '--no-fund'], { cwd: od.dir, env: npmEnv })).ms);
         }
       }
-      const cold = row({
+      row({
         group: 'load',
         name: 'cold, new process (no dependencies)',
         unit: 'ms',
         samples: coldPlain,
         base: { name: 'hand-run git clone --depth 1 + esbuild + node import', samples: handPlain },
         target: '≤ 1.3× the hand-run pipeline',
+        check: (f) => f.ratio <= 1.3,
       });
-      cold.ok = cold.ratio! <= 1.3;
       row({
         group: 'load',
         name: 'cold, new process (one small dependency)',
@@ -248,38 +265,39 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         samples: coldDep,
         base: { name: 'hand-run git clone + npm ci + esbuild + node import', samples: handDep },
       });
-      const withDep = row({
+      row({
         group: 'load',
         name: 'cold, new process: with the dependency vs without',
         unit: 'ms',
         samples: coldDep,
         base: { name: 'cold, new process, same provider without it', samples: coldPlain },
         target: '≤ 1.5×',
+        check: (f) => f.ratio <= 1.5,
       });
-      withDep.ok = withDep.ratio! <= 1.5;
       if (origPlain.length > 0) {
-        const a = row({
+        const faster = (f: Figures) => `${(1 / f.ratio).toFixed(1)}× faster`;
+        row({
           group: 'baseline',
           name: 'vs the original design (no dependencies)',
           unit: 'ms',
           samples: coldPlain,
           base: { name: 'git clone + npm install + tsx', samples: origPlain },
           target: '≥ 4× faster',
+          check: (f) => 1 / f.ratio >= 4,
+          note: faster,
         });
-        a.ok = 1 / a.ratio! >= 4;
-        a.note = `${(1 / a.ratio!).toFixed(1)}× faster`;
-        const b = row({
+        row({
           group: 'baseline',
           name: 'vs the original design (one small dependency)',
           unit: 'ms',
           samples: coldDep,
           base: { name: 'git clone + npm install + tsx', samples: origDep },
           target: '≥ 3× faster',
+          check: (f) => 1 / f.ratio >= 3,
+          note: faster,
         });
-        b.ok = 1 / b.ratio! >= 3;
-        b.note = `${(1 / b.ratio!).toFixed(1)}× faster`;
-        row({ group: 'baseline', name: 'install step: in-process install', unit: 'ms', samples: ourInstall, base: { name: 'npm ci alone', samples: npmCi } });
-        row({ group: 'baseline', name: 'install step: in-process install ', unit: 'ms', samples: ourInstall, base: { name: 'npm install alone', samples: npmInstall } });
+        row({ group: 'baseline', name: 'install step (in process) vs npm ci', unit: 'ms', samples: ourInstall, base: { name: 'npm ci alone', samples: npmCi } });
+        row({ group: 'baseline', name: 'install step (in process) vs npm install', unit: 'ms', samples: ourInstall, base: { name: 'npm install alone', samples: npmInstall } });
       } else {
         rows.push({
           group: 'baseline',
@@ -363,16 +381,16 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         coreImport.push(w.coreMs);
         fsImport.push((JSON.parse((await node(FS_SCRIPT, {})).stdout) as { ms: number }).ms);
       }
-      const warmRow = row({
+      row({
         group: 'load',
         name: 'warm-disk, new process (getProvider)',
         unit: 'ms',
         samples: warm,
         base: { name: 'bare import() of the cached bundle', samples: bare },
         target: '≤ bare import + 1 ms',
+        check: (f) => f.median - f.baseline <= 1,
+        note: (f) => `+${(f.median - f.baseline).toFixed(2)} ms`,
       });
-      warmRow.ok = warmRow.median - warmRow.baseline!.median <= 1;
-      warmRow.note = `+${(warmRow.median - warmRow.baseline!.median).toFixed(2)} ms`;
       row({
         group: 'load',
         name: 'warm-disk, new process: ready, from process start',
@@ -380,15 +398,15 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         samples: warmReady,
         base: { name: 'bare import, from process start', samples: bareReady },
       });
-      const coreRow = row({
+      row({
         group: 'load',
         name: "import('@mediaconduit/core'), new process",
         unit: 'ms',
         samples: coreImport,
         base: { name: "import('node:fs/promises')", samples: fsImport },
         target: '≤ 10 ms',
+        check: (f) => f.median <= 10,
       });
-      coreRow.ok = coreRow.median <= 10;
 
       // Warm-memory: a repeated getProvider in the same process.
       step('warm loads in memory');
@@ -407,15 +425,15 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       }
       await registry.close();
       // Per 1000 calls in ms is per call in µs.
-      const memory = row({
+      row({
         group: 'load',
         name: 'warm-memory, repeated getProvider',
         unit: 'µs',
         samples: perCall,
         base: { name: 'awaiting a settled promise', samples: noop },
         target: '≤ 2 µs',
+        check: (f) => f.median <= 2,
       });
-      memory.ok = memory.median <= 2;
     }
 
     if (!flags.only || flags.only === 'concurrency') {
@@ -458,26 +476,27 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
         return `${n(last.fetch!, 'clone')}, ${n(last.install!, 'install')}, ${n(last.build!, 'build')}${same ? ' in every round' : ` (last round; rounds differ: ${all.map((c) => `${c.fetch}/${c.install}/${c.build}`).join(' ')})`}`;
       };
-      const a = row({
+      const once = (all: Record<string, number>[]) => () => all.every((c) => c.fetch === 2 && c.install === 1 && c.build === 2);
+      row({
         group: 'concurrency',
         name: `${N} loads at once, one process (2 providers, ${N} registries, one cache)`,
         unit: 'ms',
         samples: inOne,
         base: { name: 'one cold load with the dependency, new process', samples: single },
+        target: 'one clone, install and build per provider',
+        check: once(inOneCounts),
+        note: describeCounts(inOneCounts),
       });
-      a.note = describeCounts(inOneCounts);
-      a.target = 'one clone, install and build per provider';
-      a.ok = inOneCounts.every((c) => c.fetch === 2 && c.install === 1 && c.build === 2);
-      const b = row({
+      row({
         group: 'concurrency',
         name: `${M} processes loading cold at once (2 providers, one cache)`,
         unit: 'ms',
         samples: inMany,
         base: { name: 'one cold load with the dependency, new process', samples: single },
+        target: 'one clone, install and build per provider',
+        check: once(inManyCounts),
+        note: describeCounts(inManyCounts),
       });
-      b.note = describeCounts(inManyCounts);
-      b.target = 'one clone, install and build per provider';
-      b.ok = inManyCounts.every((c) => c.fetch === 2 && c.install === 1 && c.build === 2);
     }
   } finally {
     ctx.progress.stop();
@@ -498,10 +517,11 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
 }
 
 /** tsx's loader, for the original design's pipeline: from the current project, else beside this package. */
-function findTsx(cwd: string): string | undefined {
+function findTsx(cwd: string): { loader: string; version: string } | undefined {
   for (const from of [join(cwd, 'package.json'), import.meta.url]) {
     try {
-      return pathToFileURL(createRequire(from).resolve('tsx')).href;
+      const require = createRequire(from);
+      return { loader: pathToFileURL(require.resolve('tsx')).href, version: (require('tsx/package.json') as { version: string }).version };
     } catch {
       // not there
     }
@@ -524,18 +544,12 @@ async function isolatedNpm(fixture: BenchFixture): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-async function describeMachine(esbuildBin: string, tsxLoader: string | undefined): Promise<BenchReport['machine']> {
+async function describeMachine(esbuildBin: string, tsx: ReturnType<typeof findTsx>): Promise<BenchReport['machine']> {
   const version = async (command: string, args: string[]) =>
     (await exec(command, args).then(
       (r) => r.stdout.trim(),
       () => 'unavailable',
     )) as string;
-  let tsx: string | null = null;
-  if (tsxLoader) {
-    let dir = dirname(new URL(tsxLoader).pathname);
-    while (dirname(dir) !== dir && !(await readFile(join(dir, 'package.json'), 'utf8').catch(() => ''))) dir = dirname(dir);
-    tsx = (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-  }
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -545,7 +559,7 @@ async function describeMachine(esbuildBin: string, tsxLoader: string | undefined
     git: (await version('git', ['--version'])).replace(/^git version /, ''),
     npm: await version('npm', ['--version']),
     esbuild: await version(esbuildBin, ['--version']),
-    tsx,
+    tsx: tsx?.version ?? null,
   };
 }
 
@@ -565,7 +579,7 @@ function toMarkdown(report: BenchReport): string {
   for (const r of report.rows) {
     const ms = (v: number) => fmt(v, r.unit);
     lines.push(
-      `| ${r.name.trim()} | ${ms(r.median)} | ${r.runs > 0 ? `${ms(r.min)}–${ms(r.max)}` : '-'} | ${r.baseline?.name ?? '-'} | ${r.baseline ? ms(r.baseline.median) : '-'} | ${r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}×`} | ${r.target ?? '-'} | ${r.ok === undefined ? (r.note ?? '') : `${r.ok ? 'met' : '**missed**'}${r.note ? ` (${r.note})` : ''}`} |`,
+      `| ${r.name} | ${ms(r.median)} | ${r.runs > 0 ? `${ms(r.min)}–${ms(r.max)}` : '-'} | ${r.baseline?.name ?? '-'} | ${r.baseline ? ms(r.baseline.median) : '-'} | ${r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}×`} | ${r.target ?? '-'} | ${r.ok === undefined ? (r.note ?? '') : `${r.ok ? 'met' : '**missed**'}${r.note ? ` (${r.note})` : ''}`} |`,
     );
   }
   lines.push('');

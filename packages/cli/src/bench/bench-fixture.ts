@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestRepo, startGitHttpServer, startNpmRegistry, type GitHttpServer, type NpmRegistry } from '@mediaconduit/testing';
 
@@ -79,15 +78,9 @@ export interface BenchFixture {
   close(): Promise<void>;
 }
 
-/** The folder of the package `name` as this module resolves it (the one holding its package.json). */
+/** The folder of the package `name` (one that exports its package.json) as this module resolves it. */
 export function packageDir(name: string): string {
-  let dir = dirname(fileURLToPath(import.meta.resolve(name)));
-  while (dirname(dir) !== dir) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error(`bench: cannot find the folder of ${name}`);
+  return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
 }
 
 export async function createBenchFixture(): Promise<BenchFixture> {

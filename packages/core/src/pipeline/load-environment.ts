@@ -24,8 +24,8 @@ export interface LoadEnvironment {
   settings: LoadSettings;
   dirs: CacheDirs;
   emit(event: ProgressEvent): void;
-  /** Debug detail (git commands, dependency fetches); shown with `DEBUG=mediaconduit:*`. */
-  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  /** Debug detail (git commands, dependency fetches); present only when `DEBUG=mediaconduit:*` asks for it. */
+  debug: ((message: string, fields?: Readonly<Record<string, unknown>>) => void) | undefined;
   signal: AbortSignal;
 }
 

@@ -159,12 +159,15 @@ class Registry implements ProviderRegistry {
     this.dirs = cacheDirs(options.cacheDir);
     this.lock = new LockfileStore(options.lockfile, options.frozen);
     this.training = new TrainingJobStore(options.trainingDir);
+    // The debug log (load steps, git commands, installs, model calls) only when DEBUG asks for it:
+    // each line has a cost, and a warm load must stay cheap.
+    const debug = debugEnabled('mediaconduit:registry', options.env.DEBUG ?? process.env.DEBUG) ? options.logger.debug.bind(options.logger) : undefined;
     this.env = {
       settings: options,
       dirs: this.dirs,
       signal: this.controller.signal,
       emit: (event) => {
-        options.logger.debug(`${event.phase} ${event.status} ${redactSpecifier(event.specifier)}`, {
+        debug?.(`${event.phase} ${event.status} ${redactSpecifier(event.specifier)}`, {
           ...(event.detail ? { detail: event.detail } : {}),
           ...(event.durationMs === undefined ? {} : { ms: Math.round(event.durationMs) }),
         });
@@ -174,12 +177,11 @@ class Registry implements ProviderRegistry {
           options.logger.warn('onProgress listener threw', { error: String(error) });
         }
       },
-      debug: (message, fields) => options.logger.debug(message, fields),
+      debug,
     };
-    // Model calls in the debug log: only when asked for, as listening has a cost on every call.
-    if (debugEnabled('mediaconduit:registry', options.env.DEBUG ?? process.env.DEBUG)) {
+    if (debug) {
       this.runtime.on('call:end', ({ record: r }) =>
-        options.logger.debug(`${r.kind} ${r.provider}/${r.model} ${r.status}`, {
+        debug(`${r.kind} ${r.provider}/${r.model} ${r.status}`, {
           capability: r.capability,
           attempt: r.attempt,
           ms: Math.round(r.latencyMs),
@@ -187,10 +189,8 @@ class Registry implements ProviderRegistry {
           ...(r.requestId ? { requestId: r.requestId } : {}),
         }),
       );
-      this.runtime.on('call:retry', (e) => options.logger.debug(`retry ${e.provider}/${e.model}`, { attempt: e.attempt, delayMs: Math.round(e.delayMs), error: e.error.code }));
-      this.runtime.on('call:fallback', (e) =>
-        options.logger.debug(`fallback ${e.from.provider}/${e.from.model} → ${e.to.provider}/${e.to.model}`, { error: e.error?.code ?? 'COOLING_DOWN' }),
-      );
+      this.runtime.on('call:retry', (e) => debug(`retry ${e.provider}/${e.model}`, { attempt: e.attempt, delayMs: Math.round(e.delayMs), error: e.error.code }));
+      this.runtime.on('call:fallback', (e) => debug(`fallback ${e.from.provider}/${e.from.model} → ${e.to.provider}/${e.to.model}`, { error: e.error?.code ?? 'COOLING_DOWN' }));
     }
   }
 
