@@ -341,3 +341,47 @@ describe('mediaconduit train', () => {
     expect(run.err).toMatch(/^error TRAINING_FAILED: .*out of memory.*\(hint: mediaconduit train status <id> shows the job/m);
   });
 });
+
+describe('mediaconduit bench', () => {
+  interface Report {
+    rows: { group: string; name: string; unit: string; median: number; runs: number; ratio?: number; ok?: boolean; note?: string }[];
+    missed: string[];
+  }
+
+  it('concurrent loads: one clone, one install and one build per provider, however many loads race', async () => {
+    const run = await cli(['bench', '--rounds', '1', '--only', 'concurrency', '--json'], { cwd: root });
+    const report = json<Report>(run);
+    const rows = report.rows.filter((r) => r.group === 'concurrency');
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.ok, r.name).toBe(true);
+      expect(r.note).toBe('2 clones, 1 install, 2 builds in every round');
+      expect(r.median).toBeGreaterThan(0);
+    }
+    expect(run.code).toBe(0);
+  }, 90_000);
+
+  it('requests: the Together provider beside raw undici, the wrapper beside the bare model, peak memory; written as markdown and JSON', async () => {
+    const out = join(work, 'bench', 'requests.md');
+    const run = await cli(['bench', '--rounds', '1', '--only', 'requests', '--json', '--out', out], { cwd: root });
+    const report = json<Report>(run);
+    expect(report.rows.map((r) => [r.group, r.unit])).toEqual([
+      ['requests', 'req/s'],
+      ['requests', 'req/s'],
+      ['requests', 'req/s'],
+      ['requests', 'req/s'],
+      ['requests', 'µs'],
+      ['requests', 'MB'],
+    ]);
+    for (const r of report.rows) {
+      expect(Number.isFinite(r.median) && r.median > 0, r.name).toBe(true);
+      expect(Number.isFinite(r.ratio) && r.ratio! > 0, r.name).toBe(true);
+    }
+    // Whether a speed target holds depends on the machine; the report and the exit code agree on it.
+    expect(report.missed).toEqual(report.rows.filter((r) => r.ok === false).map((r) => expect.stringContaining(r.name)));
+    expect(run.code).toBe(report.missed.length === 0 ? 0 : 3);
+    expect(report.rows.at(-1)!.note).toMatch(/^\d+\.\d\d× the 48\.0 MB decoded; the naive client \d+\.\d\d×$/);
+    expect(await readFile(out, 'utf8')).toContain('| chat requests: registry → Together provider → fake server');
+    expect(JSON.parse(await readFile(join(work, 'bench', 'requests.json'), 'utf8'))).toMatchObject({ rows: report.rows });
+  }, 90_000);
+});

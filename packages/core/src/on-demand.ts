@@ -15,7 +15,7 @@ export type { FolderProvider, LoadFolderOptions } from './registry/load-folder.j
  * Dependencies must already be installed in the folder (`npm install`).
  */
 export async function loadProviderFromFolder(folder: string, options: LoadFolderOptions = {}): Promise<FolderProvider> {
-  return (await import('./cold-side.js')).loadProviderFromFolder(folder, options);
+  return (await import('./registry/load-folder.js')).loadProviderFromFolder(folder, options);
 }
 
 /** Recomputes the hashes of every cache entry under `cacheDir`; `fix` deletes broken entries. */

@@ -47,3 +47,23 @@ it('fires under forced garbage collection, and the process then exits by itself 
   const { stdout } = await promisify(execFile)('ps', ['-eo', 'args']);
   expect(stdout.split('\n').filter((line) => line.includes(`127.0.0.1:${port}`))).toEqual([]);
 }, 40_000);
+
+it('a cold load imports its build side while git waits on the network, not after', async () => {
+  // The server never answers, so the fetch never finishes: the build side (manifest, install,
+  // esbuild) can only have been imported while git was running.
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      join(coreDir, 'test/support/record-imports.mjs'),
+      join(coreDir, 'test/support/git-timeout-child.mjs'),
+      pathToFileURL(join(coreDir, 'dist/index.js')).href,
+      String(port),
+      join(work, 'cache-overlap'),
+    ],
+    { timeout: 30_000 },
+  );
+  expect(JSON.parse(stdout)).toMatchObject({ code: 'TIMEOUT' });
+  expect(stderr.split('\n').filter((line) => line.startsWith('RESOLVED ') && line.endsWith('/dist/pipeline/ensure-bundle.js'))).toHaveLength(1);
+}, 40_000);

@@ -14,7 +14,7 @@ export async function temporaryEntry(dirs: CacheDirs, label: string): Promise<st
     swept.add(dirs.tmp);
     await sweepLeftovers(dirs.tmp, temporaryEntryPid);
   }
-  const { randomBytes } = await import('node:crypto');
+  const { randomBytes } = process.getBuiltinModule('node:crypto'); // loaded on first use: importing the package stays cheap
   const path = join(dirs.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(path, { recursive: true });
   return path;

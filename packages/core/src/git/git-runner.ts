@@ -18,6 +18,8 @@ export interface GitRunOptions {
   token?: string | undefined;
   /** Receives one line per git command (arguments, duration, outcome), for `DEBUG=mediaconduit:*`. */
   debug?: ((message: string, fields?: Readonly<Record<string, unknown>>) => void) | undefined;
+  /** Called once git runs (after the spawn): work for this thread can go on while git waits on the network. */
+  onStarted?: (() => void) | undefined;
 }
 
 const ALLOWED_PROTOCOLS = 'https:http:file:git:ssh';
@@ -108,6 +110,7 @@ function spawnGit(args: readonly string[], cwd: string, options: GitRunOptions):
   return new Promise<string>((resolve, reject) => {
     if (options.signal?.aborted) return reject(new GitStopped('abort', ''));
     const child = spawn('git', [...args], { cwd, env: hardenedGitEnv(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+    options.onStarted?.();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let stopped: Stopped;

@@ -1,5 +1,8 @@
 import { mcError } from '../util/errors.js';
-import semver from 'semver';
+import rcompare from 'semver/functions/rcompare.js';
+import valid from 'semver/functions/valid.js';
+import maxSatisfying from 'semver/ranges/max-satisfying.js';
+import validRange from 'semver/ranges/valid.js';
 import type { RemoteRefs } from './ls-remote.js';
 
 /** What a ref resolved to. */
@@ -21,7 +24,7 @@ const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 function versionTags(refs: RemoteRefs): { tag: string; version: string }[] {
   const out: { tag: string; version: string }[] = [];
   for (const tag of refs.tags.keys()) {
-    const version = semver.valid(tag.startsWith('v') ? tag.slice(1) : tag);
+    const version = valid(tag.startsWith('v') ? tag.slice(1) : tag);
     if (version) out.push({ tag, version });
   }
   return out;
@@ -46,10 +49,10 @@ export function resolveRef(label: string, ref: string | undefined, refs: RemoteR
   const branch = refs.branches.get(ref);
   if (branch) return { commit: branch, kind: 'branch', name: ref };
 
-  const range = semver.validRange(ref);
+  const range = validRange(ref);
   if (range) {
     const candidates = versionTags(refs);
-    const best = semver.maxSatisfying(
+    const best = maxSatisfying(
       candidates.map((c) => c.version),
       range,
     );
@@ -70,7 +73,7 @@ export function resolveRef(label: string, ref: string | undefined, refs: RemoteR
 /** Builds the `REF_NOT_FOUND` error listing what exists (newest versions first). */
 export function notFound(label: string, reason: string, refs: RemoteRefs) {
   const versions = versionTags(refs)
-    .sort((a, b) => semver.rcompare(a.version, b.version) || a.tag.localeCompare(b.tag))
+    .sort((a, b) => rcompare(a.version, b.version) || a.tag.localeCompare(b.tag))
     .map((v) => v.tag);
   const tags = [...versions, ...[...refs.tags.keys()].filter((t) => !versions.includes(t)).sort()];
   const branches = [...refs.branches.keys()].sort();

@@ -1,6 +1,8 @@
 import { CONTRACT_VERSION } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
-import semver from 'semver';
+import gt from 'semver/functions/gt.js';
+import satisfies from 'semver/functions/satisfies.js';
+import minVersion from 'semver/ranges/min-version.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 
 /**
@@ -8,9 +10,10 @@ import type { ProviderManifest } from '../manifest/manifest.js';
  * a contract range that this host's `@mediaconduit/provider` does not satisfy.
  */
 export function checkContractRange(manifest: Pick<ProviderManifest, 'id' | 'version' | 'contract' | 'legacyCoreField'>, label: string): void {
-  if (semver.satisfies(CONTRACT_VERSION, manifest.contract, { includePrerelease: true })) return;
+  if (satisfies(CONTRACT_VERSION, manifest.contract, { includePrerelease: true })) return;
   const field = manifest.legacyCoreField ? 'core' : 'contract';
-  const newer = semver.minVersion(manifest.contract) !== null && semver.gt(semver.minVersion(manifest.contract)!, CONTRACT_VERSION);
+  const lowest = minVersion(manifest.contract);
+  const newer = lowest !== null && gt(lowest, CONTRACT_VERSION);
   throw mcError(
     'INCOMPATIBLE_PROVIDER',
     `load ${label}: provider ${manifest.id}@${manifest.version} is written for the provider contract ${manifest.contract} (its manifest's "${field}"), but this host runs @mediaconduit/provider ${CONTRACT_VERSION}; ${

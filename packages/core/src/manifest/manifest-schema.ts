@@ -1,60 +1,73 @@
 import { CAPABILITIES } from '@mediaconduit/provider';
-import semver from 'semver';
-import { z } from 'zod';
+import valid from 'semver/functions/valid.js';
+import validRange from 'semver/ranges/valid.js';
+// zod's tree-shakable API: the package build keeps only the parts this schema uses.
+import * as z from 'zod/mini';
 
-const capability = z.string().refine((v) => (CAPABILITIES as readonly string[]).includes(v), {
-  error: (issue) => `unknown capability ${JSON.stringify(issue.input)}; expected one of ${CAPABILITIES.join(', ')}`,
-});
+const capability = z.string().check(
+  z.refine((v) => (CAPABILITIES as readonly string[]).includes(v), {
+    error: (issue) => `unknown capability ${JSON.stringify(issue.input)}; expected one of ${CAPABILITIES.join(', ')}`,
+  }),
+);
 
-const range = z.string().refine((v) => semver.validRange(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver range such as "^0.1.0"` });
+const range = z.string().check(z.refine((v) => validRange(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver range such as "^0.1.0"` }));
+
+const nonEmpty = () => z.string().check(z.minLength(1, { error: 'must not be empty' }));
+const atMost = (max: number) => z.maxLength(max, { error: `must have at most ${max} characters` });
 
 /** Strict schema of `MediaConduit.provider.yml`: unknown keys are errors. */
-export const manifestSchema = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be lower-case letters, digits and "-", starting with a letter or digit (max 64)' }),
-    name: z.string().min(1).max(120),
-    version: z.string().refine((v) => semver.valid(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver version such as "1.0.0"` }),
-    description: z.string().max(2000).default(''),
-    type: z.enum(['remote', 'local'], { error: (i) => `${JSON.stringify(i.input)} is not "remote" or "local"` }),
-    capabilities: z
-      .array(capability)
-      .min(1, { error: 'list at least one capability' })
-      .refine((list) => new Set(list).size === list.length, { error: 'lists a capability twice' }),
-    entry: z.string().min(1).default('src/index.ts'),
-    contract: range.optional(),
-    /** The old name of `contract`, from before the contract left @mediaconduit/core; same meaning. */
-    core: range.optional(),
-    env: z
-      .array(
-        z.strictObject({
-          name: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an upper-case environment variable name' }),
-          description: z.string().default(''),
-          required: z.boolean().default(false),
-        }),
-      )
-      .default([]),
-    models: z
-      .array(
-        z.strictObject({
-          id: z.string().min(1),
-          capability,
-          description: z.string().optional(),
-        }),
-      )
-      .default([]),
-  })
-  .superRefine(
-    (manifest, context) => {
-      if (manifest.contract === undefined && manifest.core === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['contract'],
-          message: 'is required: the semver range of @mediaconduit/provider (the provider contract) this provider is written for, such as "^0.1.0"',
-        });
-      } else if (manifest.contract !== undefined && manifest.core !== undefined) {
-        context.addIssue({ code: 'custom', path: ['core'], message: 'is the old name of "contract"; keep only "contract"' });
-      }
-    },
-    { when: () => true },
-  )
-  .transform(({ core, contract, ...rest }) => ({ ...rest, contract: (contract ?? core) as string, legacyCoreField: contract === undefined }));
+export const manifestSchema = z.pipe(
+  z
+    .strictObject({
+      id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be lower-case letters, digits and "-", starting with a letter or digit (max 64)' })),
+      name: nonEmpty().check(atMost(120)),
+      version: z.string().check(z.refine((v) => valid(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver version such as "1.0.0"` })),
+      description: z._default(z.string().check(atMost(2000)), ''),
+      type: z.enum(['remote', 'local'], { error: (i) => `${JSON.stringify(i.input)} is not "remote" or "local"` }),
+      capabilities: z.array(capability).check(
+        z.minLength(1, { error: 'list at least one capability' }),
+        z.refine((list) => new Set(list).size === list.length, { error: 'lists a capability twice' }),
+      ),
+      entry: z._default(nonEmpty(), 'src/index.ts'),
+      contract: z.optional(range),
+      /** The old name of `contract`, from before the contract left @mediaconduit/core; same meaning. */
+      core: z.optional(range),
+      env: z._default(
+        z.array(
+          z.strictObject({
+            name: z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an upper-case environment variable name' })),
+            description: z._default(z.string(), ''),
+            required: z._default(z.boolean(), false),
+          }),
+        ),
+        [],
+      ),
+      models: z._default(
+        z.array(
+          z.strictObject({
+            id: nonEmpty(),
+            capability,
+            description: z.optional(z.string()),
+          }),
+        ),
+        [],
+      ),
+    })
+    .check(
+      z.superRefine(
+        (manifest, context) => {
+          if (manifest.contract === undefined && manifest.core === undefined) {
+            context.addIssue({
+              code: 'custom',
+              path: ['contract'],
+              message: 'is required: the semver range of @mediaconduit/provider (the provider contract) this provider is written for, such as "^0.1.0"',
+            });
+          } else if (manifest.contract !== undefined && manifest.core !== undefined) {
+            context.addIssue({ code: 'custom', path: ['core'], message: 'is the old name of "contract"; keep only "contract"' });
+          }
+        },
+        { when: () => true },
+      ),
+    ),
+  z.transform(({ core, contract, ...rest }) => ({ ...rest, contract: (contract ?? core) as string, legacyCoreField: contract === undefined })),
+);

@@ -7,7 +7,7 @@ import { sha256 } from '../util/hash.js';
 import { gitTreeHash } from '../git/tree-hash.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import type { ProviderSource } from '../source/provider-source.js';
-import { ensureBundle, type Located } from './ensure-bundle.js';
+import type { Located } from './ensure-bundle.js';
 import { type Checkout, ensureCheckout, hasCheckout, resolveAndFetch } from './ensure-checkout.js';
 import { readCheckoutRecord } from '../cache/checkout-record.js';
 import type { LoadEnvironment } from './load-environment.js';
@@ -19,8 +19,24 @@ import { checkTagNotMoved } from './resolve-pin.js';
  * build. Returns the bundle and the lockfile entry that describes it; the caller (the registry,
  * the only writer of the lockfile) decides whether to record it.
  */
-export async function coldLoad(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, options: { pin?: Pin } = {}): Promise<Located & { entry: LockEntry }> {
+export async function coldLoad(
+  loadEnv: LoadEnvironment,
+  source: ProviderSource,
+  locked: LockEntry | undefined,
+  options: { pin?: Pin } = {},
+): Promise<Located & { entry: LockEntry }> {
   const label = source.specifier;
+  // The build side (manifest, install, esbuild) is imported once git runs, while this thread
+  // would only wait for it; at the latest when it is needed.
+  let bundling: Promise<typeof import('./ensure-bundle.js')> | undefined;
+  const buildSide = () => {
+    if (!bundling) {
+      bundling = import('./ensure-bundle.js');
+      bundling.catch(() => {});
+    }
+    return bundling;
+  };
+  const env: LoadEnvironment = { ...loadEnv, onGitStarted: () => void buildSide() };
   let pin: Pin;
   let fetchedCheckout: Checkout;
   const given = options.pin ?? locked;
@@ -49,7 +65,7 @@ export async function coldLoad(env: LoadEnvironment, source: ProviderSource, loc
   const treePromise = !source.subdir && rootTree ? Promise.resolve(rootTree) : gitTreeHash(providerDir);
   treePromise.catch(() => {});
   const key = bundleKey(source.url, pin.commit, source.subdir);
-  const { built, ...located } = await ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
+  const { built, ...located } = await (await buildSide()).ensureBundle(env, source, { pin, key, checkoutDir, providerDir, tree: treePromise });
   // A bundle this load did not build is reused: its bytes must still hash to its record.
   if (!built) await verifyBundle(label, located);
   const tree = await treePromise;

@@ -12,5 +12,6 @@ export function gitOptions(env: LoadEnvironment, source: ProviderSource): GitRun
     remoteUrl,
     token: source.host ? env.settings.tokens[source.host] : undefined,
     debug: env.debug,
+    onStarted: env.onGitStarted,
   };
 }

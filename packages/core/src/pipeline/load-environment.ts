@@ -1,4 +1,5 @@
 import type { CacheDirs } from '../cache/cache-dirs.js';
+import type { GitRunOptions } from '../git/git-runner.js';
 import type { UrlRewrites } from '../source/url-rewrites.js';
 import type { ProgressEvent } from './progress-event.js';
 
@@ -27,6 +28,8 @@ export interface LoadEnvironment {
   /** Debug detail (git commands, dependency fetches); present only when `DEBUG=mediaconduit:*` asks for it. */
   debug: ((message: string, fields?: Readonly<Record<string, unknown>>) => void) | undefined;
   signal: AbortSignal;
+  /** Called whenever a git process of this load has started (see {@link GitRunOptions.onStarted}). */
+  onGitStarted?: (() => void) | undefined;
 }
 
 /** Runs one step of a load between `start` and `done` progress events. */

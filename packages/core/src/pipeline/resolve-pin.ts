@@ -3,7 +3,6 @@ import { mcError } from '../util/errors.js';
 import { temporaryEntry } from '../cache/publish-entry.js';
 import { expandShortSha } from '../git/fetch-commit.js';
 import { lsRemote } from '../git/ls-remote.js';
-import { resolveRef } from '../git/resolve-ref.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { gitOptions } from './git-options.js';
@@ -25,8 +24,11 @@ export async function resolvePin(env: LoadEnvironment, source: ProviderSource): 
   }
   const git = gitOptions(env, source);
   const pin = await timedStep(env, source.specifier, 'resolve', source.ref ?? '(default branch)', async (): Promise<Pin> => {
+    // semver (for tag ranges) loads while git asks the remote.
+    const resolving = import('../git/resolve-ref.js');
+    resolving.catch(() => {});
     const refs = await lsRemote(git.remoteUrl, git);
-    const resolved = resolveRef(source.specifier, source.ref, refs);
+    const resolved = (await resolving).resolveRef(source.specifier, source.ref, refs);
     let commit = resolved.commit;
     if (resolved.needsExpansion) {
       const scratch = await temporaryEntry(env.dirs, 'expand');

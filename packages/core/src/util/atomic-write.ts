@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
  */
 export async function atomicWriteFile(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const { randomBytes } = await import('node:crypto');
+  const { randomBytes } = process.getBuiltinModule('node:crypto'); // loaded on first use: importing the package stays cheap
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     if (options.durable) {

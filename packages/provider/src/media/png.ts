@@ -1,5 +1,4 @@
-/** zlib, loaded on first use so that importing the contract stays cheap. */
-const zlib = () => process.getBuiltinModule('node:zlib');
+import { zlib } from '../util/zlib.js';
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);

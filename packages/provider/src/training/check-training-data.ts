@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { readImageInfo } from '../assets/image-info.js';
 import { MediaConduitError } from '../errors/mediaconduit-error.js';
+import { zlib } from '../util/zlib.js';
 
 /** The kinds of training data: pictures (image LoRAs) or JSONL examples (language-model LoRAs). */
 export type TrainingDataKind = 'images' | 'jsonl';
@@ -177,7 +177,7 @@ function pngProblem(bytes: Buffer): string | undefined {
     const type = /^[A-Za-z]{4}$/.test(raw) ? raw : 'a damaged';
     if (offset + 12 + length > bytes.length) return `corrupt image: the PNG is truncated in its ${type} chunk`;
     const crc = bytes.readUInt32BE(offset + 8 + length);
-    if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== crc) return `corrupt image: the PNG's ${type} chunk at byte ${offset} fails its checksum`;
+    if (zlib().crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== crc) return `corrupt image: the PNG's ${type} chunk at byte ${offset} fails its checksum`;
     if (type === 'IEND') return undefined;
     offset += 12 + length;
   }

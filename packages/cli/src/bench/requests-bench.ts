@@ -1,0 +1,251 @@
+import { execFile, spawn } from 'node:child_process';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+/** What the request benchmark measured; throughputs in requests per second, one entry per run. */
+export interface RequestFigures {
+  concurrency: number;
+  requests: number;
+  tripleRequests: number;
+  /** Whether client and fake each had a core of their own (taskset). */
+  pinned: boolean;
+  /** Chat requests through registry → model → fake, against undici's request() and Dispatcher#request. */
+  ours: number[];
+  raw: number[];
+  dispatch: number[];
+  /** Per triple: the bare model, the bare model again (A/A control), and the wrapped model in a fallback chain. */
+  bare: number[];
+  control: number[];
+  managed: number[];
+  /** Four 2048×2048 images at once: peak RSS increase and decoded bytes, ours and a naive client. */
+  memory: { ours: MemoryFigures; naive: MemoryFigures };
+}
+
+export interface MemoryFigures {
+  peakIncrease: number;
+  decoded: number;
+}
+
+/** The Together provider's package folder (it ships its source and manifest), or `undefined`. */
+export function findTogetherProvider(cwd: string): string | undefined {
+  for (const from of [join(cwd, 'package.json'), import.meta.url]) {
+    try {
+      return join(createRequire(from).resolve('@mediaconduit/together-provider/package.json'), '..');
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
+// Child scripts; arguments come in BENCH_ARGS (JSON).
+const FAKE_SCRIPT = `
+const a = JSON.parse(process.env.BENCH_ARGS);
+const { startFakeTogether } = await import(a.testing);
+const fake = await startFakeTogether({ logResponses: false, imageDetail: a.mode });
+process.stdout.write(fake.baseURL + '\\n');
+setInterval(() => { fake.requests.length = 0; }, 1000).unref();
+process.stdin.resume();
+process.stdin.on('end', () => void fake.close().then(() => process.exit(0)));
+`;
+
+// Throughput: rounds of raw request(), Dispatcher#request and ours, rotating which runs first; then
+// triples of (bare, bare again, wrapped) in all six orders, each run a fraction of a second apart,
+// through one closure that switches its model so that every side runs the same compiled code.
+const CLIENT_SCRIPT = `
+const a = JSON.parse(process.env.BENCH_ARGS);
+const core = await import(a.core);
+const { request, Agent } = await import(a.undici);
+const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: false, env: {}, wrapModels: false });
+const provider = await registry.getProvider(a.spec, { config: { apiKey: 'bench', baseURL: a.baseURL, connections: a.concurrency } });
+const MODEL = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
+const chat = await provider.getModel(MODEL, { capability: 'text-to-text' });
+const callLog = core.memoryCallLog();
+const runtime = core.createModelRuntime({ callLog: [callLog] });
+const chain = runtime.withFallback([chat, await provider.getModel('Qwen/Qwen2.5-7B-Instruct-Turbo', { capability: 'text-to-text' })]);
+const dispatcher = new Agent({ connections: a.concurrency });
+const headers = { authorization: 'Bearer bench', 'content-type': 'application/json' };
+const body = () => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }], stream: false });
+const raw = async () => {
+  const response = await request(a.baseURL + '/chat/completions', { method: 'POST', dispatcher, headers, body: body() });
+  if (!(await response.body.json()).choices[0].message.content) throw new Error('empty');
+};
+const { origin, pathname } = new URL(a.baseURL + '/chat/completions');
+const dispatch = async () => {
+  const response = await dispatcher.request({ origin, path: pathname, method: 'POST', headers, body: body() });
+  if (!(await response.body.json()).choices[0].message.content) throw new Error('empty');
+};
+let current = chat;
+const ours = async () => {
+  if (!(await current.transform('hello there')).text) throw new Error('empty');
+};
+async function rps(call, requests) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: a.concurrency }, async () => { while (next++ < requests) await call(); }));
+  return requests / ((performance.now() - started) / 1000);
+}
+const out = { raw: [], dispatch: [], ours: [], bare: [], control: [], managed: [] };
+await rps(raw, a.requests);
+await rps(dispatch, a.requests);
+await rps(ours, a.requests);
+const sides = [['raw', raw], ['dispatch', dispatch], ['ours', ours]];
+for (let i = 0; i < a.rounds; i++) {
+  for (let j = 0; j < sides.length; j++) {
+    const [name, call] = sides[(i + j) % sides.length];
+    out[name].push(await rps(call, a.requests));
+  }
+}
+const ORDERS = [['bare', 'control', 'managed'], ['managed', 'bare', 'control'], ['control', 'managed', 'bare'], ['bare', 'managed', 'control'], ['control', 'bare', 'managed'], ['managed', 'control', 'bare']];
+current = chain;
+await rps(ours, a.requests);
+for (let i = 0; i < a.triples; i++) {
+  for (const side of ORDERS[i % ORDERS.length]) {
+    current = side === 'managed' ? chain : chat;
+    out[side].push(await rps(ours, a.tripleRequests));
+  }
+}
+const usage = runtime.usage();
+if (usage.byModel['together/' + MODEL]?.failures !== 0 || callLog.records().at(-1)?.chain !== 'fallback') throw new Error('the wrapped path did not run as intended');
+await registry.close();
+await runtime.close();
+await dispatcher.close();
+process.stdout.write(JSON.stringify(out));
+`;
+
+// Memory: one fresh process generates four 2048×2048 images at once (run with --expose-gc).
+const MEMORY_SCRIPT = `
+const a = JSON.parse(process.env.BENCH_ARGS);
+const prompt = (i) => 'memory benchmark image ' + i;
+let generate;
+if (a.mode === 'ours') {
+  const core = await import(a.core);
+  const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: false, env: {} });
+  const provider = await registry.getProvider(a.spec, { config: { apiKey: 'bench', baseURL: a.baseURL } });
+  const model = await provider.getModel('black-forest-labs/FLUX.1-schnell', { capability: 'text-to-image' });
+  generate = async (i, size) => (await model.transform(prompt(i), { width: size, height: size, format: 'png' })).bytes;
+} else {
+  const { request, Agent } = await import(a.undici);
+  const dispatcher = new Agent();
+  generate = async (i, size) => {
+    const response = await request(a.baseURL + '/images/generations', {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'black-forest-labs/FLUX.1-schnell', prompt: prompt(i), width: size, height: size, n: 1, response_format: 'base64', output_format: 'png' }),
+    });
+    return Buffer.from((await response.body.json()).data[0].b64_json, 'base64');
+  };
+}
+if (!(await generate(0, 64)).length) throw new Error('warm-up failed');
+globalThis.gc();
+await new Promise((resolve) => setTimeout(resolve, 50));
+globalThis.gc();
+const before = process.memoryUsage.rss();
+const images = await Promise.all([1, 2, 3, 4].map((i) => generate(i, 2048)));
+const peak = process.resourceUsage().maxRSS * 1024;
+process.stdout.write(JSON.stringify({ peakIncrease: peak - before, decoded: images.reduce((sum, bytes) => sum + bytes.byteLength, 0) }));
+process.exit(0);
+`;
+
+/**
+ * The request benchmark: the Together provider, loaded through the registry from a Git repository
+ * of its own, against a fake Together server in its own process on 127.0.0.1. With two or more
+ * cores and taskset, the client gets core 0 and the fake core 1, so that the ratio measures the
+ * client, not the scheduler.
+ */
+export async function runRequestsBench(options: { work: string; rounds: number; coreUrl: string; togetherDir: string }): Promise<RequestFigures> {
+  const { work, coreUrl, togetherDir } = options;
+  const env = (args: Record<string, unknown>) => ({ PATH: process.env.PATH ?? '', HOME: work, BENCH_ARGS: JSON.stringify(args) });
+  const script = async (name: string, text: string) => {
+    const file = join(work, `${name}.mjs`);
+    await writeFile(file, text);
+    return file;
+  };
+  const [fakeFile, clientFile, memoryFile] = await Promise.all([script('fake', FAKE_SCRIPT), script('client', CLIENT_SCRIPT), script('memory', MEMORY_SCRIPT)]);
+  const pinned =
+    availableParallelism() >= 2 &&
+    (await exec('taskset', ['-V']).then(
+      () => true,
+      () => false,
+    ));
+  const onCore = (core: number, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
+
+  // The provider in a Git repository of its own: its shipped source and manifest.
+  const repo = join(work, 'together-repo');
+  await mkdir(repo, { recursive: true });
+  await cp(togetherDir, repo, { recursive: true, filter: (source) => !/[\\/](node_modules|dist)$|\.test\.ts$/.test(source) });
+  const git = (...args: string[]) => exec('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', ...args], { cwd: repo });
+  await git('init', '--quiet', '--initial-branch=main');
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'provider');
+  const spec = pathToFileURL(repo).href;
+  const cache = join(work, 'together-cache');
+  const fromCore = createRequire(new URL(coreUrl));
+  const undici = pathToFileURL(fromCore.resolve('undici')).href;
+  const testing = pathToFileURL(createRequire(join(togetherDir, 'package.json')).resolve('@mediaconduit/together-provider/testing')).href;
+
+  const startFake = async (mode: 'gradient' | 'noise') => {
+    const [command, args] = onCore(1, [fakeFile]);
+    const child = spawn(command, args, { env: env({ testing, mode }), stdio: ['pipe', 'pipe', 'inherit'] });
+    const baseURL = await new Promise<string>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`bench: the fake Together server ended with code ${code}`)));
+      child.stdout.once('data', (d: Buffer) => resolve(String(d).trim()));
+    });
+    child.removeAllListeners('exit');
+    return {
+      baseURL,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.stdin.end();
+        }),
+    };
+  };
+  const runChild = async <T>(file: string, args: Record<string, unknown>, extra: string[] = []): Promise<T> => {
+    const [command, argv] = onCore(0, [...extra, file]);
+    const { stdout } = await exec(command, argv, { env: env(args), maxBuffer: 16 << 20, timeout: 30 * 60_000 });
+    return JSON.parse(stdout) as T;
+  };
+
+  const concurrency = 32;
+  const requests = 5000;
+  const tripleRequests = 2000;
+  const fake = await startFake('gradient');
+  let throughput: Pick<RequestFigures, 'ours' | 'raw' | 'dispatch' | 'bare' | 'control' | 'managed'>;
+  try {
+    throughput = await runChild(clientFile, {
+      core: coreUrl,
+      undici,
+      spec,
+      cache,
+      baseURL: fake.baseURL,
+      concurrency,
+      requests,
+      tripleRequests,
+      rounds: Math.max(4, options.rounds * 2),
+      triples: Math.max(12, options.rounds * 12),
+    });
+  } finally {
+    await fake.stop();
+  }
+  const noisy = await startFake('noise');
+  let memory: RequestFigures['memory'];
+  try {
+    const memoryArgs = { core: coreUrl, undici, spec, cache, baseURL: noisy.baseURL };
+    memory = {
+      ours: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'ours' }, ['--expose-gc']),
+      naive: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'naive' }, ['--expose-gc']),
+    };
+  } finally {
+    await noisy.stop();
+  }
+  return { concurrency, requests, tripleRequests, pinned, ...throughput, memory };
+}
