@@ -180,16 +180,24 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
     r: Omit<BenchRow, 'median' | 'min' | 'max' | 'runs' | 'baseline' | 'ratio' | 'ok' | 'note'> & {
       samples: number[];
       base?: { name: string; samples: number[] };
+      /**
+       * The runs were made in pairs a moment apart (sample i beside base sample i): the ratio is the
+       * median of the pairs' ratios, which cancels the machine's drift between pairs.
+       */
+      paired?: boolean;
       /** Whether the target holds. */
       check?: (f: Figures) => boolean;
       note?: string | ((f: Figures) => string);
     },
   ): void => {
-    const { samples, base, check, note, ...rest } = r;
+    const { samples, base, paired, check, note, ...rest } = r;
     const own = stats(samples);
     const baseline = base ? { name: base.name, ...stats(base.samples) } : undefined;
-    const figures = { median: own.median, baseline: baseline?.median ?? Number.NaN, ratio: baseline ? own.median / baseline.median : Number.NaN };
-    const text = typeof note === 'function' ? note(figures) : note;
+    let ratio = Number.NaN;
+    if (base && baseline) ratio = paired ? median(samples.map((x, i) => x / base.samples[i]!)) : own.median / baseline.median;
+    const figures = { median: own.median, baseline: baseline?.median ?? Number.NaN, ratio };
+    const given = typeof note === 'function' ? note(figures) : note;
+    const text = paired ? [given, 'ratio: median of paired runs'].filter(Boolean).join('; ') : given;
     rows.push({
       ...rest,
       ...own,
@@ -566,6 +574,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           unit: 'req/s',
           samples: r.ours,
           base: { name: 'raw undici request(), same server and pool size', samples: r.raw },
+          paired: true,
           target: '≥ 0.95× raw undici',
           check: (f) => f.ratio >= 0.95,
         });
@@ -575,6 +584,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           unit: 'req/s',
           samples: r.ours,
           base: { name: 'Dispatcher#request() with a parsed origin (what core’s HTTP client calls)', samples: r.dispatch },
+          paired: true,
         });
         row({
           group: 'requests',
@@ -582,6 +592,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           unit: 'req/s',
           samples: r.managed,
           base: { name: 'the bare model, runs alternating with it', samples: r.bare },
+          paired: true,
           target: '≥ 0.97× the bare model',
           check: (f) => f.ratio >= 0.97,
         });
@@ -591,6 +602,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           unit: 'req/s',
           samples: r.control,
           base: { name: 'the bare model', samples: r.bare },
+          paired: true,
           note: 'how finely this machine resolves the ratios above: its distance from 1.00×',
         });
         // The wrapper's own cost per call, without a network or a server: what the ratio above is made of.
@@ -626,6 +638,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           unit: 'µs',
           samples: wrappedUs,
           base: { name: 'the bare model', samples: bareUs },
+          paired: true,
           note: (f) =>
             `+${(f.median - f.baseline).toFixed(2)} µs a call, ${(((f.median - f.baseline) / perRequestUs) * 100).toFixed(1)} % of a chat request's ${perRequestUs.toFixed(0)} µs above`,
         });
