@@ -5,12 +5,11 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { TextModelV1 } from '@mediaconduit/provider';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatMs } from '../io.js';
 import { createBenchFixture, type BenchFixture } from './bench-fixture.js';
-import { findTogetherProvider, runRequestsBench } from './requests-bench.js';
+import { findTogetherProvider, runRequestsBench, wrapperCostPerCall } from './requests-bench.js';
 
 const exec = promisify(execFile);
 
@@ -605,32 +604,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           paired: true,
           note: 'how finely this machine resolves the ratios above: its distance from 1.00×',
         });
-        // The wrapper's own cost per call, without a network or a server: what the ratio above is made of.
-        const { Text } = await import('@mediaconduit/provider');
-        const instant = (id: string): TextModelV1 => ({
-          specificationVersion: 'v1',
-          capability: 'text-to-text',
-          id,
-          info: { id, providerId: 'bench', capability: 'text-to-text' },
-          transform: async (input) => new Text(`${String(input)}!`, { provider: 'bench', model: id }),
-          async *stream() {},
-        });
-        const bareModel = instant('a');
-        const runtime = core.createModelRuntime({ callLog: [core.memoryCallLog()] });
-        const wrapped = runtime.withFallback([bareModel, instant('b')]);
-        const perCallUs = async (model: TextModelV1) => {
-          const started = performance.now();
-          for (let i = 0; i < 20_000; i++) await model.transform('hello there');
-          return ((performance.now() - started) / 20_000) * 1000;
-        };
-        await perCallUs(wrapped);
-        const wrappedUs: number[] = [];
-        const bareUs: number[] = [];
-        for (let i = 0; i < 10 * rounds; i++) {
-          bareUs.push(await perCallUs(bareModel));
-          wrappedUs.push(await perCallUs(wrapped));
-        }
-        await runtime.close();
+        const { wrapped: wrappedUs, bare: bareUs } = await wrapperCostPerCall(core, 10 * rounds);
         const perRequestUs = 1e6 / median(r.bare);
         row({
           group: 'requests',

@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type * as Core from '@mediaconduit/core';
+import { Text, type TextModelV1 } from '@mediaconduit/provider';
 
 const exec = promisify(execFile);
 
@@ -181,7 +183,9 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
   const repo = join(work, 'together-repo');
   await mkdir(repo, { recursive: true });
   await cp(togetherDir, repo, { recursive: true, filter: (source) => !/[\\/](node_modules|dist)$|\.test\.ts$/.test(source) });
-  const git = (...args: string[]) => exec('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', ...args], { cwd: repo });
+  // No user or system git configuration (signing, hooks, templates) applies to this repository.
+  const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const git = (...args: string[]) => exec('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', ...args], { cwd: repo, env: gitEnv });
   await git('init', '--quiet', '--initial-branch=main');
   await git('add', '--all');
   await git('commit', '--quiet', '-m', 'provider');
@@ -248,4 +252,35 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
     await noisy.stop();
   }
   return { concurrency, requests, tripleRequests, pinned, ...throughput, memory };
+}
+
+/**
+ * The runtime wrapper's own cost per call, without a network or a server: microseconds per call of
+ * a model that answers at once, bare and inside a fallback chain with a call log, in `runs` pairs.
+ */
+export async function wrapperCostPerCall(core: typeof Core, runs: number): Promise<{ wrapped: number[]; bare: number[] }> {
+  const instant = (id: string): TextModelV1 => ({
+    specificationVersion: 'v1',
+    capability: 'text-to-text',
+    id,
+    info: { id, providerId: 'bench', capability: 'text-to-text' },
+    transform: async (input) => new Text(`${String(input)}!`, { provider: 'bench', model: id }),
+    async *stream() {},
+  });
+  const bare = instant('a');
+  const runtime = core.createModelRuntime({ callLog: [core.memoryCallLog()] });
+  const wrapped = runtime.withFallback([bare, instant('b')]);
+  const perCallUs = async (model: TextModelV1) => {
+    const started = performance.now();
+    for (let i = 0; i < 20_000; i++) await model.transform('hello there');
+    return ((performance.now() - started) / 20_000) * 1000;
+  };
+  await perCallUs(wrapped);
+  const out = { wrapped: [] as number[], bare: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    out.bare.push(await perCallUs(bare));
+    out.wrapped.push(await perCallUs(wrapped));
+  }
+  await runtime.close();
+  return out;
 }

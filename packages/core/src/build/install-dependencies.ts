@@ -1,5 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { mcError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 import { within } from '../util/within.js';
@@ -89,8 +91,6 @@ export async function installDependencies(
 
 /** Unpacks a package tarball's `package/` folder into `target`: files and folders only (no links, devices or absolute paths). */
 async function unpack(extract: typeof import('tar').extract, bytes: Uint8Array, target: string, name: string): Promise<void> {
-  const { Readable } = await import('node:stream');
-  const { pipeline } = await import('node:stream/promises');
   await mkdir(target, { recursive: true });
   try {
     await pipeline(
