@@ -208,6 +208,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
       baseURL,
       stop: () =>
         new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(); // it ended already
           child.once('exit', () => resolve());
           child.stdin.end();
         }),
