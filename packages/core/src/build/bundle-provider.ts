@@ -8,15 +8,7 @@ import { contractShimSource } from './contract-binding.js';
 
 // esbuild is CommonJS. require() loads it as it is; an ESM import first scans its whole source for
 // export names (about 10 ms of every cold load).
-const { build, transform } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-
-/**
- * Starts esbuild's service, a child process that takes some milliseconds to start and answer,
- * ahead of the first build (a cold load calls this while git fetches). Harmless when it runs.
- */
-export function startEsbuild(): void {
-  transform('').catch(() => {});
-}
+const { build } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
 
 /** What to bundle. */
 export interface BundleRequest {

@@ -26,15 +26,14 @@ export async function coldLoad(
   options: { pin?: Pin } = {},
 ): Promise<Located & { entry: LockEntry }> {
   const label = source.specifier;
-  // The build side (manifest, install, esbuild) is imported, and esbuild's service started, once
-  // git runs, while this thread would only wait for it; at the latest when it is needed.
+  // The build side (manifest, install, esbuild) is imported once git runs, while this thread
+  // would only wait for it; at the latest when it is needed. (Starting esbuild's service or
+  // running the manifest checks on a sample at the same time measured slower: on two cores that
+  // work competes with git.)
   let bundling: Promise<typeof import('./ensure-bundle.js')> | undefined;
   const buildSide = () => {
     if (!bundling) {
-      bundling = import('./ensure-bundle.js').then((side) => {
-        side.startEsbuild();
-        return side;
-      });
+      bundling = import('./ensure-bundle.js');
       bundling.catch(() => {});
     }
     return bundling;

@@ -1,8 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleProvider } from '../build/bundle-provider.js';
-
-export { startEsbuild } from '../build/bundle-provider.js';
 import { bundleEntry } from '../cache/cache-dirs.js';
 import { readBundleRecord, type BundleRecord } from '../cache/bundle-record.js';
 import { ensureEntry } from '../cache/ensure-entry.js';
