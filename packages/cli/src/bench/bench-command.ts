@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatMs } from '../io.js';
-import { createBenchFixture, type BenchFixture } from './bench-fixture.js';
-import { findTogetherProvider, runRequestsBench, wrapperCostPerCall } from './requests-bench.js';
+import { createBenchFixture, findPackage, type BenchFixture } from './bench-fixture.js';
+import { runRequestsBench, wrapperCostPerCall } from './requests-bench.js';
 
 const exec = promisify(execFile);
 
@@ -555,7 +555,8 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
     }
 
     if (!flags.only || flags.only === 'requests') {
-      const togetherDir = findTogetherProvider(ctx.io.cwd);
+      // It ships its source and manifest, which the bench commits to a repository of its own.
+      const togetherDir = findPackage('@mediaconduit/together-provider', ctx.io.cwd);
       if (!togetherDir) {
         skipped(
           'requests',
@@ -649,15 +650,10 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
 
 /** tsx's loader, for the original design's pipeline: from the current project, else beside this package. */
 function findTsx(cwd: string): { loader: string; version: string } | undefined {
-  for (const from of [join(cwd, 'package.json'), import.meta.url]) {
-    try {
-      const require = createRequire(from);
-      return { loader: pathToFileURL(require.resolve('tsx')).href, version: (require('tsx/package.json') as { version: string }).version };
-    } catch {
-      // not there
-    }
-  }
-  return undefined;
+  const dir = findPackage('tsx', cwd);
+  if (!dir) return undefined;
+  const require = createRequire(join(dir, 'package.json'));
+  return { loader: pathToFileURL(require.resolve('tsx')).href, version: (require('./package.json') as { version: string }).version };
 }
 
 async function isolatedNpm(fixture: BenchFixture): Promise<NodeJS.ProcessEnv> {

@@ -83,6 +83,18 @@ export function packageDir(name: string): string {
   return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
 }
 
+/** The folder of the package `name` as the project in `cwd` resolves it, else as this CLI does; `undefined` when neither has it. */
+export function findPackage(name: string, cwd: string): string | undefined {
+  for (const from of [join(cwd, 'package.json'), import.meta.url]) {
+    try {
+      return dirname(createRequire(from).resolve(`${name}/package.json`));
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
 export async function createBenchFixture(): Promise<BenchFixture> {
   const work = await mkdtemp(join(tmpdir(), 'mediaconduit-bench-'));
   // What a hand-run pipeline has after `npm install` of the contract: resolvable from every run folder below.

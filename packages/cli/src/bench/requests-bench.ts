@@ -34,18 +34,6 @@ export interface MemoryFigures {
   decoded: number;
 }
 
-/** The Together provider's package folder (it ships its source and manifest), or `undefined`. */
-export function findTogetherProvider(cwd: string): string | undefined {
-  for (const from of [join(cwd, 'package.json'), import.meta.url]) {
-    try {
-      return join(createRequire(from).resolve('@mediaconduit/together-provider/package.json'), '..');
-    } catch {
-      // not there
-    }
-  }
-  return undefined;
-}
-
 // Child scripts; arguments come in BENCH_ARGS (JSON).
 const FAKE_SCRIPT = `
 const a = JSON.parse(process.env.BENCH_ARGS);
