@@ -277,7 +277,9 @@ describe('DEBUG=mediaconduit:*', () => {
   it('prints each load step, each git command with its duration, and each model call', async () => {
     const run = await cli(['run', `${echo.url}@v1.0.0`, 'echo-1', 'hi', '--cache-dir', join(work, 'debug-cache'), '--no-lockfile'], { env: { DEBUG: 'mediaconduit:*' } });
     expect(run.code).toBe(0);
-    expect(run.err).toMatch(/^mediaconduit:registry debug ls-remote file:\/\/\S+: git ls-remote --symref --end-of-options file:\/\/\S+ \{"ms":\d+\}$/m);
+    expect(run.err).toMatch(
+      /^mediaconduit:registry debug clone file:\/\/\S+ at v1\.0\.0: git clone --depth 1 .*--branch v1\.0\.0 --end-of-options file:\/\/\S+ \S+ \{"ms":\d+\}$/m,
+    );
     expect(run.err).toMatch(/^mediaconduit:registry debug fetch done file:\/\/\S+ \{"detail":"[0-9a-f]{40}","ms":\d+\}$/m);
     expect(run.err).toMatch(/^mediaconduit:registry debug call echo\/echo-1 ok \{"capability":"text-to-text","attempt":1,"ms":\d+\}$/m);
     const quiet = await cli(['run', `${echo.url}@v1.0.0`, 'echo-1', 'hi', '--cache-dir', join(work, 'debug-cache'), '--no-lockfile']);

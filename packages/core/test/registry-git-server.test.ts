@@ -108,7 +108,7 @@ describe('through a real Git server on 127.0.0.1 (GitHub URLs rewritten onto it)
     expect(http.requests.every((q) => !q.path.includes(TOKEN))).toBe(true);
     // and they are nowhere else: git argv, logs, lockfile, any cached file.
     const argv = (await spy.calls()).join('\n');
-    expect(argv).toContain('ls-remote');
+    expect(argv).toContain('clone');
     expect(argv).not.toContain(TOKEN);
     expect(argv).not.toContain(encoded);
     expect(logs.join('\n')).not.toContain(TOKEN);

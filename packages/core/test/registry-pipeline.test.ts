@@ -90,6 +90,58 @@ describe('ref resolution through getProvider', () => {
     expect(error.message).toContain('tags: v2.0.0-beta.1, 1.1.0, v1.0.0; branches: main');
     expect((await codeOf(registry.getProvider(`${repo.url}@^2`))).code).toBe('REF_NOT_FOUND');
   });
+
+  it('resolves the default branch and a version tag by one clone each, with no ls-remote, and pins what they resolved to', async () => {
+    await spy.reset();
+    const { registry, lockfile, events } = fresh();
+    expect(await answer(registry, repo.url)).toBe('hi v2.0.0-beta.1');
+    expect(await answer(registry, `${repo.url}@v1.0.0`)).toBe('hi v1.0.0');
+    const calls = await spy.calls();
+    expect(calls.filter((c) => c.startsWith('clone '))).toHaveLength(2);
+    expect(calls.filter((c) => c.includes('ls-remote'))).toEqual([]);
+    const entries = JSON.parse(await readFile(lockfile, 'utf8')).providers;
+    expect(entries[repo.url]).toMatchObject({ resolved: 'main', resolvedKind: 'branch', commit: commits.beta });
+    expect(entries[`${repo.url}@v1.0.0`]).toMatchObject({ resolved: 'v1.0.0', resolvedKind: 'tag', commit: commits.v100 });
+    expect(events.filter((e) => e.phase === 'resolve').map((e) => e.status)).toEqual(['start', 'done', 'start', 'done']);
+  });
+
+  it('a version-like name that is no tag or branch is still a semver range (ls-remote after the clone finds nothing)', async () => {
+    const { registry, lockfile } = fresh();
+    expect(await answer(registry, `${repo.url}@v1.0`)).toBe('hi v1.0.0');
+    expect(JSON.parse(await readFile(lockfile, 'utf8')).providers[`${repo.url}@v1.0`]).toMatchObject({ resolved: 'v1.0.0', resolvedKind: 'tag' });
+  });
+
+  it('a name that is both a branch and a tag resolves to the tag, though git clone would take the branch', async () => {
+    const clash = await createTestRepo('clash');
+    try {
+      await clash.commit(echoProviderFiles({ version: '3.0.0' }), 'tagged');
+      await clash.tag('v3');
+      await clash.commit(echoProviderFiles({ version: '3.1.0' }), 'branch tip');
+      await clash.branch('v3');
+      for (const name of ['v3', 'release']) {
+        if (name === 'release') {
+          await clash.git('tag', 'release', 'v3');
+          await clash.branch('release');
+        }
+        const { registry, lockfile } = fresh();
+        expect(await answer(registry, `${clash.url}@${name}`), name).toBe('hi v3.0.0');
+        expect(JSON.parse(await readFile(lockfile, 'utf8')).providers[`${clash.url}@${name}`]).toMatchObject({ resolved: name, resolvedKind: 'tag' });
+      }
+    } finally {
+      await clash.remove();
+    }
+  });
+
+  it('an empty repository fails with REF_NOT_FOUND saying it has no default branch', async () => {
+    const empty = await createTestRepo('empty');
+    try {
+      const error = await codeOf(fresh().registry.getProvider(empty.url));
+      expect(error.code).toBe('REF_NOT_FOUND');
+      expect(error.message).toContain('the repository has no default branch (is it empty?)');
+    } finally {
+      await empty.remove();
+    }
+  });
 });
 
 describe('fetch and cache', () => {

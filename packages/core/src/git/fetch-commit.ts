@@ -13,33 +13,46 @@ export interface FetchedCommit {
  * Fetches exactly `commit` (shallow) from `url` into the new folder `dest` and checks it out,
  * then removes `.git`, so nothing about the URL stays on disk (the token never was).
  * When the commit was resolved from a tag or branch (`refName`), one `git clone --depth 1 --branch`
- * does it and the result is checked to be exactly `commit`; otherwise the commit is fetched by SHA.
+ * does it when that name still gives exactly `commit`. Otherwise (the name moved since it was
+ * resolved, or a branch of the same name hides the tag that was resolved, since git clone takes a
+ * branch first) or without a name, the commit is fetched by its SHA.
  *
- * @throws `GIT_FAILED` (retryable) when the ref moved to another commit meanwhile.
+ * @throws `GIT_FAILED` (retryable) when the ref moved to another commit meanwhile and the one it
+ * was resolved to can no longer be fetched.
  */
 export async function fetchCommit(url: string, commit: string, dest: string, options: GitRunOptions & { refName?: string }): Promise<FetchedCommit> {
   const parent = dirname(dest);
   await mkdir(parent, { recursive: true });
+  let moved: string | undefined;
   if (options.refName) {
-    await cloneRef(url, options.refName, dest, options);
-  } else {
+    const head = await cloneRef(url, options.refName, dest, options);
+    if (head.commit !== commit) {
+      moved = head.commit;
+      await rm(dest, { recursive: true, force: true });
+    }
+  }
+  if (!options.refName || moved !== undefined) {
     await mkdir(dest, { recursive: true });
     const git = (operation: string, args: string[]) => runGit(operation, args, { ...options, cwd: dest });
     const shallow = ['--depth', '1', '--no-tags', '--no-recurse-submodules'];
     await git('git init', ['init', '--template=', '.']);
     await git(`fetch ${commit.slice(0, 12)} from ${url}`, ['fetch', ...shallow, '--no-write-fetch-head', '--end-of-options', url, `+${commit}:refs/mediaconduit/target`]).catch(
       (error: unknown) => {
-        if (error instanceof Error && /not our ref|couldn't find remote ref|no such remote ref|unadvertised object/i.test(error.message)) {
-          throw mcError('REF_NOT_FOUND', `fetch ${url}: commit ${commit} does not exist there (or is not reachable from any branch or tag); check the SHA`, { cause: error });
+        if (!(error instanceof Error && /not our ref|couldn't find remote ref|no such remote ref|unadvertised object/i.test(error.message))) throw error;
+        if (moved !== undefined) {
+          throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but ${options.refName} now points at ${moved}; the ref moved while loading, try again`, {
+            retryable: true,
+            details: { expected: commit, fetched: moved },
+          });
         }
-        throw error;
+        throw mcError('REF_NOT_FOUND', `fetch ${url}: commit ${commit} does not exist there (or is not reachable from any branch or tag); check the SHA`, { cause: error });
       },
     );
     await git('checkout', ['checkout', '--detach', 'refs/mediaconduit/target']);
   }
   const fetched = await readHeadCommit(join(dest, '.git'));
   if (fetched !== commit) {
-    throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but ${options.refName ?? 'the server'} now points at ${fetched}; the ref moved while loading, try again`, {
+    throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but the server sent ${fetched}; try again`, {
       retryable: true,
       details: { expected: commit, fetched },
     });
@@ -49,24 +62,35 @@ export async function fetchCommit(url: string, commit: string, dest: string, opt
 }
 
 /**
- * Shallow-clones the tip of `refName` (a tag or branch; the default branch when undefined) into
- * the new folder `dest`, and resolves to the commit it checked out. `.git` is left for the caller.
+ * Shallow-clones the tip of `refName` (a branch or tag, in git's order: a branch of that name
+ * first; the default branch when undefined) into the new folder `dest`, and resolves to what it
+ * checked out: the commit, and the branch unless HEAD is detached (a tag, or a remote whose HEAD is
+ * detached). `.git` is left for the caller.
  */
-export async function cloneRef(url: string, refName: string | undefined, dest: string, options: GitRunOptions): Promise<string> {
+export async function cloneRef(url: string, refName: string | undefined, dest: string, options: GitRunOptions): Promise<{ commit: string; branch?: string }> {
   const args = ['clone', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--template=', ...(refName ? ['--branch', refName] : []), '--end-of-options', url, basename(dest)];
   await runGit(`clone ${url}${refName ? ` at ${refName}` : ''}`, args, { ...options, cwd: dirname(dest) });
-  return readHeadCommit(join(dest, '.git'));
+  return readHead(join(dest, '.git'));
 }
 
 /** The commit HEAD points at, read from the files of `gitDir` (saves a git process). */
 export async function readHeadCommit(gitDir: string): Promise<string> {
+  return (await readHead(gitDir)).commit;
+}
+
+/**
+ * HEAD of `gitDir`, read from its files: the commit (`''` when the branch has none yet, as in a
+ * clone of an empty repository), and the branch checked out, or none when HEAD is detached.
+ */
+export async function readHead(gitDir: string): Promise<{ commit: string; branch?: string }> {
   const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
-  if (!head.startsWith('ref: ')) return head;
+  if (!head.startsWith('ref: ')) return { commit: head };
   const ref = head.slice(5);
+  const branch = ref.startsWith('refs/heads/') ? { branch: ref.slice('refs/heads/'.length) } : {};
   const loose = await readFile(join(gitDir, ref), 'utf8').catch(() => undefined);
-  if (loose) return loose.trim();
+  if (loose) return { commit: loose.trim(), ...branch };
   const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
-  return /^([0-9a-f]{40,64}) (\S+)$/gm.exec(packed.split('\n').find((line) => line.endsWith(` ${ref}`)) ?? '')?.[1] ?? '';
+  return { commit: /^([0-9a-f]{40,64}) (\S+)$/gm.exec(packed.split('\n').find((line) => line.endsWith(` ${ref}`)) ?? '')?.[1] ?? '', ...branch };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MediaConduitError } from '@mediaconduit/provider';
 import { checkoutEntry } from '../cache/cache-dirs.js';
 import { type CheckoutRecord, readCheckoutRecord } from '../cache/checkout-record.js';
 import { withEntryLock } from '../cache/entry-lock.js';
@@ -11,7 +12,7 @@ import { checkCheckoutSize } from '../cache/check-checkout-size.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { gitOptions } from './git-options.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
-import { knownPins, type Pin } from './refs-cache.js';
+import { knownPins, recordPin, type Pin } from './refs-cache.js';
 import { resolvePin } from './resolve-pin.js';
 
 /** A checkout: its entry folder, and whether this load fetched it (else it is reused and must be verified). */
@@ -76,16 +77,35 @@ export async function ensureCheckout(env: LoadEnvironment, source: ProviderSourc
   return { path, fetched };
 }
 
-/** Refs worth cloning by name while `ls-remote` runs: the default branch, or a tag/branch-like name. */
+/** Refs worth cloning by name while they are resolved: the default branch, or a tag/branch-like name. */
 function clonableName(ref: string | undefined): boolean {
   return ref === undefined || (/^[A-Za-z0-9._/-]+$/.test(ref) && !/^[0-9a-f]{4,64}$/.test(ref) && !/^[\d.x*]+$/.test(ref));
 }
 
 /**
- * Resolves a specifier with `ls-remote` and makes sure its commit is checked out. On a cold cache
- * with a tag or branch name, the shallow clone of that name starts at the same time as `ls-remote`
- * and is kept only if it holds exactly the resolved commit, so a cold load costs about one round
- * of git instead of two. A per-(repository, ref) lock keeps concurrent processes to one clone.
+ * What a clone by name alone proves, without `ls-remote`. Without a ref, the clone checked out the
+ * remote's HEAD, which is what the default branch resolves to. With a name, `git clone --branch`
+ * looks for a branch of that name first and a tag second: a detached HEAD means a tag and no
+ * branch of that name, which is what resolution picks too. A branch proves nothing, since
+ * resolution prefers a tag of the same name, so `ls-remote` decides then.
+ */
+function pinFromClone(ref: string | undefined, cloned: { commit: string; branch?: string } | undefined): Pin | undefined {
+  if (!cloned?.commit) return undefined;
+  if (ref === undefined) return { commit: cloned.commit, resolved: cloned.branch ?? null, resolvedKind: 'branch' };
+  if (cloned.branch === undefined) return { commit: cloned.commit, resolved: ref, resolvedKind: 'tag' };
+  return undefined;
+}
+
+/**
+ * Resolves a specifier and makes sure its commit is checked out. On a cold cache with a tag or
+ * branch name, or none, a shallow clone of that name does both in one round of git:
+ * - the default branch, and names that look like version tags (`v1`, `v1.2.0`), are cloned
+ *   alone, and `ls-remote` runs only when the clone does not settle the ref (see `pinFromClone`),
+ *   or fails for a reason other than a time limit or an abort (it then names what exists);
+ * - other names start `ls-remote` at the same time, since they are often branches, and the clone
+ *   is kept only if it holds exactly the resolved commit.
+ *
+ * A per-(repository, ref) lock keeps concurrent processes to one clone.
  */
 export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSource): Promise<{ pin: Pin; checkout: Checkout }> {
   const plain = async () => {
@@ -102,15 +122,29 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
       const git = gitOptions(env, source);
       const temporary = await temporaryEntry(env.dirs, 'checkout');
       const started = performance.now();
+      const alone = source.ref === undefined || /^v\d/.test(source.ref);
+      let listing: Promise<Pin> | undefined;
+      if (alone) env.emit({ specifier: source.specifier, phase: 'resolve', status: 'start', detail: source.ref ?? '(default branch)' });
+      else {
+        listing = resolvePin(env, source);
+        listing.catch(() => {});
+      }
       const clone = cloneRef(git.remoteUrl, source.ref, join(temporary, 'tree'), git).then(
-        (commit) => commit,
-        () => undefined,
+        (head) => ({ head }),
+        (error: unknown) => ({ error }),
       );
       try {
-        const pin = await resolvePin(env, source);
         const cloned = await clone;
+        let pin = alone ? pinFromClone(source.ref, 'head' in cloned ? cloned.head : undefined) : undefined;
+        if (pin) {
+          env.emit({ specifier: source.specifier, phase: 'resolve', status: 'done', detail: source.ref ?? '(default branch)', durationMs: performance.now() - started });
+          await recordPin(env.dirs, source.url, source.ref, pin);
+        } else {
+          if ('error' in cloned && alone && MediaConduitError.isInstance(cloned.error) && (cloned.error.code === 'TIMEOUT' || cloned.error.code === 'ABORTED')) throw cloned.error;
+          pin = await (listing ?? resolvePin(env, source));
+        }
         const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
-        if (cloned !== pin.commit || (await existingCheckout(env, checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
+        if (!('head' in cloned) || cloned.head.commit !== pin.commit || (await existingCheckout(env, checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };
         env.emit({ specifier: source.specifier, phase: 'fetch', status: 'start', detail: pin.commit });
         await discardGitDir(env, join(temporary, 'tree', '.git'));
         await writeCheckoutRecord(env, temporary, source, pin.commit);
