@@ -32,6 +32,73 @@ describe('memoryCallLog', () => {
     expect(log.records()).toEqual([]);
     expect(() => memoryCallLog({ capacity: 0 })).toThrow(/capacity/);
   });
+
+  it('gives back every field of every kind of record, as copies of what was written', () => {
+    const full: CallRecord = {
+      kind: 'call',
+      callId: 'c-9',
+      time: '2026-01-02T03:04:05.678Z',
+      provider: 'together',
+      model: 'flux',
+      capability: 'text-to-image',
+      operation: 'transformMany',
+      status: 'ok',
+      latencyMs: 12.345,
+      attempt: 2,
+      input: { promptChars: 40 },
+      output: { images: 2, width: 1024, height: 768, bytes: 123456 },
+      usage: { images: 2, inputTokens: 0 },
+      costUsd: 0.0027,
+      requestId: 'req-1',
+      chain: 'images',
+    };
+    const failedAttempt: CallRecord = {
+      ...record(2),
+      kind: 'attempt',
+      status: 'error',
+      errorCode: 'RATE_LIMITED',
+      errorMessage: 'slow down',
+      httpStatus: 429,
+      latencyMs: Number.NaN,
+      output: {},
+    };
+    const fallback: CallRecord = {
+      ...record(3),
+      kind: 'fallback',
+      input: { messages: 2, promptChars: 7, texts: 1, audioBytes: 9 },
+      steps: [
+        { provider: 'together', model: 'a', outcome: 'PROVIDER_ERROR', latencyMs: 3 },
+        { provider: 'mock', model: 'b', outcome: 'ok', latencyMs: 1 },
+      ],
+    };
+    // A provider may report usage fields of its own: they are kept too.
+    const extra = {
+      ...record(4),
+      usage: { inputTokens: 1, cachedTokens: 5 } as CallRecord['usage'],
+      output: { textChars: 3, tokens: 1, vectors: 2, dimensions: 8, audioSeconds: 1.5 },
+    };
+    // Fields written as undefined are left out, as JSON lines leave them out.
+    const sparse = { ...record(5), output: undefined, usage: undefined, costUsd: undefined, errorCode: undefined, chain: undefined };
+    const log = memoryCallLog({ capacity: 10 });
+    for (const r of [full, failedAttempt, fallback, extra, sparse]) log.write(r);
+    const { output: _unused, usage: _none, costUsd: _cost, errorCode: _code, chain: _chain, ...sparseKept } = sparse;
+    const [a, b, c, d, e] = log.records();
+    expect(a).toStrictEqual(full);
+    expect(b).toStrictEqual(failedAttempt);
+    expect(c).toStrictEqual(fallback);
+    expect(d).toStrictEqual(extra);
+    expect(e).toStrictEqual(sparseKept);
+    // Copies both ways: changing what was written, or what was read, changes nothing kept.
+    full.output!.width = 1;
+    fallback.steps![0]!.latencyMs = 99;
+    (extra.usage as Record<string, number>).cachedTokens = 0;
+    a!.input.promptChars = 0;
+    const [again, , third, fourth] = log.records();
+    expect(again!.output!.width).toBe(1024);
+    expect(again!.input.promptChars).toBe(40);
+    expect(third!.steps![0]!.latencyMs).toBe(3);
+    expect((fourth!.usage as Record<string, number>).cachedTokens).toBe(5);
+  });
 });
 
 describe('jsonlCallLog', () => {

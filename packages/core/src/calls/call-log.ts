@@ -4,41 +4,11 @@ import { MediaConduitError } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import { createLogger } from '../util/logger.js';
-import type { CallRecord } from './call-record.js';
+import type { CallLogSink, CallRecord } from './call-record.js';
 
-/** Where call records go. `write` must not throw for the call's sake; the runtime catches and warns if it does. */
-export interface CallLogSink {
-  write(record: CallRecord): void;
-  /** Flushes and releases what the sink holds (the registry calls it on `close()`). */
-  close?(): void | Promise<void>;
-}
+export type { CallLogSink } from './call-record.js';
 
-/** A sink that keeps the last `capacity` records in memory. */
-export interface MemoryCallLog extends CallLogSink {
-  /** The kept records, oldest first. */
-  records(): CallRecord[];
-  clear(): void;
-}
-
-/** Keeps the last `capacity` records (default 1000) in a ring. */
-export function memoryCallLog(options: { capacity?: number } = {}): MemoryCallLog {
-  const capacity = options.capacity ?? 1000;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`memoryCallLog: capacity must be a whole number ≥ 1, got ${capacity}`);
-  let ring: CallRecord[] = [];
-  let next = 0;
-  return {
-    write(record) {
-      if (ring.length < capacity) ring.push(record);
-      else ring[next] = record;
-      next = (next + 1) % capacity;
-    },
-    records: () => (ring.length < capacity ? [...ring] : [...ring.slice(next), ...ring.slice(0, next)]),
-    clear() {
-      ring = [];
-      next = 0;
-    },
-  };
-}
+export { memoryCallLog, type MemoryCallLog } from './memory-call-log.js';
 
 /**
  * Appends one JSON line per record to `path` (created with its folder, mode 0600: call logs are

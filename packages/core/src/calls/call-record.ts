@@ -82,3 +82,10 @@ export interface CallRecord {
   /** The fallback chain this call ran in (its `name`), if any. */
   chain?: string;
 }
+
+/** Where call records go. `write` must not throw for the call's sake; the runtime catches and warns if it does. */
+export interface CallLogSink {
+  write(record: CallRecord): void;
+  /** Flushes and releases what the sink holds (the registry calls it on `close()`). */
+  close?(): void | Promise<void>;
+}

@@ -87,7 +87,7 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
   const meter = new UsageMeter();
   const events = new CallEventEmitter((error) => logger?.warn('a call event listener threw', { error: String(error) }));
   let counter = 0;
-  const prefix = Date.now().toString(36);
+  const stem = `${Date.now().toString(36)}-`; // made once: an id is then one string joined to its number
   const services: CallServices = {
     events,
     log:
@@ -105,7 +105,7 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     meter,
     redact: (text) => redact(text.replace(BEARER, 'Bearer ***'), options.secrets?.() ?? []),
     random: options.random ?? Math.random,
-    nextCallId: () => `${prefix}-${++counter}`,
+    nextCallId: () => stem + ++counter,
   };
   let breaker: CircuitBreaker | undefined;
   const resolve =
