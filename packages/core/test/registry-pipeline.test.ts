@@ -123,8 +123,10 @@ describe('ref resolution through getProvider', () => {
           await clash.git('tag', 'release', 'v3');
           await clash.branch('release');
         }
-        const { registry, lockfile } = fresh();
+        const { registry, lockfile, events } = fresh();
         expect(await answer(registry, `${clash.url}@${name}`), name).toBe('hi v3.0.0');
+        // (For v3 the clone alone did not settle it; the resolve step is still reported once.)
+        expect(events.filter((e) => e.phase === 'resolve').map((e) => e.status)).toEqual(['start', 'done']);
         expect(JSON.parse(await readFile(lockfile, 'utf8')).providers[`${clash.url}@${name}`]).toMatchObject({ resolved: name, resolvedKind: 'tag' });
       }
     } finally {

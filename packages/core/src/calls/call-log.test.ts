@@ -33,6 +33,16 @@ describe('memoryCallLog', () => {
     expect(() => memoryCallLog({ capacity: 0 })).toThrow(/capacity/);
   });
 
+  it('keeps order and content while its columns grow, and after it wraps', () => {
+    const log = memoryCallLog({ capacity: 700 });
+    for (let n = 1; n <= 1000; n++) log.write(record(n));
+    const kept = log.records();
+    expect(kept).toHaveLength(700);
+    expect(kept[0]).toStrictEqual(record(301));
+    expect(kept[699]).toStrictEqual(record(1000));
+    expect(kept.map((r) => r.latencyMs)).toEqual(Array.from({ length: 700 }, (_, i) => 301 + i));
+  });
+
   it('gives back every field of every kind of record, as copies of what was written', () => {
     const full: CallRecord = {
       kind: 'call',

@@ -36,11 +36,25 @@ const REFS = 14;
 export function memoryCallLog(options: { capacity?: number } = {}): MemoryCallLog {
   const capacity = options.capacity ?? 1000;
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`memoryCallLog: capacity must be a whole number ≥ 1, got ${capacity}`);
-  const numbers = new Float64Array(capacity * NUMBERS);
-  const present = new Int32Array(capacity); // a bit per numeric column, plus HAS_OUTPUT and HAS_USAGE
-  const refs: unknown[] = new Array<unknown>(capacity * REFS).fill(undefined);
+  // The columns grow with the records (doubling, up to `capacity`), so a large capacity costs
+  // memory only once it is used.
+  let slots = Math.min(capacity, 256);
+  let numbers = new Float64Array(slots * NUMBERS);
+  let present = new Int32Array(slots); // a bit per numeric column, plus HAS_OUTPUT and HAS_USAGE
+  const refs: unknown[] = new Array<unknown>(slots * REFS).fill(undefined);
   let size = 0;
   let next = 0;
+  const grow = () => {
+    const more = Math.min(capacity, slots * 2);
+    const grownNumbers = new Float64Array(more * NUMBERS);
+    grownNumbers.set(numbers);
+    numbers = grownNumbers;
+    const grownPresent = new Int32Array(more);
+    grownPresent.set(present);
+    present = grownPresent;
+    for (let i = slots * REFS; i < more * REFS; i++) refs.push(undefined);
+    slots = more;
+  };
 
   /** Stores `value` in column `column` of the slot at `base` when it is a number; returns its bit. */
   const put = (base: number, column: number, value: number | undefined): number => {
@@ -50,6 +64,7 @@ export function memoryCallLog(options: { capacity?: number } = {}): MemoryCallLo
   };
 
   function write(record: CallRecord): void {
+    if (next === slots) grow(); // (only while the ring fills: once full, `next` stays below `slots`)
     const base = next * NUMBERS;
     const at = next * REFS;
     let mask = put(base, 0, record.latencyMs) | put(base, 1, record.attempt) | put(base, 2, record.costUsd) | put(base, 3, record.httpStatus);

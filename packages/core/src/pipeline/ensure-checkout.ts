@@ -141,7 +141,7 @@ export async function resolveAndFetch(env: LoadEnvironment, source: ProviderSour
           await recordPin(env.dirs, source.url, source.ref, pin);
         } else {
           if ('error' in cloned && alone && MediaConduitError.isInstance(cloned.error) && (cloned.error.code === 'TIMEOUT' || cloned.error.code === 'ABORTED')) throw cloned.error;
-          pin = await (listing ?? resolvePin(env, source));
+          pin = await (listing ?? resolvePin(env, source, started));
         }
         const checkout = checkoutEntry(env.dirs, source.url, pin.commit);
         if (!('head' in cloned) || cloned.head.commit !== pin.commit || (await existingCheckout(env, checkout))) return { pin, checkout: await ensureCheckout(env, source, pin) };

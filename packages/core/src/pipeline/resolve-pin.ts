@@ -9,8 +9,11 @@ import { gitOptions } from './git-options.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
 import { knownPins, recordPin, type Pin } from './refs-cache.js';
 
-/** Resolves a specifier's ref to a commit: over the network, or from the refs cache when offline. */
-export async function resolvePin(env: LoadEnvironment, source: ProviderSource): Promise<Pin> {
+/**
+ * Resolves a specifier's ref to a commit: over the network, or from the refs cache when offline.
+ * `announcedAt`: the caller already emitted the resolve step's start then (its `done` is emitted here).
+ */
+export async function resolvePin(env: LoadEnvironment, source: ProviderSource, announcedAt?: number): Promise<Pin> {
   if (env.settings.offline) {
     const pin = (await knownPins(env.dirs, source.url))[source.ref ?? ''];
     if (!pin) throw mcError('NOT_CACHED', `resolve ${source.specifier}: offline, and this ref was never resolved on this machine; load it once online or pin it in the lockfile`);
@@ -23,7 +26,8 @@ export async function resolvePin(env: LoadEnvironment, source: ProviderSource): 
     return { commit: source.ref, resolved: null, resolvedKind: 'commit' };
   }
   const git = gitOptions(env, source);
-  const pin = await timedStep(env, source.specifier, 'resolve', source.ref ?? '(default branch)', async (): Promise<Pin> => {
+  const detail = source.ref ?? '(default branch)';
+  const resolve = async (): Promise<Pin> => {
     // semver (for tag ranges) loads while git asks the remote.
     const resolving = import('../git/resolve-ref.js');
     resolving.catch(() => {});
@@ -42,7 +46,13 @@ export async function resolvePin(env: LoadEnvironment, source: ProviderSource): 
     }
     const kind: Pin['resolvedKind'] = resolved.kind === 'tag' || resolved.kind === 'range' ? 'tag' : resolved.kind === 'commit' ? 'commit' : 'branch';
     return { commit, resolved: resolved.name ?? null, resolvedKind: kind };
-  });
+  };
+  let pin: Pin;
+  if (announcedAt === undefined) pin = await timedStep(env, source.specifier, 'resolve', detail, resolve);
+  else {
+    pin = await resolve();
+    env.emit({ specifier: source.specifier, phase: 'resolve', status: 'done', detail, durationMs: performance.now() - announcedAt });
+  }
   await recordPin(env.dirs, source.url, source.ref, pin);
   return pin;
 }
