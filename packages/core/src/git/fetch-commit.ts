@@ -26,30 +26,30 @@ export async function fetchCommit(url: string, commit: string, dest: string, opt
   let moved: string | undefined;
   if (options.refName) {
     const head = await cloneRef(url, options.refName, dest, options);
-    if (head.commit !== commit) {
-      moved = head.commit;
-      await rm(dest, { recursive: true, force: true });
+    if (head.commit === commit) {
+      await rm(`${dest}/.git`, { recursive: true, force: true });
+      return { commit };
     }
+    moved = head.commit;
+    await rm(dest, { recursive: true, force: true });
   }
-  if (!options.refName || moved !== undefined) {
-    await mkdir(dest, { recursive: true });
-    const git = (operation: string, args: string[]) => runGit(operation, args, { ...options, cwd: dest });
-    const shallow = ['--depth', '1', '--no-tags', '--no-recurse-submodules'];
-    await git('git init', ['init', '--template=', '.']);
-    await git(`fetch ${commit.slice(0, 12)} from ${url}`, ['fetch', ...shallow, '--no-write-fetch-head', '--end-of-options', url, `+${commit}:refs/mediaconduit/target`]).catch(
-      (error: unknown) => {
-        if (!(error instanceof Error && /not our ref|couldn't find remote ref|no such remote ref|unadvertised object/i.test(error.message))) throw error;
-        if (moved !== undefined) {
-          throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but ${options.refName} now points at ${moved}; the ref moved while loading, try again`, {
-            retryable: true,
-            details: { expected: commit, fetched: moved },
-          });
-        }
-        throw mcError('REF_NOT_FOUND', `fetch ${url}: commit ${commit} does not exist there (or is not reachable from any branch or tag); check the SHA`, { cause: error });
-      },
-    );
-    await git('checkout', ['checkout', '--detach', 'refs/mediaconduit/target']);
-  }
+  await mkdir(dest, { recursive: true });
+  const git = (operation: string, args: string[]) => runGit(operation, args, { ...options, cwd: dest });
+  const shallow = ['--depth', '1', '--no-tags', '--no-recurse-submodules'];
+  await git('git init', ['init', '--template=', '.']);
+  await git(`fetch ${commit.slice(0, 12)} from ${url}`, ['fetch', ...shallow, '--no-write-fetch-head', '--end-of-options', url, `+${commit}:refs/mediaconduit/target`]).catch(
+    (error: unknown) => {
+      if (!(error instanceof Error && /not our ref|couldn't find remote ref|no such remote ref|unadvertised object/i.test(error.message))) throw error;
+      if (moved !== undefined) {
+        throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but ${options.refName} now points at ${moved}; the ref moved while loading, try again`, {
+          retryable: true,
+          details: { expected: commit, fetched: moved },
+        });
+      }
+      throw mcError('REF_NOT_FOUND', `fetch ${url}: commit ${commit} does not exist there (or is not reachable from any branch or tag); check the SHA`, { cause: error });
+    },
+  );
+  await git('checkout', ['checkout', '--detach', 'refs/mediaconduit/target']);
   const fetched = await readHeadCommit(join(dest, '.git'));
   if (fetched !== commit) {
     throw mcError('GIT_FAILED', `fetch ${url}: expected commit ${commit} but the server sent ${fetched}; try again`, {

@@ -32,10 +32,20 @@ export interface LoadEnvironment {
   onGitStarted?: (() => void) | undefined;
 }
 
-/** Runs one step of a load between `start` and `done` progress events. */
-export async function timedStep<T>(env: LoadEnvironment, specifier: string, phase: ProgressEvent['phase'], detail: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  env.emit({ specifier, phase, status: 'start', detail });
+/**
+ * Runs one step of a load between `start` and `done` progress events. `announcedAt`: the step's
+ * `start` was already emitted then (by a caller that began the step another way).
+ */
+export async function timedStep<T>(
+  env: LoadEnvironment,
+  specifier: string,
+  phase: ProgressEvent['phase'],
+  detail: string,
+  work: () => Promise<T>,
+  announcedAt?: number,
+): Promise<T> {
+  const started = announcedAt ?? performance.now();
+  if (announcedAt === undefined) env.emit({ specifier, phase, status: 'start', detail });
   const result = await work();
   env.emit({ specifier, phase, status: 'done', detail, durationMs: performance.now() - started });
   return result;

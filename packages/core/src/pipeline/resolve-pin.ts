@@ -26,33 +26,33 @@ export async function resolvePin(env: LoadEnvironment, source: ProviderSource, a
     return { commit: source.ref, resolved: null, resolvedKind: 'commit' };
   }
   const git = gitOptions(env, source);
-  const detail = source.ref ?? '(default branch)';
-  const resolve = async (): Promise<Pin> => {
-    // semver (for tag ranges) loads while git asks the remote.
-    const resolving = import('../git/resolve-ref.js');
-    resolving.catch(() => {});
-    const refs = await lsRemote(git.remoteUrl, git);
-    const resolved = (await resolving).resolveRef(source.specifier, source.ref, refs);
-    let commit = resolved.commit;
-    if (resolved.needsExpansion) {
-      const scratch = await temporaryEntry(env.dirs, 'expand');
-      try {
-        const full = await expandShortSha(git.remoteUrl, resolved.commit, scratch, git);
-        if (!full) throw mcError('REF_NOT_FOUND', `resolve ${source.specifier}: no tag, branch or commit matches "${source.ref}"`);
-        commit = full;
-      } finally {
-        await rm(scratch, { recursive: true, force: true });
+  const pin = await timedStep(
+    env,
+    source.specifier,
+    'resolve',
+    source.ref ?? '(default branch)',
+    async (): Promise<Pin> => {
+      // semver (for tag ranges) loads while git asks the remote.
+      const resolving = import('../git/resolve-ref.js');
+      resolving.catch(() => {});
+      const refs = await lsRemote(git.remoteUrl, git);
+      const resolved = (await resolving).resolveRef(source.specifier, source.ref, refs);
+      let commit = resolved.commit;
+      if (resolved.needsExpansion) {
+        const scratch = await temporaryEntry(env.dirs, 'expand');
+        try {
+          const full = await expandShortSha(git.remoteUrl, resolved.commit, scratch, git);
+          if (!full) throw mcError('REF_NOT_FOUND', `resolve ${source.specifier}: no tag, branch or commit matches "${source.ref}"`);
+          commit = full;
+        } finally {
+          await rm(scratch, { recursive: true, force: true });
+        }
       }
-    }
-    const kind: Pin['resolvedKind'] = resolved.kind === 'tag' || resolved.kind === 'range' ? 'tag' : resolved.kind === 'commit' ? 'commit' : 'branch';
-    return { commit, resolved: resolved.name ?? null, resolvedKind: kind };
-  };
-  let pin: Pin;
-  if (announcedAt === undefined) pin = await timedStep(env, source.specifier, 'resolve', detail, resolve);
-  else {
-    pin = await resolve();
-    env.emit({ specifier: source.specifier, phase: 'resolve', status: 'done', detail, durationMs: performance.now() - announcedAt });
-  }
+      const kind: Pin['resolvedKind'] = resolved.kind === 'tag' || resolved.kind === 'range' ? 'tag' : resolved.kind === 'commit' ? 'commit' : 'branch';
+      return { commit, resolved: resolved.name ?? null, resolvedKind: kind };
+    },
+    announcedAt,
+  );
   await recordPin(env.dirs, source.url, source.ref, pin);
   return pin;
 }
