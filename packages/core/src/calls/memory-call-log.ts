@@ -1,5 +1,6 @@
 import type { UsageV1 } from '@mediaconduit/provider';
 import type { CallInputSize, CallLogSink, CallOutputSize, CallRecord } from './call-record.js';
+import { USAGE_FIELDS } from './usage-meter.js';
 
 /** A sink that keeps the last `capacity` records in memory. */
 export interface MemoryCallLog extends CallLogSink {
@@ -11,7 +12,6 @@ export interface MemoryCallLog extends CallLogSink {
 // The numeric fields a record can have, each a column of its own (its index below).
 const INPUT_FIELDS = ['promptChars', 'messages', 'texts', 'audioBytes'] as const satisfies readonly (keyof CallInputSize)[];
 const OUTPUT_FIELDS = ['images', 'width', 'height', 'bytes', 'audioSeconds', 'textChars', 'tokens', 'vectors', 'dimensions'] as const satisfies readonly (keyof CallOutputSize)[];
-const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'totalTokens', 'images', 'audioSeconds', 'characters'] as const satisfies readonly (keyof UsageV1)[];
 const TOP = 4; // latencyMs, attempt, costUsd, httpStatus
 const INPUT = TOP;
 const OUTPUT = INPUT + INPUT_FIELDS.length;
@@ -89,6 +89,7 @@ export function memoryCallLog(options: { capacity?: number } = {}): MemoryCallLo
     const usage = record.usage;
     let ownUsage: UsageV1 | undefined;
     if (usage !== undefined) {
+      // (Columns in the order of USAGE_FIELDS, INPUT_FIELDS and OUTPUT_FIELDS, which `read` follows.)
       const bits =
         put(base, USAGE, usage.inputTokens) |
         put(base, USAGE + 1, usage.outputTokens) |

@@ -72,7 +72,9 @@ export class UsageMeter {
   }
 }
 
-const KNOWN_USAGE: ReadonlySet<string> = new Set(['inputTokens', 'outputTokens', 'totalTokens', 'images', 'audioSeconds', 'characters'] satisfies (keyof UsageV1)[]);
+/** The fields `UsageV1` names. */
+export const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'totalTokens', 'images', 'audioSeconds', 'characters'] as const satisfies readonly (keyof UsageV1)[];
+const KNOWN_USAGE: ReadonlySet<string> = new Set(USAGE_FIELDS);
 
 /**
  * Adds the fields of `usage` that `UsageV1` names to `sum`, and returns how many it had. (Written
