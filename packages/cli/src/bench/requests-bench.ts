@@ -224,7 +224,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
       requests,
       tripleRequests,
       rounds: Math.max(4, options.rounds * 2),
-      triples: Math.max(24, options.rounds * 48),
+      triples: options.rounds * 48,
     });
   } finally {
     await fake.stop();
