@@ -41,6 +41,35 @@ module.exports = {
       to: { path: '^packages/(cli|testing)/' },
     },
     {
+      name: 'core-libraries-below-the-pipeline',
+      severity: 'error',
+      comment:
+        "core's libraries (git/, cache/, build/, manifest/, lockfile/, source/, context/, http/, util/) know nothing of the load pipeline, the registry or the call runtime above them",
+      from: { path: '^packages/core/src/(git|cache|build|manifest|lockfile|source|context|http|util)/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^packages/core/src/(pipeline|registry|calls|training)/' },
+    },
+    {
+      name: 'pipeline-below-the-registry',
+      severity: 'error',
+      comment: 'the steps of a load never reach up into the registry that runs them',
+      from: { path: '^packages/core/src/pipeline/' },
+      to: { path: '^packages/core/src/(registry|calls|training)/' },
+    },
+    {
+      name: 'steps-do-not-import-the-loads',
+      severity: 'error',
+      comment: 'each step (resolve, fetch, verify, manifest, install, build, instantiate) stands alone; only cold-load and warm-load chain them',
+      from: { path: '^packages/core/src/pipeline/(resolve|fetch|verify|manifest|install|build|instantiate|validate-provider)\\.ts$' },
+      to: { path: '^packages/core/src/pipeline/(cold-load|warm-load|build-side)\\.ts$' },
+    },
+    {
+      name: 'calls-know-no-loading',
+      severity: 'error',
+      comment: 'the call runtime (retries, fallback, call log, usage) wraps any model: it never depends on how providers are loaded',
+      from: { path: '^packages/core/src/calls/' },
+      to: { path: '^packages/core/src/(pipeline|registry|cache|git|build|manifest|lockfile|training)/' },
+    },
+    {
       name: 'testing-is-below-cli',
       severity: 'error',
       comment: 'the test kit never depends on the command',

@@ -53,6 +53,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   LOCKFILE_CORRUPT: 'restore the lockfile from version control, or delete it and run mediaconduit lock <spec>…',
   LOCK_TIMEOUT: 'another process holds the cache entry: wait for it to finish, then try again',
   LIMIT_EXCEEDED: 'raise the limit the message names, if you trust the provider',
+  UNSAFE_CHECKOUT: 'remove the links and special files the message names from the provider repository, commit, and load again',
   FILE_SYSTEM_ERROR: 'check free space and permissions of the folder the message names, or pass --cache-dir <dir>',
   MODEL_NOT_FOUND: 'mediaconduit models <spec> lists the models',
   UNSUPPORTED_CAPABILITY: 'mediaconduit models <spec> --capability <capability> lists the models that have it',

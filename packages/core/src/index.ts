@@ -32,7 +32,7 @@ export {
   type CacheListing,
   type CacheEntryInfo,
 } from './on-demand.js';
-export { providerShapeProblems } from './load/validate-provider.js';
+export { providerShapeProblems } from './pipeline/validate-provider.js';
 export { createHttpClient } from './http/http-client.js';
 export { createModelRuntime, type ModelRuntime, type ModelRuntimeOptions } from './calls/model-runtime.js';
 export { memoryCallLog, jsonlCallLog, callbackCallLog, type CallLogSink, type MemoryCallLog } from './calls/call-log.js';

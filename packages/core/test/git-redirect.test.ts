@@ -55,7 +55,9 @@ describe('a token and a redirect', () => {
     ['another host name', () => targetOrigin().replace('127.0.0.1', 'localhost')],
   ])('to %s: the load fails with GIT_FAILED saying why, and the other origin never sees the token', async (_, origin) => {
     const before = target.requests.length;
-    const registry = registryVia(await redirectTo(origin()), { 'github.com': TOKEN });
+    const redirector = await redirectTo(origin());
+    // The token is given for the host the rewrite points at: the one git talks to.
+    const registry = registryVia(redirector, { [new URL(redirector).host]: TOKEN });
     const error = (await registry.getProvider('github:acme/shared').catch((e: unknown) => e)) as MediaConduitError;
     await registry.close();
     expect(MediaConduitError.isInstance(error)).toBe(true);

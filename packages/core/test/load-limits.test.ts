@@ -3,9 +3,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestRepo, echoProviderFiles, type TestRepo } from '@mediaconduit/testing';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createTestRepo, echoProviderFiles, type FileSpec, type TestRepo } from '@mediaconduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, type MediaConduitError, type ProviderRegistryOptions } from '../src/index.js';
+import { runToExit } from './support/processes.js';
 
 let work: string;
 let good: TestRepo;
@@ -17,10 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([good.remove(), ...repos.map((repo) => repo.remove()), rm(work, { recursive: true, force: true })]));
 
-async function repoWith(edit: (files: Record<string, string>) => void): Promise<TestRepo> {
+async function repoWith(edit: (files: Record<string, FileSpec>) => void): Promise<TestRepo> {
   const repo = await createTestRepo('limited');
   repos.push(repo);
-  const files = echoProviderFiles({ id: 'limited' }) as Record<string, string>;
+  const files = echoProviderFiles({ id: 'limited' }) as Record<string, FileSpec>;
   edit(files);
   await repo.commit(files);
   return repo;
@@ -46,7 +48,7 @@ async function failureOf(repo: TestRepo, options: ProviderRegistryOptions) {
 describe('time limits of a load', () => {
   it('an initialize() that never settles fails with TIMEOUT, and its signal is aborted', async () => {
     const repo = await repoWith((files) => {
-      files['src/index.ts'] = files['src/index.ts']!.replace(
+      files['src/index.ts'] = (files['src/index.ts'] as string).replace(
         'isAvailable() { return true; },',
         'isAvailable() { return true; },\n    initialize(options) { options?.signal?.addEventListener("abort", () => { (globalThis as Record<string, unknown>).mcInitAborted = true; }); return new Promise(() => {}); },',
       );
@@ -74,6 +76,35 @@ describe('time limits of a load', () => {
     expect(error?.code).toBe('TIMEOUT');
     expect(error?.message).toMatch(/esbuild did not finish within 1 ms; raise the `buildTimeoutMs` option/);
   });
+});
+
+const coreDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs the build-limit child on `repo`: its output, and how it ended (killed by the backstop if it never exits by itself). */
+const hostEnding = (repo: TestRepo) =>
+  runToExit([join(coreDir, 'test/support/build-limit-child.mjs'), pathToFileURL(join(coreDir, 'dist/index.js')).href, repo.url, join(work, `child-${repos.length}`)], 45_000);
+
+describe('a limit stops the work it bounds', () => {
+  it('a build past its limit is cancelled: the host gets TIMEOUT, closes, and exits by itself', async () => {
+    const repo = await repoWith((files) => {
+      // A long chain of modules: esbuild would go on loading them long after the limit.
+      for (let i = 0; i < 3000; i++) files[`src/chain/m${i}.ts`] = i === 2999 ? 'export const end = 1;\n' : `export * from './m${i + 1}.js';\nexport const v${i} = ${i};\n`;
+      files['src/index.ts'] = `import * as chain from './chain/m0.js';\nexport const CHAIN = Object.keys(chain).length;\n${files['src/index.ts']}`;
+    });
+    const { out, exit } = await hostEnding(repo);
+    expect(JSON.parse(out)).toEqual({ code: 'TIMEOUT' });
+    expect(exit).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it('a source file that is a link to /dev/zero never makes the build read forever: refused before it, and the host exits', async () => {
+    const repo = await repoWith((files) => {
+      files['src/endless.ts'] = { symlink: '/dev/zero' };
+      files['src/index.ts'] = `import './endless.js';\n${files['src/index.ts']}`;
+    });
+    const { out, exit } = await hostEnding(repo);
+    expect(JSON.parse(out)).toEqual({ code: 'UNSAFE_CHECKOUT' });
+    expect(exit).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
 
 describe('size limits of a checkout', () => {

@@ -99,7 +99,8 @@ describe('through a real Git server on 127.0.0.1 (GitHub URLs rewritten onto it)
 
   it('loads a private repository with a token that never leaks', async () => {
     await spy.reset();
-    const { registry: r, logs, cacheDir, lockfile } = registry({ tokens: { 'github.com': TOKEN }, env: { DEBUG: 'mediaconduit:*' } });
+    // The token is given for the host git talks to: the one the rewrite points github.com at.
+    const { registry: r, logs, cacheDir, lockfile } = registry({ tokens: { [new URL(http.baseUrl).host]: TOKEN }, env: { DEBUG: 'mediaconduit:*' } });
     expect(await text(r, 'github:acme/private@v2.0.0')).toBe('hi v2.0.0');
     const encoded = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
     // The server saw the credentials as an Authorization header…
@@ -119,6 +120,19 @@ describe('through a real Git server on 127.0.0.1 (GitHub URLs rewritten onto it)
     }
   });
 
+  it('never sends a github.com token to the host a rewrite points github.com at', async () => {
+    const before = http.requests.length;
+    for (const options of [{ tokens: { 'github.com': TOKEN } }, { env: { GITHUB_TOKEN: TOKEN } }]) {
+      const { registry: r } = registry(options);
+      const error = (await r.getProvider('github:acme/private@v2.0.0').catch((e: unknown) => e)) as MediaConduitError;
+      expect(error.code).toBe('GIT_FAILED');
+      expect(error.message).toMatch(/pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN/);
+    }
+    const seen = http.requests.slice(before);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((request) => request.authorization !== undefined)).toEqual([]);
+  });
+
   it('without the token fails with GIT_FAILED saying how to pass one, and the error holds no secret', async () => {
     const { registry: r } = registry({ tokens: { 'github.com': 'wrong-token-value' } });
     let caught: unknown;
@@ -134,8 +148,8 @@ describe('through a real Git server on 127.0.0.1 (GitHub URLs rewritten onto it)
     expect(error.message).not.toContain('wrong-token-value');
   });
 
-  it('reads the token from MEDIACONDUIT_GIT_TOKEN', async () => {
-    const { registry: r } = registry({ env: { MEDIACONDUIT_GIT_TOKEN: TOKEN } });
+  it('reads the token from MEDIACONDUIT_GIT_TOKEN, for the host MEDIACONDUIT_GIT_TOKEN_HOST names', async () => {
+    const { registry: r } = registry({ env: { MEDIACONDUIT_GIT_TOKEN: TOKEN, MEDIACONDUIT_GIT_TOKEN_HOST: new URL(http.baseUrl).host } });
     expect(await text(r, 'github:acme/private@v2.0.0')).toBe('hi v2.0.0');
   });
 });

@@ -52,7 +52,7 @@ it('a warm load in a fresh process loads neither the fetch side nor the build si
   const args = [join(coreDir, 'test/support/load-child.mjs'), coreUrl, 'github:acme/shared@v3.0.0', join(work, 'warm-cache'), join(work, 'warm-lock.json'), http.baseUrl];
   const cold = await run(process.execPath, ['--import', join(coreDir, 'test/support/record-imports.mjs'), ...args]);
   // The lazy chunks of core's dist (esbuild is required from the build-side ones) and the packages they import.
-  const heavy = /\/dist\/(cold-side|pipeline\/ensure-bundle|git\/resolve-ref|registry\/load-folder)\.js$|\/node_modules\/(\.pnpm\/)?[^/]*(esbuild|tar@|zod|js-yaml|semver)/;
+  const heavy = /\/dist\/(cold-side|pipeline\/build-side|git\/resolve-ref|registry\/load-folder)\.js$|\/node_modules\/(\.pnpm\/)?[^/]*(esbuild|tar@|zod|js-yaml|semver)/;
   // The recorder works: the cold path does load them.
   expect(cold.stderr.split('\n').filter((l) => heavy.test(l)).length).toBeGreaterThan(0);
   const warm = await run(process.execPath, ['--import', join(coreDir, 'test/support/record-imports.mjs'), ...args]);

@@ -288,9 +288,6 @@ describe('subfolders, manifests and builds', () => {
       files[`providers/shared-user/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'escape', extra: `import { secret } from '${join(outside, 'secret.js')}'; console.debug(secret);` })))
       files[`providers/escape/${path}`] = content;
-    for (const [path, content] of Object.entries(echoProviderFiles({ id: 'linked', extra: "import { secret } from './link.js'; console.debug(secret);" })))
-      files[`providers/linked/${path}`] = content;
-    files['providers/linked/src/link.ts'] = { symlink: join(outside, 'secret.ts') };
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'broken', extra: 'const x = ;' }))) files[`providers/broken/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'throws', extra: "throw new Error('boom at import');" }))) files[`providers/throws/${path}`] = content;
     for (const [path, content] of Object.entries(echoProviderFiles({ id: 'future', contract: '^9.0.0' }))) files[`providers/future/${path}`] = content;
@@ -318,7 +315,6 @@ describe('subfolders, manifests and builds', () => {
 
   it.each([
     ['escape', 'BUILD_FAILED', /secret\.ts lies outside the provider's checkout/],
-    ['linked', 'BUILD_FAILED', /secret\.ts lies outside the provider's checkout/],
     ['broken', 'BUILD_FAILED', /providers\/broken\/src\/index\.ts:3:11: Unexpected ";"/],
     ['throws', 'PROVIDER_LOAD_FAILED', /threw while being imported: boom at import/],
     [
@@ -351,6 +347,29 @@ describe('subfolders, manifests and builds', () => {
     const found = await registry.findModels('text-to-text');
     expect(found.map((f) => f.provider.id).sort()).toEqual(['a', 'uses-shared']);
     expect(await registry.findModels('text-to-image')).toEqual([]);
+  });
+});
+
+describe('provider ids', () => {
+  it('refuses a second repository claiming a loaded provider id; the same repository with other settings, or at another version, shares it', async () => {
+    const twin = await createTestRepo('twin');
+    try {
+      await twin.commit(echoProviderFiles({ id: 'echo', version: '9.9.9' }));
+      const { registry } = fresh();
+      const first = await registry.getProvider(`${repo.url}@v1.0.0`);
+      await registry.getProvider(`${repo.url}@v1.0.0`, { config: { other: 'settings' } });
+      await registry.getProvider(`${repo.url}@1.1.0`);
+      const error = await codeOf(registry.getProvider(twin.url));
+      expect(error.code).toBe('PROVIDER_LOAD_FAILED');
+      expect(error.message).toMatch(/its provider id "echo" is already taken by file:\/\/.*\/echo@v1\.0\.0, loaded in this registry/);
+      expect(error.details).toMatchObject({ id: 'echo' });
+      expect(registry.listProviders().map((p) => p.provider)).toContain(first);
+      expect(registry.listProviders()).toHaveLength(3);
+      // Another registry keeps its own ids.
+      expect((await fresh().registry.getProvider(twin.url)).id).toBe('echo');
+    } finally {
+      await twin.remove();
+    }
   });
 });
 

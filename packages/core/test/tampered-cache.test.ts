@@ -1,5 +1,6 @@
 // Nothing tampered ever runs: every load checks what it is about to run, with or without a
 // lockfile entry, whichever specifier of the same commit it comes through.
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,5 +84,37 @@ describe('a checkout edited in the cache, its bundle removed', () => {
     await verifyCache(cacheDir, { fix: true });
     expect(await loadOnce({ cacheDir, lockfile: false }, `${repo.url}@v1.0.0`)).toBeUndefined();
     expect(await ran(marker)).toBe(false);
+  });
+});
+
+describe('a bundle swapped between its check and its import', () => {
+  it('never runs: the import runs the very bytes that were hashed, not the file again', async () => {
+    const { cacheDir, lockfile, marker } = setup();
+    // Pinned and built, but not imported: this process has no module of it cached yet.
+    const preparing = createProviderRegistry({ cacheDir, lockfile, env: {} });
+    await preparing.prepare(`${repo.url}@v1.0.0`);
+    await preparing.close();
+    const [key] = await readdir(join(cacheDir, 'bundles'));
+    const bundleDir = join(cacheDir, 'bundles', key!);
+    const record = JSON.parse(await readFile(join(bundleDir, 'record.json'), 'utf8')) as { bundleFile: string };
+    const bundle = join(bundleDir, record.bundleFile);
+    const evil = `${await readFile(bundle, 'utf8')}\nawait import('node:fs').then((fs) => fs.writeFileSync(${JSON.stringify(marker)}, 'ran'));\n`;
+    // The moment another process could swap the file: right after the check, before the import.
+    const registry = createProviderRegistry({
+      cacheDir,
+      lockfile,
+      env: {},
+      onProgress: (event) => {
+        if (event.phase === 'build' && event.status === 'cached') writeFileSync(bundle, evil);
+      },
+    });
+    const provider = await registry.getProvider(`${repo.url}@v1.0.0`);
+    const model = await provider.getModel('echo-1', { capability: 'text-to-text' });
+    expect((await model.transform('hi')).text).toBe('hi v1.0.0');
+    await registry.close();
+    expect(await ran(marker)).toBe(false);
+    // The swapped file is caught by the next load's check.
+    const error = await loadOnce({ cacheDir, lockfile }, `${repo.url}@v1.0.0`);
+    expect(error?.code).toBe('INTEGRITY_MISMATCH');
   });
 });

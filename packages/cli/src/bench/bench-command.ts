@@ -83,7 +83,7 @@ const core = await import(a.core);
 const t1 = performance.now();
 const counts = { fetch: 0, install: 0, build: 0 };
 let installMs;
-const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lock, env: { MEDIACONDUIT_GIT_REWRITES: a.rewrites }, onProgress: (e) => {
+const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lock, env: { MEDIACONDUIT_GIT_REWRITES: a.rewrites, MEDIACONDUIT_NPM_REGISTRY: a.npm }, onProgress: (e) => {
   if (e.status !== 'done' || !(e.phase in counts)) return;
   counts[e.phase]++;
   if (e.phase === 'install') installMs = e.durationMs;
@@ -96,7 +96,7 @@ await registry.close();
 let againMs;
 if (a.again) {
   const t3 = performance.now();
-  const second = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lock, env: { MEDIACONDUIT_GIT_REWRITES: a.rewrites } });
+  const second = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lock, env: { MEDIACONDUIT_GIT_REWRITES: a.rewrites, MEDIACONDUIT_NPM_REGISTRY: a.npm } });
   await second.getProvider(a.spec);
   againMs = performance.now() - t3;
   await second.close();
@@ -167,7 +167,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
   const node = async (script: string, args: Record<string, unknown>, extra: string[] = []) =>
     timed(process.execPath, [...extra, await scriptFile(script)], { env: childEnv(args) });
   const loadChild = async (spec: string, cache: string, lock: string | false, again = false) => {
-    const { ms, stdout } = await node(LOAD_SCRIPT, { core: coreUrl, spec, cache, lock, rewrites: fixture.rewritesEnv, again });
+    const { ms, stdout } = await node(LOAD_SCRIPT, { core: coreUrl, spec, cache, lock, rewrites: fixture.rewritesEnv, npm: fixture.npm.url, again });
     return {
       ms,
       ...(JSON.parse(stdout) as { coreMs: number; loadMs: number; readyAt: number; counts: Record<string, number>; installMs?: number; againMs?: number }),
@@ -350,7 +350,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       step('cold loads in this process');
       const inProcess = async () => {
         const dir = await fixture.runDir('cold-in');
-        const registry = core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, env: {} });
+        const registry = core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, npmRegistry: fixture.npm.url, env: {} });
         const started = performance.now();
         await registry.getProvider(fixture.specs.plain);
         const ms = performance.now() - started;
@@ -465,7 +465,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
 
       // Warm-memory: a repeated getProvider in the same process.
       step('warm loads in memory');
-      const registry = core.createProviderRegistry({ cacheDir: warmCache, lockfile: warmLock, rewrites: fixture.rewrites, env: {} });
+      const registry = core.createProviderRegistry({ cacheDir: warmCache, lockfile: warmLock, rewrites: fixture.rewrites, npmRegistry: fixture.npm.url, env: {} });
       await registry.getProvider(fixture.specs.plain);
       const perCall: number[] = [];
       const noop: number[] = [];
@@ -508,7 +508,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           if (e.status === 'done' && e.phase in counts) counts[e.phase]!++;
         };
         const registries = Array.from({ length: N }, () =>
-          core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, env: {}, onProgress }),
+          core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, npmRegistry: fixture.npm.url, env: {}, onProgress }),
         );
         let started = performance.now();
         await Promise.all(registries.map((r, k) => r.getProvider(k % 2 ? fixture.specs.withDep : fixture.specs.plain)));

@@ -7,8 +7,12 @@ const MAX_REDIRECTS = 3;
 const MAX_BYTES = 256 * 1024 * 1024;
 const STRENGTH = ['sha512', 'sha384', 'sha256', 'sha1'] as const;
 
-/** Why `url` may not be fetched: not https (or http to loopback), or a link-local or metadata host. */
-function urlProblem(url: URL): string | undefined {
+/**
+ * Why `url` may not be fetched: not on the registry's origin (a lockfile may name any host, and
+ * none but the registry is asked), not https (or http to loopback), or a link-local or metadata host.
+ */
+function urlProblem(url: URL, registry: URL): string | undefined {
+  if (url.origin !== registry.origin) return `it is not on the registry ${registry.origin}, the only origin dependencies are fetched from (the \`npmRegistry\` option)`;
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.host))) return `${url.protocol}// is not allowed (https only, or http to this machine)`;
   if (url.username || url.password) return 'credentials in the URL are not sent';
   return forbiddenHostReason(url.host);
@@ -28,15 +32,16 @@ function matchesIntegrity(bytes: Uint8Array, integrity: string): boolean | undef
 }
 
 /**
- * Fetches one package's tarball (following at most three redirects, each checked like the first
- * URL) and checks it against the lockfile's integrity. `undefined` for an optional package that
- * could not be fetched. Typed errors name the package; URLs are shown without credentials.
+ * Fetches one package's tarball from the registry (following at most three redirects, each checked
+ * like the first URL: on the registry's origin) and checks it against the lockfile's integrity.
+ * `undefined` for an optional package that could not be fetched. Typed errors name the package;
+ * URLs are shown without credentials.
  */
-export async function fetchTarball(item: PlannedPackage, registry: () => Promise<string>, signal: AbortSignal): Promise<Uint8Array | undefined> {
+export async function fetchTarball(item: PlannedPackage, registry: string, signal: AbortSignal): Promise<Uint8Array | undefined> {
   let bytes: Uint8Array;
   try {
-    const url = item.resolved ?? `${(await registry()).replace(/\/?$/, '/')}${item.name}/-/${item.name.split('/').pop()}-${item.version}.tgz`;
-    bytes = await get(new URL(url), signal, 0, item.name);
+    const url = item.resolved ?? `${registry.replace(/\/?$/, '/')}${item.name}/-/${item.name.split('/').pop()}-${item.version}.tgz`;
+    bytes = await get(new URL(url), new URL(registry), signal, 0, item.name);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (item.optional) return undefined;
@@ -60,8 +65,8 @@ export async function fetchTarball(item: PlannedPackage, registry: () => Promise
   return bytes;
 }
 
-async function get(url: URL, signal: AbortSignal, redirects: number, name: string): Promise<Uint8Array> {
-  const problem = urlProblem(url);
+async function get(url: URL, registry: URL, signal: AbortSignal, redirects: number, name: string): Promise<Uint8Array> {
+  const problem = urlProblem(url, registry);
   const shown = `${url.origin}${url.pathname}`;
   if (problem) throw mcError('INSTALL_FAILED', `install: ${name}: refusing to fetch ${shown}: ${problem}`, { details: { package: name } });
   const client = process.getBuiltinModule(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:https');
@@ -71,7 +76,7 @@ async function get(url: URL, signal: AbortSignal, redirects: number, name: strin
       if (status >= 300 && status < 400 && response.headers.location) {
         response.resume();
         if (redirects >= MAX_REDIRECTS) return reject(mcError('INSTALL_FAILED', `install: ${name}: more than ${MAX_REDIRECTS} redirects from ${shown}`));
-        return resolve(get(new URL(response.headers.location, url), signal, redirects + 1, name));
+        return resolve(get(new URL(response.headers.location, url), registry, signal, redirects + 1, name));
       }
       if (status !== 200) {
         response.resume();

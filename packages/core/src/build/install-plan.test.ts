@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { installPlan } from './install-plan.js';
 
 const linux = { platform: 'linux', arch: 'x64' };
+const REGISTRY = 'https://registry.example.test/';
 const tarball = (name: string) => `https://registry.example.test/${name}/-/${name.split('/').pop()}-1.0.0.tgz`;
 const entry = (name: string, extra: object = {}) => ({ version: '1.0.0', resolved: tarball(name), integrity: 'sha512-AAAA', ...extra });
 const lock = (packages: Record<string, object>) => JSON.stringify({ lockfileVersion: 3, packages: { '': {}, ...packages } });
@@ -23,6 +24,7 @@ describe('installPlan', () => {
         'node_modules/no-url': { version: '2.0.1', integrity: 'sha512-BBBB' },
       }),
       linux,
+      REGISTRY,
     );
     expect(plan.map((item) => [item.path, item.name, item.optional])).toEqual([
       ['node_modules/a', 'a', false],
@@ -31,6 +33,29 @@ describe('installPlan', () => {
       ['node_modules/no-url', 'no-url', false],
     ]);
     expect(plan.at(-1)).toMatchObject({ resolved: undefined, version: '2.0.1' });
+  });
+
+  it("fetches only from the registry's origin: the public registry's URLs are moved onto it, as npm does; other hosts are refused", () => {
+    const plan = installPlan(lock({ 'node_modules/a': entry('a', { resolved: 'https://registry.npmjs.org/a/-/a-1.0.0.tgz' }) }), linux, REGISTRY);
+    expect(plan[0]?.resolved).toBe('https://registry.example.test/a/-/a-1.0.0.tgz');
+    let caught: unknown;
+    try {
+      installPlan(
+        lock({
+          'node_modules/elsewhere': entry('elsewhere', { resolved: 'https://evil.example.test/elsewhere/-/elsewhere-1.0.0.tgz' }),
+          'node_modules/local': entry('local', { resolved: 'http://127.0.0.1:9200/local/-/local-1.0.0.tgz' }),
+        }),
+        linux,
+        REGISTRY,
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(MediaConduitError.hasCode(caught, 'INSTALL_FAILED')).toBe(true);
+    expect((caught as Error).message).toMatch(
+      /- elsewhere: "https:\/\/evil\.example\.test\/elsewhere\/-\/elsewhere-1\.0\.0\.tgz" is not a tarball of the registry https:\/\/registry\.example\.test/,
+    );
+    expect((caught as Error).message).toMatch(/- local: "http:\/\/127\.0\.0\.1:9200\/local\/-\/local-1\.0\.0\.tgz" is not a tarball of the registry/);
   });
 
   it.each([
@@ -47,7 +72,7 @@ describe('installPlan', () => {
     const text = packages ? lock(packages) : JSON.stringify({ lockfileVersion: 1, dependencies: {} });
     let caught: unknown;
     try {
-      installPlan(text, linux);
+      installPlan(text, linux, REGISTRY);
     } catch (error) {
       caught = error;
     }

@@ -38,13 +38,34 @@ function admits(list: readonly string[] | undefined, value: string): boolean {
   return positive.length === 0 || positive.includes(value);
 }
 
+/** The public npm registry, whose tarball URLs npm itself rewrites to the configured registry (`replace-registry-host`). */
+const NPMJS = 'https://registry.npmjs.org/';
+
+/**
+ * Where a lockfile's tarball URL is fetched from: itself when it is on `registry`'s origin; the same
+ * path on `registry` when it names the public npm registry and another registry is configured (as
+ * npm does); else `undefined`: not a tarball of the registry.
+ */
+function onRegistry(resolved: string, registry: URL): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(resolved);
+  } catch {
+    return undefined;
+  }
+  if (url.origin === registry.origin) return resolved;
+  if (resolved.startsWith(NPMJS)) return `${registry.href.replace(/\/?$/, '/')}${resolved.slice(NPMJS.length)}`;
+  return undefined;
+}
+
 /**
  * The packages to install from a `package-lock.json` (version 2 or 3): production dependencies
  * only (no dev, no peers, nothing `@mediaconduit/*`, optional ones only for this platform).
- * Every package must be a registry tarball with an `integrity`; everything else is reported at
- * once, each named, as `INSTALL_FAILED`.
+ * Every package must be a tarball of `registry` with an `integrity`; everything else (another
+ * host, a Git repository, a path, a link) is reported at once, each named, as `INSTALL_FAILED`.
  */
-export function installPlan(lockText: string, platform: { platform: string; arch: string }): PlannedPackage[] {
+export function installPlan(lockText: string, platform: { platform: string; arch: string }, registry: string): PlannedPackage[] {
+  const registryUrl = new URL(registry);
   let lock: { lockfileVersion?: number; packages?: Record<string, LockPackage> };
   try {
     lock = JSON.parse(lockText) as typeof lock;
@@ -69,9 +90,13 @@ export function installPlan(lockText: string, platform: { platform: string; arch
       continue;
     }
     if (entry.optional && !(admits(entry.os, platform.platform) && admits(entry.cpu, platform.arch))) continue;
-    const resolved = entry.resolved;
     const version = entry.version ?? '';
-    if (entry.link) refused.push(`${name}: a link to ${resolved || 'a local folder'}`);
+    const resolved = entry.resolved === undefined || !/^https?:\/\/[^/]+\/.+\.tgz$/i.test(entry.resolved) ? entry.resolved : onRegistry(entry.resolved, registryUrl);
+    if (entry.link) refused.push(`${name}: a link to ${entry.resolved || 'a local folder'}`);
+    else if (entry.resolved !== undefined && resolved === undefined)
+      refused.push(
+        `${name}: "${redactSpecifier(entry.resolved)}" is not a tarball of the registry ${registryUrl.origin} (git, file:, link: and URL dependencies, and other hosts, are not installed)`,
+      );
     else if (resolved !== undefined && !/^https?:\/\/[^/]+\/.+\.tgz$/i.test(resolved))
       refused.push(`${name}: "${redactSpecifier(resolved)}" is not a registry tarball (git, file:, link: and URL dependencies are not installed)`);
     else if (!/^\d+\.\d+\.\d+(-[\w.]+)?(\+[\w.]+)?$/.test(version)) refused.push(`${name}: version ${JSON.stringify(entry.version)} is not a published registry version`);

@@ -32,3 +32,6 @@ export function bundleEntry(dirs: CacheDirs, bundleKey: string): string {
 export function refsFile(dirs: CacheDirs, url: string): string {
   return join(dirs.refs, `${hashName(url)}.json`);
 }
+
+/** The fix of every message about a modified cache entry. */
+export const CACHE_FIX = 'run `mediaconduit cache verify --fix` to delete what was modified, then load again';

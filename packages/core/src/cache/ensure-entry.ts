@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { lstat, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mcError } from '../util/errors.js';
 import type { CacheDirs } from './cache-dirs.js';
 import { withEntryLock } from './entry-lock.js';
@@ -22,12 +23,15 @@ export interface EntrySpec<T> {
   kind: string;
   /** Longest wait for another process working on the same entry. */
   waitMs: number;
+  /** Stops waiting for the lock (the step's time limit, or the registry closing). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
  * The one way the pipeline fills the cache: exists? → offline? → lock → exists now? →
  * write to a temporary folder → publish it with one rename. A half-written entry is never
- * visible, and processes racing for the same entry do the work once.
+ * visible, and processes racing for the same entry do the work once. A folder at the entry's place
+ * that does not read as complete (an older cache's, or a broken one) is moved away first.
  */
 export async function ensureEntry<T>(dirs: CacheDirs, spec: EntrySpec<T>): Promise<T> {
   const cached = await spec.read();
@@ -45,6 +49,7 @@ export async function ensureEntry<T>(dirs: CacheDirs, spec: EntrySpec<T>): Promi
         spec.onCached?.(again);
         return again;
       }
+      await discardIncomplete(dirs, spec.final);
       const temporary = await temporaryEntry(dirs, spec.kind);
       try {
         await spec.create(temporary);
@@ -57,5 +62,14 @@ export async function ensureEntry<T>(dirs: CacheDirs, spec: EntrySpec<T>): Promi
       return published;
     },
     spec.waitMs,
+    spec.signal,
   );
+}
+
+/** Moves a folder that does not read as a complete entry out of the way (one rename), then deletes it. */
+async function discardIncomplete(dirs: CacheDirs, final: string): Promise<void> {
+  if (!(await lstat(final).catch(() => undefined))) return;
+  const trash = await temporaryEntry(dirs, 'trash');
+  await rename(final, join(trash, 'old'));
+  await rm(trash, { recursive: true, force: true });
 }

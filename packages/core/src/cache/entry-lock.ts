@@ -28,14 +28,16 @@ export function lockPath(dirs: CacheDirs, name: string): string {
  * with one `mkdir`, holding its owner's pid and host. A lock whose holder is a dead process on
  * this machine is taken over at once; one that has not been refreshed for 20 s (a holder on
  * another machine) too. Waits at most `waitMs`, then fails with `LOCK_TIMEOUT`. It installs no
- * signal handlers: a killed holder's lock is simply taken over by the next process.
+ * signal handlers: a killed holder's lock is simply taken over by the next process. `signal` stops
+ * the wait (with its reason), never work already holding the lock.
  */
-export async function withEntryLock<T>(dirs: CacheDirs, name: string, work: () => Promise<T>, waitMs = 10 * 60_000): Promise<T> {
+export async function withEntryLock<T>(dirs: CacheDirs, name: string, work: () => Promise<T>, waitMs = 10 * 60_000, signal?: AbortSignal): Promise<T> {
   await mkdir(dirs.locks, { recursive: true });
   const path = lockPath(dirs, name);
   const owner: LockOwner = { pid: process.pid, host: hostname(), token: `${process.pid}-${Math.random().toString(36).slice(2)}` };
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
+    if (signal?.aborted) throw signal.reason;
     if (await tryLock(path, owner)) break;
     if (await takeOverIfStale(path)) continue;
     if (Date.now() > deadline)

@@ -45,6 +45,14 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
+/** A record that cannot be read (a link, a special file: a modified cache) lists as broken. */
+const orUndefined = <T>(read: () => T | undefined): T | undefined => {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+};
 
 /** Lists the entries of the cache under `root`; with `lockfile`, says which ones it pins. Reads records only, never runs anything. */
 export async function listCache(root: string, lockfile?: { readonly providers: Readonly<Record<string, PinnedEntry>> }): Promise<CacheListing> {
@@ -60,7 +68,7 @@ export async function listCache(root: string, lockfile?: { readonly providers: R
   for (const repository of await list(dirs.git)) {
     for (const commit of await list(join(dirs.git, repository))) {
       const path = join(dirs.git, repository, commit);
-      const record = await readCheckoutRecord(path);
+      const record = await readCheckoutRecord(path).catch(() => undefined);
       entries.push({
         kind: 'checkout',
         path,
@@ -73,7 +81,7 @@ export async function listCache(root: string, lockfile?: { readonly providers: R
   }
   for (const key of await list(dirs.bundles)) {
     const path = join(dirs.bundles, key);
-    const record = await readBundleRecord(path);
+    const record = orUndefined(() => readBundleRecord(path));
     entries.push({
       kind: 'bundle',
       path,

@@ -1,7 +1,8 @@
 import type { Capability, CallOptionsV1, LoggerV1, MediaProviderV1, ModelByCapabilityV1, ModelV1, RetryOptionsV1 } from '@mediaconduit/provider';
 import { boundProxy } from '../util/bound-proxy.js';
+import { memberNames } from '../util/member-names.js';
 import { mcError } from '../util/errors.js';
-import { redact } from '../util/redact.js';
+import { redact, redactError } from '../util/redact.js';
 import { CallEventEmitter, type CallEventListener, type CallEventName } from './call-events.js';
 import type { CallLogSink } from './call-log.js';
 import type { CallRecord } from './call-record.js';
@@ -66,7 +67,6 @@ export interface ModelRuntime {
 
 const WRAPPED = Symbol('mediaconduit.wrapped');
 const METHODS = ['transform', 'transformMany', 'stream'] as const;
-const BEARER = /Bearer\s+[^\s"',}]+/gi;
 
 /** Creates a {@link ModelRuntime}. The registry has one (`registry.withFallback`, `registry.usage()`, `registry.on`). */
 export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRuntime {
@@ -103,7 +103,8 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
             }
           },
     meter,
-    redact: (text) => redact(text.replace(BEARER, 'Bearer ***'), options.secrets?.() ?? []),
+    redact: (text) => redact(text, options.secrets?.() ?? [], { bearer: true }),
+    redactError: (error) => redactError(error, services.redact),
     random: options.random ?? Math.random,
     nextCallId: () => stem + ++counter,
   };
@@ -207,13 +208,4 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     },
   };
   return runtime;
-}
-
-/** Own and inherited member names of an object (not those of `Object.prototype`). */
-function memberNames(object: object): Set<string> {
-  const names = new Set<string>();
-  for (let o: object | null = object; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') names.add(name);
-  }
-  return names;
 }

@@ -18,6 +18,8 @@ export interface CallServices {
   meter: UsageMeter;
   /** Removes every known secret from a message. */
   redact: (text: string) => string;
+  /** Removes every known secret from an error, in place: message, stack, details and cause chain. */
+  redactError: (error: MediaConduitError) => MediaConduitError;
   random: () => number;
   nextCallId: () => string;
 }
@@ -206,9 +208,13 @@ class Retrying {
     this.attemptStarted = performance.now();
   }
 
-  /** The typed form of what an attempt threw (an untyped throw is the provider's bug: `PROVIDER_ERROR`). */
+  /**
+   * The typed form of what an attempt threw (an untyped throw is the provider's bug:
+   * `PROVIDER_ERROR`), without any known secret: from here on, listeners, records and the caller
+   * see only the redacted error.
+   */
   typed(error: unknown): MediaConduitError {
-    return typedError(error, this.signal, this.label);
+    return this.services.redactError(typedError(error, this.signal, this.label));
   }
 
   /** After a failed attempt: how long to wait before the next, or undefined to give up now. */
@@ -239,7 +245,7 @@ class Retrying {
   private failure(kind: 'attempt' | 'call', latencyMs: number, error: MediaConduitError): CallRecord {
     const line = record(this.services, this.target, this.operation, this.input, this.origin, kind, false, latencyMs, this.attempt);
     line.errorCode = error.code;
-    line.errorMessage = this.services.redact(error.message);
+    line.errorMessage = error.message;
     if (error.status !== undefined) line.httpStatus = error.status;
     if (error.requestId !== undefined) line.requestId = error.requestId;
     return line;
@@ -249,12 +255,6 @@ class Retrying {
   failed(error: MediaConduitError): MediaConduitError {
     this.dispose();
     const { services, target } = this;
-    // What the caller gets carries no secret either (a service may echo a key in its error text).
-    const clean = services.redact(error.message);
-    if (clean !== error.message) {
-      error.message = clean;
-      if (error.stack) error.stack = services.redact(error.stack);
-    }
     target.slot ??= services.meter.slot(target.provider, target.model);
     services.meter.add(target.slot, false, undefined, undefined);
     if (observed(services)) {

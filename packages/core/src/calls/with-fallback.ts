@@ -159,9 +159,9 @@ export function createFallbackCalls(services: ChainServices, chain: readonly (Mo
     steps: FallbackStep[],
     t0 = origin.started,
   ): { final: boolean; error: MediaConduitError } {
-    const error = MediaConduitError.isInstance(thrown)
-      ? thrown
-      : mcError('PROVIDER_ERROR', `${name}: ${entry.provider} ${entry.model} failed: ${String(thrown)}`, { cause: thrown });
+    const error = services.redactError(
+      MediaConduitError.isInstance(thrown) ? thrown : mcError('PROVIDER_ERROR', `${name}: ${entry.provider} ${entry.model} failed: ${String(thrown)}`, { cause: thrown }),
+    );
     steps.push({ provider: entry.provider, model: entry.model, outcome: error.code, latencyMs: performance.now() - t0 });
     if (callOptions?.signal?.aborted || error.code === 'ABORTED' || !movesOn(error)) {
       services.breaker.release(entry.key); // not the model's fault: no cooldown

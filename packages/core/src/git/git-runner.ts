@@ -20,6 +20,12 @@ export interface GitRunOptions {
   debug?: ((message: string, fields?: Readonly<Record<string, unknown>>) => void) | undefined;
   /** Called once git runs (after the spawn): work for this thread can go on while git waits on the network. */
   onStarted?: (() => void) | undefined;
+  /**
+   * Called with git's pid (also its process group: git runs in a group of its own) right after
+   * the spawn, so that what git writes into can name who writes there: a host killed with
+   * `kill -9` cannot end its git, and the next process's sweep ends it instead.
+   */
+  onSpawned?: ((pid: number) => void) | undefined;
 }
 
 const ALLOWED_PROTOCOLS = 'https:http:file:git:ssh';
@@ -110,6 +116,7 @@ function spawnGit(args: readonly string[], cwd: string, options: GitRunOptions):
   return new Promise<string>((resolve, reject) => {
     if (options.signal?.aborted) return reject(new GitStopped('abort', ''));
     const child = spawn('git', [...args], { cwd, env: hardenedGitEnv(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+    if (child.pid !== undefined) options.onSpawned?.(child.pid);
     options.onStarted?.();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -173,7 +180,7 @@ function gitError(operation: string, error: unknown, options: GitRunOptions): Me
   const hint = redirected
     ? 'the server answered with a redirect, which is not followed while a token is in use: tokens are sent only to the host they are given for. Load the repository from the URL it redirects to (or add a rewrite to it), with a token for that host'
     : auth
-      ? 'the repository needs credentials: pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN'
+      ? `the repository needs credentials: pass a token with the \`tokens\` option or MEDIACONDUIT_GIT_TOKEN, given for ${hostOf(options.remoteUrl)} (the host git talks to, after rewrites: a token is sent only to the host it is given for)`
       : /not found|does not appear to be a git repository|repository .* not found/i.test(text)
         ? 'check the URL, or that the repository exists and is reachable'
         : "see git's message above";
@@ -181,4 +188,14 @@ function gitError(operation: string, error: unknown, options: GitRunOptions): Me
     retryable: !auth && /timed out|Could not resolve host|Connection (reset|refused)|early EOF/i.test(text),
     details: { operation },
   });
+}
+
+/** The host (with its port) of a URL git talks to, for messages; the URL itself when it has none. */
+function hostOf(url: string | undefined): string {
+  if (!url) return "the repository's host";
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
 }

@@ -1,6 +1,8 @@
-import { lstat, readFile, realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix, sep } from 'node:path';
+import { MediaConduitError } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
+import { readCapped } from '../util/read-capped.js';
 import { load, type YAMLException } from 'js-yaml';
 import { MANIFEST_FILE, type ProviderManifest } from './manifest.js';
 import { manifestSchema } from './manifest-schema.js';
@@ -28,14 +30,18 @@ export interface ManifestProblem {
 export async function readManifest(providerDir: string, label = providerDir): Promise<ProviderManifest> {
   const file = join(providerDir, MANIFEST_FILE);
   const where = `${label}/${MANIFEST_FILE}`;
-  const stat = await lstat(file).catch(() => undefined);
-  if (!stat)
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readCapped(file, { maxBytes: MANIFEST_MAX_BYTES, code: 'INVALID_MANIFEST', what: MANIFEST_FILE });
+  } catch (error) {
+    if (!MediaConduitError.hasCode(error, 'INVALID_MANIFEST')) throw error;
+    throw invalid(where, [{ path: '', message: error.message }]);
+  }
+  if (!bytes)
     throw invalid(where, [
       { path: '', message: `no ${MANIFEST_FILE} in the provider folder; add one (see the README's manifest reference) or point the specifier at the right subfolder` },
     ]);
-  if (!stat.isFile()) throw invalid(where, [{ path: '', message: `${MANIFEST_FILE} must be a regular file, not a ${stat.isSymbolicLink() ? 'symlink' : 'folder or device'}` }]);
-  if (stat.size > MANIFEST_MAX_BYTES) throw invalid(where, [{ path: '', message: `${MANIFEST_FILE} is ${stat.size} bytes; the limit is ${MANIFEST_MAX_BYTES}` }]);
-  const source = await readFile(file, 'utf8');
+  const source = bytes.toString('utf8');
   return parseManifest(source, where, providerDir);
 }
 

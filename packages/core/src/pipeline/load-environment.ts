@@ -14,7 +14,13 @@ export interface LoadSettings {
   buildTimeoutMs: number;
   maxCheckoutBytes: number;
   maxCheckoutFiles: number;
-  /** Registry for lockfile entries without a tarball URL; `undefined`: the host's npm default. */
+  /** Packages one install may bring in. */
+  maxPackages: number;
+  /** Unpacked bytes of one dependency's tarball. */
+  maxPackageBytes: number;
+  /** Unpacked bytes of all of one provider's dependencies. */
+  maxInstallBytes: number;
+  /** The npm registry dependencies come from (the only origin fetched); `undefined`: the host's npm default. */
   npmRegistry: string | undefined;
   /** The environment the registry reads its defaults from. */
   env: NodeJS.ProcessEnv;

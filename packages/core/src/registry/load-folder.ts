@@ -1,5 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { LoggerV1, MediaProviderV1 } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
@@ -8,8 +7,8 @@ import { providerDependencies } from '../build/install-dependencies.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 import { readManifest } from '../manifest/read-manifest.js';
 import { createLogger } from '../util/logger.js';
-import { checkContractRange } from '../load/check-contract-range.js';
-import { instantiateProvider } from './instantiate-provider.js';
+import { checkContractRange } from '../manifest/check-contract-range.js';
+import { instantiateProvider } from '../pipeline/instantiate.js';
 
 /** A provider loaded straight from a folder on disk. */
 export interface FolderProvider {
@@ -17,7 +16,7 @@ export interface FolderProvider {
   manifest: ProviderManifest;
   /** Files esbuild read, relative to the repository root. */
   inputs: string[];
-  /** Disposes the provider and deletes the temporary bundle. */
+  /** Disposes the provider. */
   close(): Promise<void>;
 }
 
@@ -27,6 +26,8 @@ export interface LoadFolderOptions {
   config?: Readonly<Record<string, unknown>>;
   /** Longest time for import, factory and `initialize()` together. Default 60 000 ms. */
   initializeTimeoutMs?: number;
+  /** Longest time for the build. Default 120 000 ms. */
+  buildTimeoutMs?: number;
   /** Environment for declared variables. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   logger?: LoggerV1;
@@ -72,56 +73,49 @@ export async function loadProviderFromFolder(folder: string, options: LoadFolder
     checkContractRange(read, dir);
     return read;
   });
-  const scratch = await mkdtemp(join(tmpdir(), 'mediaconduit-folder-'));
   const controller = new AbortController();
-  try {
-    const { code, inputs } = await step('build', async () => {
-      const deps = await providerDependencies(dir);
-      if (
-        deps.names.length > 0 &&
-        !(await stat(join(dir, 'node_modules')).then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install" in ${dir} first`);
-      }
-      return bundleProvider({
-        checkoutDir: await repositoryRoot(dir),
-        providerDir: dir,
-        entry: manifest.entry,
-        dependenciesDir: deps.names.length > 0 ? dir : undefined,
-        label: dir,
-      });
+  const { code, inputs } = await step('build', async () => {
+    const deps = await providerDependencies(dir, dir);
+    if (
+      deps.names.length > 0 &&
+      !(await stat(join(dir, 'node_modules')).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw mcError('INSTALL_FAILED', `provider ${manifest.id} depends on ${deps.names.join(', ')}; run "npm install" in ${dir} first`);
+    }
+    return bundleProvider({
+      checkoutDir: await repositoryRoot(dir),
+      providerDir: dir,
+      entry: manifest.entry,
+      dependenciesDir: deps.names.length > 0 ? dir : undefined,
+      label: dir,
+      timeoutMs: options.buildTimeoutMs ?? 120_000,
     });
-    const bundlePath = join(scratch, 'provider.mjs');
-    await writeFile(bundlePath, code);
-    const provider = await step('load', () =>
-      instantiateProvider({
-        bundlePath,
-        manifest,
-        label: dir,
-        config: options.config ?? {},
-        dispatcher: undefined,
-        logger: options.logger ?? createLogger(`provider:${manifest.id}`),
-        signal: controller.signal,
-        env: options.env ?? process.env,
-        timeoutMs: options.initializeTimeoutMs ?? 60_000,
-        ...(options.skipValidation ? { skipValidation: true } : {}),
-      }),
-    );
-    return {
-      provider,
+  });
+  const provider = await step('load', () =>
+    instantiateProvider({
+      bytes: code,
+      bundlePath: join(dir, 'provider.bundle.mjs'),
       manifest,
-      inputs,
-      async close() {
-        controller.abort();
-        await (typeof provider?.dispose === 'function' ? provider.dispose().catch(() => {}) : undefined);
-        await rm(scratch, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await rm(scratch, { recursive: true, force: true });
-    throw error;
-  }
+      label: dir,
+      config: options.config ?? {},
+      dispatcher: undefined,
+      logger: options.logger ?? createLogger(`provider:${manifest.id}`),
+      signal: controller.signal,
+      env: options.env ?? process.env,
+      timeoutMs: options.initializeTimeoutMs ?? 60_000,
+      ...(options.skipValidation ? { skipValidation: true } : {}),
+    }),
+  );
+  return {
+    provider,
+    manifest,
+    inputs,
+    async close() {
+      controller.abort();
+      await (typeof provider?.dispose === 'function' ? provider.dispose().catch(() => {}) : undefined);
+    },
+  };
 }

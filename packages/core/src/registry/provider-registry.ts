@@ -1,43 +1,32 @@
-import { isFinalTrainingStatus, type Capability, type MediaProviderV1, type ModelByCapabilityV1, type ModelInfoV1, type TrainingJobV1 } from '@mediaconduit/provider';
+import type { Capability, MediaProviderV1, ModelByCapabilityV1, ModelInfoV1, TrainingJobV1 } from '@mediaconduit/provider';
 import { createModelRuntime, type ModelRuntime } from '../calls/model-runtime.js';
 import { resolveModelConfig, type LayeredModelConfig } from '../calls/model-config.js';
 import type { UsageReport } from '../calls/usage-meter.js';
 import { abortError, mcError } from '../util/errors.js';
-import { cacheDirs, type CacheDirs } from '../cache/cache-dirs.js';
+import { cacheDirs } from '../cache/cache-dirs.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
-import type { Located } from '../pipeline/ensure-bundle.js';
+import { instantiateProvider } from '../pipeline/instantiate.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
-import type { ProgressEvent } from '../pipeline/progress-event.js';
 import { warmLoad } from '../pipeline/warm-load.js';
 import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import type { ProviderSource } from '../source/provider-source.js';
-import { finishedJob, trackTraining } from '../training/track-training.js';
-import { publicConfig, TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
-import { redact } from '../util/redact.js';
+import { TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
 import { debugEnabled } from '../util/logger.js';
-import { instantiateProvider } from './instantiate-provider.js';
+import { prepare, update, type PrepareResult, type UpdateResult } from './maintenance.js';
+import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './registry-core.js';
 import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
+import { guardModel, guardProvider, Secrets } from './secrets.js';
+import { resumeTrainingJob, trainingJobs, withTrainingRecorded } from './training-jobs.js';
 
-/** A lockfile entry to record once its provider has loaded. */
-interface ToRecord {
-  entry: LockEntry;
-  /** Nothing pinned changed (only derived data, such as the bundle hash). */
-  derivedOnly: boolean;
-}
-
-/** Options of one `getProvider` call. */
-export interface GetProviderOptions {
-  /** Settings for the provider's factory (`apiKey`, `baseURL`, `env` overrides, …). Part of the instance's identity. */
-  config?: Readonly<Record<string, unknown>>;
-  /** Stops waiting for this call (the shared load goes on for other callers). */
-  signal?: AbortSignal;
-}
+export type { GetProviderOptions } from './registry-core.js';
+export type { PrepareResult, UpdateResult } from './maintenance.js';
 
 /** A provider the registry has loaded. */
 export interface LoadedProvider {
   specifier: string;
+  /** Its manifest id: one repository folder per id in a registry. */
   id: string;
   name: string;
   version: string;
@@ -50,24 +39,6 @@ export interface LoadedProvider {
 export interface FoundModel {
   provider: MediaProviderV1;
   model: ModelInfoV1;
-}
-
-/** What `update` changed. */
-export interface UpdateResult {
-  specifier: string;
-  before: LockEntry | undefined;
-  after: LockEntry;
-  changed: boolean;
-}
-
-/** What `prepare` did. */
-export interface PrepareResult {
-  specifier: string;
-  entry: LockEntry;
-  /** The lockfile had no entry for it before. */
-  added: boolean;
-  /** Steps that had to run (the others were served from the cache). */
-  ran: ProgressEvent['phase'][];
 }
 
 /** Loads providers from Git and keeps them. */
@@ -131,32 +102,33 @@ export function getProviderRegistry(): ProviderRegistry {
   return defaultRegistry;
 }
 
-class Registry implements ProviderRegistry {
+class Registry implements ProviderRegistry, RegistryCore {
   private readonly bySpecifier = new Map<string, Promise<MediaProviderV1>>();
   private readonly byKey = new Map<string, Promise<MediaProviderV1>>();
   private readonly loaded = new Map<string, LoadedProvider>();
-  private readonly secretSources = new Map<string, { declared: readonly { name: string }[]; config: Readonly<Record<string, unknown>> }>();
+  /** The manifest id of each loaded instance, and the repository folder it came from. */
+  private readonly ids = new Map<string, { id: string; folder: string; specifier: string }>();
   private readonly controller = new AbortController();
-  private readonly dirs: CacheDirs;
-  private readonly lock: LockfileStore;
-  private readonly env: LoadEnvironment;
   private readonly runtime: ModelRuntime;
-  private readonly training: TrainingJobStore;
+  readonly env: LoadEnvironment;
+  readonly lock: LockfileStore;
+  readonly secrets: Secrets;
+  readonly training: TrainingJobStore;
   readonly withFallback: ModelRuntime['withFallback'];
   readonly on: ModelRuntime['on'];
 
   constructor(readonly options: ResolvedRegistryOptions) {
+    this.secrets = new Secrets(options.tokens, options.env);
     this.runtime = createModelRuntime({
       retry: options.retry,
       retryByProvider: options.retryByProvider,
       callLog: options.callLog,
       logger: options.logger,
-      secrets: () => this.secrets(),
+      secrets: () => this.secrets.values(),
       resolveRef: async (ref, capability) => (await this.getProvider(ref.provider, ref.config ? { config: ref.config } : {})).getModel(ref.model, { capability }),
     });
     this.withFallback = this.runtime.withFallback;
     this.on = this.runtime.on;
-    this.dirs = cacheDirs(options.cacheDir);
     this.lock = new LockfileStore(options.lockfile, options.frozen);
     this.training = new TrainingJobStore(options.trainingDir);
     // The debug log (load steps, git commands, installs, model calls) only when DEBUG asks for it:
@@ -164,7 +136,7 @@ class Registry implements ProviderRegistry {
     const debug = debugEnabled('mediaconduit:registry', options.env.DEBUG ?? process.env.DEBUG) ? options.logger.debug.bind(options.logger) : undefined;
     this.env = {
       settings: options,
-      dirs: this.dirs,
+      dirs: cacheDirs(options.cacheDir),
       signal: this.controller.signal,
       emit: (event) => {
         debug?.(`${event.phase} ${event.status} ${redactSpecifier(event.specifier)}`, {
@@ -205,30 +177,42 @@ class Registry implements ProviderRegistry {
     return options.signal ? raceAbort(pending, options.signal, `getProvider ${redactSpecifier(specifier)}`) : pending;
   }
 
-  private async loadShared(specifier: string, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
-    if (this.controller.signal.aborted) throw mcError('ABORTED', `getProvider ${redactSpecifier(specifier)}: the registry is closed`);
-    const source = this.parse(specifier);
-    const key = `${source.key}\0${stableJson(config)}`;
-    let pending = this.byKey.get(key);
-    if (!pending) {
-      pending = this.load(source, config, key).catch((error: unknown) => {
-        throw fileSystemError(`load ${source.specifier}`, error);
-      });
-      this.byKey.set(key, pending);
-      pending.catch(() => this.byKey.delete(key));
+  private loadShared(specifier: string, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
+    // Every failure of a load leaves through here: typed (a file-system fault becomes
+    // FILE_SYSTEM_ERROR) and without any known secret, in its message, details, causes and stack.
+    const failed = (error: unknown): never => {
+      throw this.secrets.redactError(fileSystemError(`load ${redactSpecifier(specifier)}`, error));
+    };
+    try {
+      if (this.controller.signal.aborted) throw mcError('ABORTED', `getProvider ${redactSpecifier(specifier)}: the registry is closed`);
+      const source = this.parse(specifier);
+      const key = `${source.key}\0${stableJson(config)}`;
+      let pending = this.byKey.get(key);
+      if (!pending) {
+        pending = this.load(source, config, key).catch(failed);
+        this.byKey.set(key, pending);
+        pending.catch(() => this.byKey.delete(key));
+      }
+      return pending;
+    } catch (error) {
+      return Promise.reject(error).catch(failed);
     }
-    return pending;
   }
 
   /** Loads `source` with `config`; `key` names the instance (specifier key and config). */
   private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string): Promise<MediaProviderV1> {
     const locked = await this.lock.get(source.key);
-    const located = (locked && (await this.warm(source, locked))) || (await this.cold(source, locked));
+    const located = (locked && this.warm(source, locked)) || (await this.cold(source, locked));
+    const { manifest } = located.record;
+    this.claimId(source, manifest.id);
+    // Its secrets are known before any of its code runs: its own load errors are redacted too.
+    this.secrets.add(key, { declared: manifest.env, config });
     const started = performance.now();
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
     const provider = await instantiateProvider({
-      bundlePath: located.bundlePath,
-      manifest: located.record.manifest,
+      bytes: located.bytes,
+      bundlePath: located.path,
+      manifest,
       label: source.specifier,
       config,
       dispatcher: this.options.dispatcher,
@@ -238,22 +222,21 @@ class Registry implements ProviderRegistry {
       timeoutMs: this.options.initializeTimeoutMs,
     });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
-    // Written only now: a provider that fails to import or initialise leaves no lockfile entry.
-    if (located.toRecord) {
-      try {
-        await this.record(source, located.toRecord.entry, located.toRecord.derivedOnly);
-      } catch (error) {
-        await provider.dispose?.().catch(() => {});
-        throw error;
-      }
+    try {
+      // Written only now: a provider that fails to import or initialise leaves no lockfile entry.
+      if (located.toRecord) await this.record(source, located.toRecord.entry, located.toRecord.derivedOnly);
+      this.claimId(source, manifest.id); // again: another load of the same id may have finished meanwhile
+    } catch (error) {
+      await provider.dispose?.().catch(() => {});
+      throw error;
     }
-    const { manifest } = located.record;
-    let served = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
-    if (typeof provider.createTrainingJob === 'function' || typeof provider.getTrainingJob === 'function') {
-      served = trackTraining(served, this.trainingOrigin(source.specifier, manifest.id, config), this.trainingServices());
-    }
-    // Where its secrets are; they are read only when a message is redacted, never on a load.
-    this.secretSources.set(key, { declared: manifest.env, config });
+    const wrapped = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
+    const served = guardProvider(
+      withTrainingRecorded(this, wrapped, source.specifier, manifest.id, config),
+      this.secrets.redactError,
+      this.options.wrapModels ? undefined : (model) => guardModel(model, this.secrets.redactError),
+    );
+    this.ids.set(key, { id: manifest.id, folder: folderOf(source), specifier: source.specifier });
     this.loaded.set(key, {
       specifier: source.specifier,
       id: manifest.id,
@@ -266,10 +249,21 @@ class Registry implements ProviderRegistry {
     return served;
   }
 
-  /** Every secret the registry knows of (Git tokens, providers' keys), to keep them out of call records. */
-  private *secrets(): Iterable<string> {
-    yield* Object.values(this.options.tokens);
-    for (const { declared, config } of this.secretSources.values()) yield* secretValues(declared, config, this.options.env);
+  /**
+   * One repository folder per manifest id: usage, call records, cooldowns and `retryByProvider` are
+   * keyed by the id, so a second provider claiming it (a fork, another folder) would merge into the
+   * first. The same folder at another version or with other settings shares the id, as it should.
+   */
+  private claimId(source: ProviderSource, id: string): void {
+    const folder = folderOf(source);
+    for (const owner of this.ids.values()) {
+      if (owner.id !== id || owner.folder === folder) continue;
+      throw mcError(
+        'PROVIDER_LOAD_FAILED',
+        `load ${source.specifier}: its provider id "${id}" is already taken by ${owner.specifier}, loaded in this registry; usage, call records, cooldowns and retry settings are kept by provider id, so two repositories cannot share one. Load only one of them, or use a registry of its own for the other`,
+        { details: { id, loadedFrom: owner.specifier } },
+      );
+    }
   }
 
   modelFromConfig<C extends Capability>(config: LayeredModelConfig<C>, options: { environment?: string } = {}): ModelByCapabilityV1[C] {
@@ -282,63 +276,32 @@ class Registry implements ProviderRegistry {
     return this.runtime.usage();
   }
 
-  private trainingOrigin(specifier: string, providerId: string, config: Readonly<Record<string, unknown>>) {
-    return { specifier: redactSpecifier(specifier), providerId, config: publicConfig(config) };
+  trainingJobs(options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
+    return trainingJobs(this, options).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
   }
 
-  private trainingServices() {
-    return { store: this.training, logger: this.options.logger, redact: (text: string) => redact(text, this.secrets()) };
+  resumeTrainingJob(id: string, options: GetProviderOptions & { specifier?: string } = {}): Promise<TrainingJobV1> {
+    return resumeTrainingJob(this, id, options).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
   }
 
-  async trainingJobs(options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
-    const all = await this.training.list((path, problem) => this.options.logger.warn(`training job store: skipped ${path}: ${problem}`));
-    return options.provider === undefined ? all : all.filter((j) => j.providerId === options.provider || j.specifier === options.provider);
-  }
-
-  async resumeTrainingJob(id: string, options: GetProviderOptions & { specifier?: string } = {}): Promise<TrainingJobV1> {
-    const stored = (await this.trainingJobs()).filter((j) => j.job.id === id && (options.specifier === undefined || j.specifier === options.specifier));
-    if (stored.length === 0) {
-      throw mcError(
-        'INVALID_INPUT',
-        `resumeTrainingJob: no recorded training job "${id}" in ${this.options.trainingDir}${options.specifier ? ` for ${options.specifier}` : ''}; registry.trainingJobs() lists the recorded ones (a job started with another trainingDir is recorded there)`,
-      );
-    }
-    if (stored.length > 1 && options.specifier === undefined) {
-      throw mcError('INVALID_INPUT', `resumeTrainingJob: job id "${id}" is recorded for several providers (${stored.map((j) => j.specifier).join(', ')}); pass { specifier }`);
-    }
-    const record = stored[0]!;
-    const load = async () => {
-      const provider = await this.getProvider(record.specifier, { config: { ...record.config, ...options.config }, ...(options.signal ? { signal: options.signal } : {}) });
-      if (typeof provider.getTrainingJob !== 'function')
-        throw mcError('UNSUPPORTED', `resumeTrainingJob: provider ${record.specifier} (${record.providerId}) offers no training in its loaded version`);
-      return provider.getTrainingJob(id, options.signal ? { signal: options.signal } : {});
-    };
-    if (isFinalTrainingStatus(record.job.status)) return finishedJob(record, load);
-    return load();
-  }
-
-  /** The warm path; a refreshed bundle hash (derived data) is to be recorded once the provider loaded. */
-  private async warm(source: ProviderSource, locked: LockEntry, env = this.env): Promise<(Located & { toRecord?: ToRecord }) | undefined> {
-    const found = await warmLoad(env, source, locked);
+  warm(source: ProviderSource, locked: LockEntry, env = this.env): Located | undefined {
+    const found = warmLoad(env, source, locked);
     if (!found) return undefined;
     return found.refreshed ? { ...found, toRecord: { entry: found.refreshed, derivedOnly: true } } : found;
   }
 
-  /** The cold path (loaded with import() only when needed); its lockfile entry is recorded once the provider loaded. */
-  private async cold(source: ProviderSource, locked: LockEntry | undefined, env = this.env): Promise<Located & { toRecord: ToRecord }> {
+  async cold(source: ProviderSource, locked: LockEntry | undefined, env = this.env): Promise<Located & { toRecord: ToRecord }> {
     if (!locked) await this.lock.assertMayAdd(source.key);
     const { coldLoad } = await import('../cold-side.js');
-    const { entry, ...located } = await coldLoad(env, source, locked);
-    return { ...located, toRecord: { entry, derivedOnly: locked?.commit === entry.commit } };
+    const { entry, ...bundle } = await coldLoad(env, source, locked);
+    return { ...bundle, toRecord: { entry, derivedOnly: locked?.commit === entry.commit } };
   }
 
-  /** The only writer of the lockfile. `derivedOnly`: nothing pinned changed (frozen mode lets it pass silently). */
-  private record(source: ProviderSource, entry: LockEntry, derivedOnly: boolean): Promise<void> {
-    return this.lock.set(source.key, entry, this.dirs, { derivedOnly });
+  record(source: ProviderSource, entry: LockEntry, derivedOnly: boolean): Promise<void> {
+    return this.lock.set(source.key, entry, this.env.dirs, { derivedOnly });
   }
 
-  /** Parses a specifier and applies `allowedHosts`. */
-  private parse(specifier: string): ProviderSource {
+  parse(specifier: string): ProviderSource {
     const source = parseSpecifier(specifier);
     const allowed = this.options.allowedHosts;
     if (allowed && !(source.host && (allowed.includes(source.host) || allowed.includes(source.host.replace(/:\d+$/, ''))))) {
@@ -351,63 +314,21 @@ class Registry implements ProviderRegistry {
     return source;
   }
 
-  async update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
-    try {
-      return await this.updateOne(specifier, options);
-    } catch (error) {
-      throw fileSystemError(`update ${redactSpecifier(specifier)}`, error);
-    }
+  update(specifier: string, options: { acceptMovedTags?: boolean } = {}): Promise<UpdateResult> {
+    return update(this, specifier, options);
   }
 
-  private async updateOne(specifier: string, options: { acceptMovedTags?: boolean }): Promise<UpdateResult> {
-    const source = this.parse(specifier);
-    if (this.options.offline) throw mcError('NOT_CACHED', `update ${specifier}: updating needs the network, but the registry is offline`);
-    const { coldLoad, resolvePin, movedTagError } = await import('../cold-side.js');
-    const before = await this.lock.get(source.key);
-    const pin = await resolvePin(this.env, source);
-    if (before?.resolvedKind === 'tag' && before.resolved !== null && pin.resolved === before.resolved && pin.commit !== before.commit && !options.acceptMovedTags) {
-      throw movedTagError(`update ${specifier}`, before.resolved, before.commit, pin.commit);
-    }
-    const { entry } = await coldLoad(this.env, source, undefined, { pin });
-    const changed = JSON.stringify(before) !== JSON.stringify(entry);
-    if (changed) {
-      if (this.options.frozen)
-        throw mcError(
-          'LOCKFILE_FROZEN',
-          `update ${specifier}: the lockfile is frozen; ${before ? `commit ${before.commit} would become ${entry.commit}` : 'the entry would be added'}`,
-        );
-      await this.record(source, entry, false);
-      await this.forget(source);
-    }
-    return { specifier, before, after: entry, changed };
+  prepare(specifier: string): Promise<PrepareResult> {
+    return prepare(this, specifier);
   }
 
-  async prepare(specifier: string): Promise<PrepareResult> {
-    try {
-      const source = this.parse(specifier);
-      const ran = new Set<ProgressEvent['phase']>();
-      const env: LoadEnvironment = {
-        ...this.env,
-        emit: (event) => {
-          if (event.status === 'done') ran.add(event.phase);
-          this.env.emit(event);
-        },
-      };
-      const locked = await this.lock.get(source.key);
-      const located = (locked && (await this.warm(source, locked, env))) || (await this.cold(source, locked, env));
-      if (located.toRecord) await this.record(source, located.toRecord.entry, located.toRecord.derivedOnly);
-      return { specifier, entry: located.toRecord?.entry ?? (locked as LockEntry), added: !locked, ran: [...ran] };
-    } catch (error) {
-      throw fileSystemError(`prepare ${redactSpecifier(specifier)}`, error);
-    }
-  }
-
-  private async forget(source: ProviderSource): Promise<void> {
+  async forget(source: ProviderSource): Promise<void> {
     for (const [key, loaded] of this.loaded) {
       if (!key.startsWith(`${source.key}\0`)) continue;
       this.loaded.delete(key);
       this.byKey.delete(key);
-      this.secretSources.delete(key);
+      this.ids.delete(key);
+      this.secrets.delete(key);
       await loaded.provider.dispose?.().catch(() => {});
     }
     for (const memo of this.bySpecifier.keys()) {
@@ -436,6 +357,7 @@ class Registry implements ProviderRegistry {
     this.controller.abort(mcError('ABORTED', 'the provider registry was closed'));
     const providers = [...this.loaded.values()];
     this.loaded.clear();
+    this.ids.clear();
     this.bySpecifier.clear();
     this.byKey.clear();
     await Promise.all(providers.map((p) => p.provider.dispose?.().catch(() => {})));
@@ -443,13 +365,9 @@ class Registry implements ProviderRegistry {
   }
 }
 
-/** The values of `config` and declared environment variables whose names say they are secret. */
-function* secretValues(declared: readonly { name: string }[], config: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): Iterable<string> {
-  const secret = /key|token|secret|password|auth/i;
-  for (const { name } of declared) if (secret.test(name) && env[name]) yield env[name]!;
-  for (const [name, value] of Object.entries(config)) if (secret.test(name) && typeof value === 'string') yield value;
-  const overrides = config.env as Record<string, unknown> | undefined;
-  for (const [name, value] of Object.entries(overrides ?? {})) if (secret.test(name) && typeof value === 'string') yield value;
+/** The repository folder a source names, whatever its ref: what a manifest id belongs to. */
+function folderOf(source: ProviderSource): string {
+  return `${source.url}\0${source.subdir}`;
 }
 
 function stableJson(value: unknown): string {

@@ -38,6 +38,12 @@ export interface ProviderRegistryOptions {
   maxCheckoutBytes?: number;
   /** Refuse a checkout with more files than this. Default 20 000. */
   maxCheckoutFiles?: number;
+  /** Refuse to install more packages than this for one provider (`LIMIT_EXCEEDED`). Default 1 000. */
+  maxPackages?: number;
+  /** Stop unpacking a dependency whose files exceed this many bytes (`LIMIT_EXCEEDED`). Default 128 MiB. */
+  maxPackageBytes?: number;
+  /** Stop installing once one provider's dependencies exceed this many unpacked bytes (`LIMIT_EXCEEDED`). Default 512 MiB. */
+  maxInstallBytes?: number;
   /** Wait at most this long for another process building the same entry. Default 600 000 ms. */
   lockWaitMs?: number;
   /**
@@ -48,8 +54,9 @@ export interface ProviderRegistryOptions {
    */
   allowedHosts?: readonly string[];
   /**
-   * npm registry for providers' dependencies whose lockfile entries name no tarball URL (npm's
-   * `omit-lockfile-registry-resolved`). Default: `MEDIACONDUIT_NPM_REGISTRY`, else
+   * The npm registry providers' dependencies come from: the only origin tarballs are fetched from
+   * (a lockfile entry on another host is refused; one on the public npm registry is fetched from
+   * this one instead, as npm does). Default: `MEDIACONDUIT_NPM_REGISTRY`, else
    * `npm_config_registry`, else what `npm config get registry` answers outside any repository.
    */
   npmRegistry?: string;
@@ -110,6 +117,9 @@ const KNOWN = new Set([
   'initializeTimeoutMs',
   'maxCheckoutBytes',
   'maxCheckoutFiles',
+  'maxPackages',
+  'maxPackageBytes',
+  'maxInstallBytes',
   'lockWaitMs',
   'allowedHosts',
   'npmRegistry',
@@ -146,6 +156,9 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   check('initializeTimeoutMs', isPositive, 'a positive number of milliseconds');
   check('maxCheckoutBytes', isPositive, 'a positive number of bytes');
   check('maxCheckoutFiles', isPositive, 'a positive number of files');
+  check('maxPackages', isPositive, 'a positive number of packages');
+  check('maxPackageBytes', isPositive, 'a positive number of bytes');
+  check('maxInstallBytes', isPositive, 'a positive number of bytes');
   check('lockWaitMs', isPositive, 'a positive number of milliseconds');
   check(
     'allowedHosts',
@@ -201,6 +214,9 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     initializeTimeoutMs: options.initializeTimeoutMs ?? envMs('MEDIACONDUIT_INITIALIZE_TIMEOUT_MS') ?? 60_000,
     maxCheckoutBytes: options.maxCheckoutBytes ?? 100 * 1024 * 1024,
     maxCheckoutFiles: options.maxCheckoutFiles ?? 20_000,
+    maxPackages: options.maxPackages ?? 1_000,
+    maxPackageBytes: options.maxPackageBytes ?? 128 * 1024 * 1024,
+    maxInstallBytes: options.maxInstallBytes ?? 512 * 1024 * 1024,
     lockWaitMs: options.lockWaitMs ?? 600_000,
     dispatcher: options.dispatcher,
     logger: options.logger ?? createLogger('registry'),

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'LOCKFILE_CORRUPT',
   'LOCK_TIMEOUT',
   'LIMIT_EXCEEDED',
+  'UNSAFE_CHECKOUT',
   'FILE_SYSTEM_ERROR',
   // using models
   'MODEL_NOT_FOUND',

@@ -3,12 +3,15 @@ import { type LoggerV1, MediaConduitError, type MediaProviderV1 } from '@mediaco
 import { mcError } from '../util/errors.js';
 import { within } from '../util/within.js';
 import { bindContract } from '../build/contract-binding.js';
-import { createProviderContext } from '../load/provider-context.js';
-import { validateProvider } from '../load/validate-provider.js';
+import { createProviderContext } from '../context/provider-context.js';
+import { validateProvider } from './validate-provider.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 
 /** What {@link instantiateProvider} needs. */
 export interface InstantiateOptions {
+  /** The bundle's bytes, already verified: what is imported. */
+  bytes: Uint8Array;
+  /** Where the bundle lies in the cache: shown in stack traces, never read again. */
   bundlePath: string;
   manifest: ProviderManifest;
   label: string;
@@ -25,7 +28,8 @@ export interface InstantiateOptions {
 }
 
 /**
- * Binds the host's contract, imports a bundle, calls its default export (a factory, or a ready
+ * The instantiate step: binds the host's contract, imports the bundle's verified bytes (never the
+ * file again: what was hashed is what runs), calls its default export (a factory, or a ready
  * provider), validates the result against the manifest and awaits `initialize()`, all within
  * `timeoutMs`: then `TIMEOUT`, the signal `initialize()` got is aborted, and the provider is disposed.
  *
@@ -61,7 +65,7 @@ async function load(options: InstantiateOptions, signal: AbortSignal, created: {
   let module: { default?: unknown };
   bindContract();
   try {
-    module = (await import(pathToFileURL(options.bundlePath).href)) as { default?: unknown };
+    module = (await import(moduleUrl(options.bytes, options.bundlePath))) as { default?: unknown };
   } catch (error) {
     throw loadFailed(label, 'threw while being imported', error);
   }
@@ -98,6 +102,16 @@ async function load(options: InstantiateOptions, signal: AbortSignal, created: {
     }
   }
   return provider;
+}
+
+/**
+ * A `data:` URL of the bundle's bytes, so that the import runs exactly the bytes that were hashed:
+ * a file could be swapped between the check and the import. Its stack frames name the bundle's
+ * file (`sourceURL`), and a second import of the same bytes reuses the module, as for a file URL.
+ */
+function moduleUrl(bytes: Uint8Array, path: string): string {
+  const source = Buffer.concat([bytes, Buffer.from(`\n//# sourceURL=${pathToFileURL(path).href}\n`)]);
+  return `data:text/javascript;base64,${source.toString('base64')}`;
 }
 
 function loadFailed(label: string, what: string, error: unknown): MediaConduitError {

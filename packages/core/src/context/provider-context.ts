@@ -3,6 +3,13 @@ import { mcError } from '../util/errors.js';
 import { createHttpClient } from '../http/http-client.js';
 import type { ManifestEnvVar } from '../manifest/manifest.js';
 
+/**
+ * The loader's own Git credentials. A provider never gets them from the host's environment, even
+ * when its manifest declares one of these names: only a value passed on purpose in
+ * `config.env` reaches it.
+ */
+export const LOADER_CREDENTIALS: ReadonlySet<string> = new Set(['GITHUB_TOKEN', 'GH_TOKEN', 'MEDIACONDUIT_GIT_TOKEN']);
+
 /** Builds the context a provider factory receives. */
 export function createProviderContext(options: {
   manifest: { id: string; name: string; version: string; env: readonly ManifestEnvVar[] };
@@ -15,7 +22,7 @@ export function createProviderContext(options: {
   const declared = new Map(options.manifest.env.map((v) => [v.name, v]));
   const overrides = (options.config.env ?? {}) as Readonly<Record<string, string | undefined>>;
   const environment = options.environment ?? process.env;
-  const env = (name: string) => (declared.has(name) ? (overrides[name] ?? environment[name]) : undefined);
+  const env = (name: string) => (declared.has(name) ? (overrides[name] ?? (LOADER_CREDENTIALS.has(name) ? undefined : environment[name])) : undefined);
   return {
     specificationVersion: 'v1',
     manifest: { id: options.manifest.id, name: options.manifest.name, version: options.manifest.version },
@@ -27,9 +34,11 @@ export function createProviderContext(options: {
       const variable = declared.get(name);
       throw mcError(
         'MISSING_CONFIGURATION',
-        variable
-          ? `${options.manifest.id}: ${name} is not set (${variable.description || 'see the provider README'}); export ${name}=… or pass { config: { env: { ${name}: … } } } to getProvider`
-          : `${options.manifest.id}: ${name} is not declared under env in MediaConduit.provider.yml; declare it there to read it`,
+        variable && LOADER_CREDENTIALS.has(name)
+          ? `${options.manifest.id}: ${name} is the loader's own Git credential, so it is never read from the environment for a provider; pass a value for the provider on purpose with { config: { env: { ${name}: … } } }`
+          : variable
+            ? `${options.manifest.id}: ${name} is not set (${variable.description || 'see the provider README'}); export ${name}=… or pass { config: { env: { ${name}: … } } } to getProvider`
+            : `${options.manifest.id}: ${name} is not declared under env in MediaConduit.provider.yml; declare it there to read it`,
       );
     },
     dispatcher: options.dispatcher,

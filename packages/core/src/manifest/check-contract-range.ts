@@ -3,7 +3,7 @@ import { mcError } from '../util/errors.js';
 import gt from 'semver/functions/gt.js';
 import satisfies from 'semver/functions/satisfies.js';
 import minVersion from 'semver/ranges/min-version.js';
-import type { ProviderManifest } from '../manifest/manifest.js';
+import type { ProviderManifest } from './manifest.js';
 
 /**
  * Fails with `INCOMPATIBLE_PROVIDER`, naming both versions, when the provider's manifest asks for

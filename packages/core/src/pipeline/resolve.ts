@@ -1,13 +1,69 @@
 import { rm } from 'node:fs/promises';
 import { mcError } from '../util/errors.js';
 import { temporaryEntry } from '../cache/publish-entry.js';
+import { knownPins, recordPin, type Pin } from '../cache/refs-cache.js';
 import { expandShortSha } from '../git/fetch-commit.js';
+import type { GitRunOptions } from '../git/git-runner.js';
 import { lsRemote } from '../git/ls-remote.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import type { ProviderSource } from '../source/provider-source.js';
-import { gitOptions } from './git-options.js';
+import { applyUrlRewrites } from '../source/url-rewrites.js';
 import { timedStep, type LoadEnvironment } from './load-environment.js';
-import { knownPins, recordPin, type Pin } from './refs-cache.js';
+
+/**
+ * What a load fetches: a commit already known (from the lockfile, an `update`, or a full SHA),
+ * or `'by-clone'` when a clone of the ref's name can resolve it in the same round of git as the
+ * fetch (the default branch, or a tag or branch name), which the fetch step does.
+ */
+export type Resolution = Pin | 'by-clone';
+
+/**
+ * The resolve step: the lockfile first (a pinned tag must not have moved, checked only when its
+ * checkout has to be fetched: a cached checkout is verified by its tree hash instead); else a full
+ * SHA as it is; else, online and for a name, the clone; else `git ls-remote` and semver over tags.
+ */
+export async function resolve(env: LoadEnvironment, source: ProviderSource, locked: LockEntry | undefined, cached: (commit: string) => Promise<boolean>): Promise<Resolution> {
+  if (locked) {
+    if (!(await cached(locked.commit))) await checkTagNotMoved(env, source, locked);
+    return locked;
+  }
+  if (!env.settings.offline && clonableName(source.ref)) return 'by-clone';
+  return resolvePin(env, source);
+}
+
+/** Refs worth cloning by name while they are resolved: the default branch, or a tag/branch-like name. */
+function clonableName(ref: string | undefined): boolean {
+  return ref === undefined || (/^[A-Za-z0-9._/-]+$/.test(ref) && !/^[0-9a-f]{4,64}$/.test(ref) && !/^[\d.x*]+$/.test(ref));
+}
+
+/**
+ * How git reaches a source: the rewritten URL, the time limit, and a token only when one was
+ * given for the host that URL names. A rewrite that points `github.com` at a mirror sends the
+ * mirror's token (if any), never github.com's: a token goes only where it was given.
+ */
+export function gitOptions(env: LoadEnvironment, source: ProviderSource): GitRunOptions & { remoteUrl: string } {
+  const remoteUrl = applyUrlRewrites(source.cloneUrl, env.settings.rewrites);
+  return {
+    timeoutMs: env.settings.gitTimeoutMs,
+    signal: env.signal,
+    remoteUrl,
+    token: tokenFor(remoteUrl, env.settings.tokens),
+    debug: env.debug,
+    onStarted: env.onGitStarted,
+  };
+}
+
+/** The token configured for the host (with its port, or without) that `url` is sent to; none for other schemes. */
+export function tokenFor(url: string, tokens: Readonly<Record<string, string>>): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined; // scp-style ssh or a local path: git's own credentials, never a header
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  return tokens[parsed.host.toLowerCase()] ?? tokens[parsed.hostname.toLowerCase()];
+}
 
 /**
  * Resolves a specifier's ref to a commit: over the network, or from the refs cache when offline.

@@ -1,0 +1,55 @@
+import { isFinalTrainingStatus, type MediaProviderV1, type TrainingJobV1 } from '@mediaconduit/provider';
+import { redactSpecifier } from '../source/parse-specifier.js';
+import { finishedJob, trackTraining } from '../training/track-training.js';
+import { publicConfig, type StoredTrainingJob } from '../training/training-store.js';
+import { mcError } from '../util/errors.js';
+import type { GetProviderOptions, RegistryCore } from './registry-core.js';
+
+/** `provider` with every training job it creates or reads recorded in the registry's job store; other providers as they are. */
+export function withTrainingRecorded(
+  core: RegistryCore,
+  provider: MediaProviderV1,
+  specifier: string,
+  providerId: string,
+  config: Readonly<Record<string, unknown>>,
+): MediaProviderV1 {
+  if (typeof provider.createTrainingJob !== 'function' && typeof provider.getTrainingJob !== 'function') return provider;
+  return trackTraining(
+    provider,
+    { specifier: redactSpecifier(specifier), providerId, config: publicConfig(config) },
+    { store: core.training, logger: core.options.logger, redact: core.secrets.redact },
+  );
+}
+
+/** Training jobs recorded in the registry's job store, newest first; records that cannot be read are skipped with a warning. */
+export async function trainingJobs(core: RegistryCore, options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
+  const all = await core.training.list((path, problem) => core.options.logger.warn(`training job store: skipped ${path}: ${problem}`));
+  return options.provider === undefined ? all : all.filter((j) => j.providerId === options.provider || j.specifier === options.provider);
+}
+
+/**
+ * A handle on a recorded job, to follow it from a new process: loads its provider from the
+ * recorded specifier and settings (`options.config` over them) and asks it for the job. A job
+ * recorded as ended is answered from the record.
+ */
+export async function resumeTrainingJob(core: RegistryCore, id: string, options: GetProviderOptions & { specifier?: string } = {}): Promise<TrainingJobV1> {
+  const stored = (await trainingJobs(core)).filter((j) => j.job.id === id && (options.specifier === undefined || j.specifier === options.specifier));
+  if (stored.length === 0) {
+    throw mcError(
+      'INVALID_INPUT',
+      `resumeTrainingJob: no recorded training job "${id}" in ${core.options.trainingDir}${options.specifier ? ` for ${options.specifier}` : ''}; registry.trainingJobs() lists the recorded ones (a job started with another trainingDir is recorded there)`,
+    );
+  }
+  if (stored.length > 1 && options.specifier === undefined) {
+    throw mcError('INVALID_INPUT', `resumeTrainingJob: job id "${id}" is recorded for several providers (${stored.map((j) => j.specifier).join(', ')}); pass { specifier }`);
+  }
+  const record = stored[0]!;
+  const load = async () => {
+    const provider = await core.getProvider(record.specifier, { config: { ...record.config, ...options.config }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (typeof provider.getTrainingJob !== 'function')
+      throw mcError('UNSUPPORTED', `resumeTrainingJob: provider ${record.specifier} (${record.providerId}) offers no training in its loaded version`);
+    return provider.getTrainingJob(id, options.signal ? { signal: options.signal } : {});
+  };
+  if (isFinalTrainingStatus(record.job.status)) return finishedJob(record, load);
+  return load();
+}
