@@ -49,6 +49,7 @@ const EXPORTS: Record<string, string[]> = {
     'readWavInfo',
     'trainingJobHandle',
     'verifyCache',
+    'wholeImageProblem',
   ],
   '@mediaconduit/testing': [
     'checkImageBytes',

@@ -45,6 +45,11 @@ afterEach(async () => {
 });
 
 const quiet = { debug() {}, warn() {}, error() {} };
+/** A clock that moves 1 ms each time it is read: a job's life runs in reads, not in wall time. */
+const ticking = (start = Date.parse('2026-01-01T00:00:00Z')) => {
+  let t = start;
+  return () => t++;
+};
 function registry(options: ProviderRegistryOptions = {}, cache = 'cache'): ProviderRegistry {
   const created = createProviderRegistry({ cacheDir: join(work, cache), lockfile: false, env: {}, logger: quiet, ...options });
   registries.push(created);
@@ -70,7 +75,7 @@ async function child(source: string, argument: unknown): Promise<string> {
 
 describe('training on the mock provider, through the registry', () => {
   it('trains a trigger word from pictures: progress, events, checkpoints, and a model whose pictures change with the word', async () => {
-    const r = registry();
+    const r = registry({ now: ticking() });
     const mock = await r.getProvider(MOCK, { config: { trainingMs: 400 } });
     const warnings: string[] = [];
     const job = await mock.createTrainingJob!({ data: images, triggerWord: 'sks', onWarning: (w) => warnings.push(w) });
@@ -82,7 +87,7 @@ describe('training on the mock provider, through the registry', () => {
       trainingFiles: ['photo-0.png', 'photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'],
     });
     const seen: TrainingJobInfoV1[] = [];
-    const done = await job.wait({ onProgress: (info) => seen.push(info) });
+    const done = await job.wait({ pollIntervalMs: 0, onProgress: (info) => seen.push(info) });
     expect(done).toMatchObject({ status: 'completed', outputModel: expect.stringMatching(/^mock-lora\//), progress: { percent: 100, step: 500, totalSteps: 500 } });
     const order = [...new Set(seen.map((s) => s.status))];
     expect(order[0]).toBe('pending');
@@ -107,7 +112,7 @@ describe('training on the mock provider, through the registry', () => {
   });
 
   it('a job still training is not a model yet; a failed job ends wait() with TRAINING_FAILED; cancel stops a job', async () => {
-    const r = registry();
+    const r = registry({ now: () => Date.parse('2026-01-01T00:00:00Z') }); // time stands still: the job never ends by itself
     const slow = await r.getProvider(MOCK, { config: { trainingMs: 60_000 } });
     const job = await slow.createTrainingJob!({ data: images });
     const early = await failure(slow.getModel(job.info.outputModel!));
@@ -117,9 +122,10 @@ describe('training on the mock provider, through the registry', () => {
     expect(cancelled.status).toBe('cancelled');
     expect((await failure(job.wait())).code).toBe('TRAINING_FAILED');
 
-    const failing = await r.getProvider(MOCK, { config: { trainingMs: 100, trainingFailure: 'the GPU caught fire (simulated)' } });
+    const ticked = registry({ now: ticking() });
+    const failing = await ticked.getProvider(MOCK, { config: { trainingMs: 100, trainingFailure: 'the GPU caught fire (simulated)' } });
     const doomed = await failing.createTrainingJob!({ data: images });
-    const error = await failure(doomed.wait());
+    const error = await failure(doomed.wait({ pollIntervalMs: 0 }));
     expect(error).toMatchObject({ code: 'TRAINING_FAILED', message: expect.stringContaining('failed: the GPU caught fire (simulated)') });
   });
 
@@ -181,7 +187,9 @@ describe('training on the mock provider, through the registry', () => {
 
   it('records jobs in the store; a new process lists them and follows one to completion', async () => {
     const cache = `cache-${randomBytes(3).toString('hex')}`;
-    const r = registry({}, cache);
+    // This process's clock stands still at the job's start; the other process's moves as it reads.
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const r = registry({ now: () => start }, cache);
     const mock = await r.getProvider(MOCK, { config: { trainingMs: 1500 } });
     const job = await mock.createTrainingJob!({ data: images, triggerWord: 'zzz' });
     const stored = await r.trainingJobs();
@@ -193,15 +201,16 @@ describe('training on the mock provider, through the registry', () => {
 
     const out = await child(
       `const { createProviderRegistry } = await import(process.env.CORE_URL);
-const { cacheDir } = JSON.parse(process.argv[2]);
-const registry = createProviderRegistry({ cacheDir, lockfile: false, env: {} });
+const { cacheDir, start } = JSON.parse(process.argv[2]);
+let t = start;
+const registry = createProviderRegistry({ cacheDir, lockfile: false, env: {}, now: () => t++ });
 const listed = await registry.trainingJobs();
 const job = await registry.resumeTrainingJob(listed[0].job.id);
 const statuses = new Set();
-const done = await job.wait({ onProgress: (info) => statuses.add(info.status) });
+const done = await job.wait({ pollIntervalMs: 0, onProgress: (info) => statuses.add(info.status) });
 console.log(JSON.stringify({ listed: listed.map((j) => [j.job.id, j.job.status]), statuses: [...statuses], done: done.status, output: done.outputModel }));
 await registry.close();`,
-      { cacheDir: join(work, cache) },
+      { cacheDir: join(work, cache), start },
     );
     const result = JSON.parse(out);
     expect(result.listed).toEqual([[job.id, 'pending']]);
@@ -214,7 +223,7 @@ await registry.close();`,
 
   it('a job recorded as cancelled stays cancelled for a new registry, which answers it from the record', async () => {
     const cache = `cache-${randomBytes(3).toString('hex')}`;
-    const first = registry({}, cache);
+    const first = registry({ now: () => Date.parse('2026-01-01T00:00:00Z') }, cache);
     const mock = await first.getProvider(MOCK, { config: { trainingMs: 60_000 } });
     const job = await mock.createTrainingJob!({ data: images });
     await job.cancel();
@@ -269,6 +278,78 @@ for (let i = 0; i < 400; i++) {
     const listed = (await r.trainingJobs()).map((j) => j.job.id);
     expect(problems).toEqual([]);
     expect(listed).toEqual(expect.arrayContaining(written));
+  });
+
+  it('checks every file at once: a missing path does not hide a bad file, and a folder of only subfolders is named', async () => {
+    const r = registry();
+    const mock = await r.getProvider(MOCK, { config: { trainingMs: 100 } });
+    const nested = join(work, `nested-${randomBytes(3).toString('hex')}`);
+    await mkdir(join(nested, 'inner'), { recursive: true });
+    await writeFile(join(nested, 'inner', 'photo.png'), picture(512, 9));
+    const broken = join(work, `broken-${randomBytes(3).toString('hex')}.png`);
+    await writeFile(broken, picture(512, 9).subarray(0, 100));
+    const error = await failure(mock.createTrainingJob!({ data: [join(work, 'no-such-folder'), nested, broken, join(images, 'photo-0.png')] }));
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toMatch(/no-such-folder: does not exist/);
+    expect(error.message).toMatch(/nested-[0-9a-f]+: folder has no files, only subfolders/);
+    expect(error.message).toMatch(/broken-[0-9a-f]+\.png: corrupt image: the PNG is truncated/);
+    expect((error.details.problems as unknown[]).length).toBe(3);
+  });
+
+  it('resuming a job from another process keeps what was recorded: the training files and every parameter', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const first = registry({ now: () => Date.parse('2026-01-01T00:00:00Z') }, cache);
+    const mock = await first.getProvider(MOCK, { config: { trainingMs: 60_000 } });
+    const job = await mock.createTrainingJob!({ data: images, triggerWord: 'kept', learningRate: 0.0003, loraRank: 32 });
+    // Another process: a new provider instance, which knows only what the job id tells it.
+    const second = registry({ now: () => Date.parse('2026-01-01T00:00:10Z') }, cache);
+    const resumed = await second.resumeTrainingJob(job.id);
+    expect((await resumed.status()).status).toBe('running');
+    const [stored] = await second.trainingJobs();
+    expect(stored!.job).toMatchObject({
+      status: 'running',
+      trainingFiles: ['photo-0.png', 'photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'],
+      parameters: { learningRate: 0.0003, loraRank: 32, triggerWord: 'kept', epochs: 100, batchSize: 1 },
+    });
+  });
+
+  it('a final state is final: a cancel from another process ends the job everywhere, and its LoRA never generates', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const clock = { now: () => now };
+    const first = registry(clock, cache);
+    const mock = await first.getProvider(MOCK, { config: { trainingMs: 60_000 } });
+    const job = await mock.createTrainingJob!({ data: images });
+    now += 10_000;
+    // The second shell: mediaconduit train cancel <id>.
+    const second = registry(clock, cache);
+    expect((await (await second.resumeTrainingJob(job.id)).cancel()).status).toBe('cancelled');
+    // The first process sees it at its next read, and after the time the job would have completed.
+    expect((await job.status()).status).toBe('cancelled');
+    now += 120_000;
+    expect((await job.status()).status).toBe('cancelled');
+    expect((await failure(job.wait({ pollIntervalMs: 0 }))).code).toBe('TRAINING_FAILED');
+    const third = registry(clock, cache);
+    expect((await third.resumeTrainingJob(job.id)).info.status).toBe('cancelled');
+    expect((await third.trainingJobs())[0]!.job.status).toBe('cancelled');
+    const lora = await failure(mock.getModel(job.info.outputModel!));
+    expect(lora).toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/is cancelled/) });
+  });
+
+  it('a record without the fields it needs is skipped with a warning naming the file, never a TypeError', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const r = registry({ now: () => Date.parse('2026-01-01T00:00:00Z') }, cache);
+    const mock = await r.getProvider(MOCK, { config: { trainingMs: 60_000 } });
+    const job = await mock.createTrainingJob!({ data: images });
+    const dir = join(work, cache, 'state', 'training');
+    await writeFile(
+      join(dir, 'hand-written.json'),
+      JSON.stringify({ format: 'mediaconduit-training-job@1', specifier: MOCK, providerId: 'mock', job: { id: 'x', status: 'running' } }),
+    );
+    const warnings: string[] = [];
+    const reader = registry({ logger: { ...quiet, warn: (m: string) => warnings.push(m) } }, cache);
+    expect((await reader.trainingJobs()).map((j) => j.job.id)).toEqual([job.id]);
+    expect(warnings).toEqual([expect.stringMatching(/skipped .*hand-written\.json: .*without job\.createdAt, job\.updatedAt/)]);
   });
 
   it('an unwritable job store fails before the job starts, with FILE_SYSTEM_ERROR', async () => {

@@ -19,12 +19,12 @@ import { MOCK_MODELS } from './models.js';
 import { PROVIDER_ID, PROVIDER_NAME } from './provider-info.js';
 import { createSpeechModel } from './speech-model.js';
 import { createTextModel } from './text-model.js';
-import { LORA_PREFIX, MockTraining } from './training.js';
+import { LORA_PREFIX, MockTraining, type MockTrainingHost } from './training.js';
 import { createTranscriptionModel } from './transcription-model.js';
 
 export type { MockOptions } from './mock-options.js';
 export { MOCK_MODELS } from './models.js';
-export { MOCK_TRAINING_DEFAULTS } from './training.js';
+export { MOCK_TRAINING_DEFAULTS, type MockTrainingHost } from './training.js';
 
 const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) => ModelByCapabilityV1[C] } = {
   'text-to-text': createTextModel,
@@ -38,10 +38,10 @@ const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) 
  * Creates the mock provider: every capability, offline and deterministic, and simulated LoRA
  * training of its image models (a trained trigger word changes the pictures).
  */
-export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
+export function createMockProvider(options: MockOptions = {}, host: MockTrainingHost = {}): MediaProviderV1 {
   const parsed = parseMockOptions(options as Record<string, unknown>);
   const runtime: MockRuntime = { faults: new Faults(parsed), seed: parsed.seed };
-  const training = new MockTraining(parsed);
+  const training = new MockTraining(parsed, host);
   const models = new Map<string, ModelV1>();
   const modelFor = (info: ModelInfoV1): ModelV1 => {
     let model = models.get(info.id);
@@ -92,5 +92,5 @@ export function createMockProvider(options: MockOptions = {}): MediaProviderV1 {
 
 /** The registry's entry point: options come from `getProvider(url, { config })`. */
 export default function createFromContext(context: ProviderContextV1): MediaProviderV1 {
-  return createMockProvider(context.config as MockOptions);
+  return createMockProvider(context.config as MockOptions, { now: context.now, dataDir: context.dataDir });
 }

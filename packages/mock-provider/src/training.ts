@@ -56,16 +56,31 @@ export interface MockLora {
   rgb: readonly [number, number, number];
 }
 
+/** What the host lends the mock's training: its clock, and a folder every process sees. */
+export interface MockTrainingHost {
+  /** The host's clock (`context.now`). Default `Date.now`. */
+  now?: (() => number) | undefined;
+  /**
+   * Where cancellations are kept (`context.dataDir`), so that a job cancelled by one process is
+   * cancelled for every process, as at a real service. Without it, only this process knows.
+   */
+  dataDir?: string | undefined;
+}
+
 /** Simulated, offline LoRA training: real data checks, a timed lifecycle, and a model whose trigger word changes its images. */
 export class MockTraining {
-  /** Jobs of this process: parameters for `info`, and cancellations. */
+  /** Jobs of this process: parameters for `info`. */
   private readonly own = new Map<string, { parameters: TrainingJobInfoV1['parameters']; files: string[]; warnings: string[] }>();
+  /** Cancellations this process made or read. */
   private readonly cancelled = new Map<string, number>();
+  private readonly now: () => number;
 
   constructor(
     private readonly settings: { trainingMs: number; trainingFailure?: string | undefined },
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly host: MockTrainingHost = {},
+  ) {
+    this.now = host.now ?? Date.now;
+  }
 
   async create(options: TrainingOptionsV1): Promise<TrainingJobV1> {
     const label = 'mock training';
@@ -156,7 +171,7 @@ export class MockTraining {
             message: `mock training ${job.id}: the job is already ${info.status}; only a job that has not ended can be cancelled`,
           });
         }
-        this.cancelled.set(job.id, this.now());
+        this.recordCancel(job.id, this.now());
         return this.info(job);
       },
       pollIntervalMs: Math.max(20, Math.min(1000, Math.round(job.durationMs / 40))),
@@ -164,12 +179,36 @@ export class MockTraining {
     });
   }
 
+  /** When `id` was cancelled, by this process or (through the shared folder) another; `undefined` if it was not. */
+  private cancelledAt(id: string): number | undefined {
+    const known = this.cancelled.get(id);
+    if (known !== undefined || !this.host.dataDir) return known;
+    try {
+      const at = Number(process.getBuiltinModule('node:fs').readFileSync(`${this.host.dataDir}/cancelled/${id}`, 'utf8'));
+      if (Number.isFinite(at)) this.cancelled.set(id, at);
+      return Number.isFinite(at) ? at : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private recordCancel(id: string, at: number): void {
+    this.cancelled.set(id, at);
+    if (!this.host.dataDir) return;
+    const fs = process.getBuiltinModule('node:fs');
+    fs.mkdirSync(`${this.host.dataDir}/cancelled`, { recursive: true });
+    // Whole or not at all (temporary file, then rename): another process may read it at any moment.
+    const temporary = `${this.host.dataDir}/cancelled/.${id}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, String(at));
+    fs.renameSync(temporary, `${this.host.dataDir}/cancelled/${id}`);
+  }
+
   private fraction(job: MockJob, at = this.now()): number {
     return job.durationMs === 0 ? 1 : Math.max(0, (at - job.createdMs) / job.durationMs);
   }
 
   private info(job: MockJob): TrainingJobInfoV1 {
-    const cancelledAt = this.cancelled.get(job.id);
+    const cancelledAt = this.cancelledAt(job.id);
     const f = this.fraction(job, cancelledAt ?? this.now());
     const failed = job.fails && f >= FAIL_AT;
     let status: TrainingStatusV1 = failed ? 'failed' : PHASES.filter(([start]) => f >= start).at(-1)![1];
@@ -205,7 +244,7 @@ export class MockTraining {
 
   private events(job: MockJob): TrainingEventV1[] {
     const at = (f: number) => new Date(job.createdMs + f * job.durationMs).toISOString();
-    const cancelledAt = this.cancelled.get(job.id);
+    const cancelledAt = this.cancelledAt(job.id);
     const reached = this.fraction(job, cancelledAt ?? this.now());
     const out: (TrainingEventV1 & { f: number })[] = [
       { f: 0, at: at(0), type: 'job_pending', level: 'info', message: 'job created; waiting for a worker' },

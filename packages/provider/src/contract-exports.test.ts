@@ -27,6 +27,7 @@ const CONTRACT_EXPORTS = [
   'readImageInfo',
   'readWavInfo',
   'trainingJobHandle',
+  'wholeImageProblem',
 ];
 
 describe('@mediaconduit/provider', () => {

@@ -97,7 +97,10 @@ export function createChatModel(info: ModelInfoV1, client: TogetherClient): Text
           try {
             chunk = JSON.parse(data) as ChatChunk;
           } catch {
-            continue;
+            // Skipping it would end the stream with a shorter answer, as if it were whole.
+            throw Object.assign(invalidResponse(operation, `a stream event is not JSON (${data.length} characters, starting ${JSON.stringify(data.slice(0, 40))})`), {
+              details: { afterFirstByte: true },
+            });
           }
           if (chunk.error) {
             throw new MediaConduitError({

@@ -1,4 +1,4 @@
-import { Image, MediaConduitError, readImageInfo, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
+import { Image, MediaConduitError, wholeImageProblem, type ImageInputV1, type ImageModelV1, type ImageOptionsV1, type LoggerV1, type ModelInfoV1 } from '@mediaconduit/provider';
 import { provenance } from './provenance.js';
 import { readImageResponse } from './read-image-response.js';
 import { invalidResponse, requestIdOf, type TogetherClient } from './together-client.js';
@@ -60,11 +60,9 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
             if (!/^https?:\/\//i.test(item.url) || !URL.canParse(item.url)) throw invalidResponse(operation, `image ${i} has a url that is not an http(s) URL`);
             bytes = (await client.bytes({ method: 'GET', path: item.url, signal: options?.signal, operation: `${operation}: download image ${i}` })).bytes;
           } else throw invalidResponse(operation, `image ${i} has neither b64_json nor url`);
-          if (!readImageInfo(bytes))
-            throw invalidResponse(
-              operation,
-              `image ${i} is ${bytes.byteLength} bytes that are not a PNG, JPEG, WebP or GIF image (first bytes ${Buffer.from(bytes.subarray(0, 8)).toString('hex')})`,
-            );
+          // The whole image, checked before it is handed back (or counted and priced): a cut-off one is the service's fault.
+          const problem = wholeImageProblem(bytes);
+          if (problem) throw invalidResponse(operation, `image ${i} is not a whole image: ${problem}`);
           return new Image(
             bytes,
             provenance(info.id, started, { requestId: requestId ?? body.id, seed: options?.seed === undefined ? undefined : options.seed + i, usage: { images: 1 } }),

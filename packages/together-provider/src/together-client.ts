@@ -1,5 +1,5 @@
 import { MediaConduitError, type HttpClientV1 as HttpClient, type HttpRequestV1 as HttpRequest, type HttpResponseV1 as HttpResponse } from '@mediaconduit/provider';
-import { togetherError } from './together-errors.js';
+import { serviceMessage, togetherError } from './together-errors.js';
 import { baseUrlProblem, type ResolvedTogetherSettings } from './together-settings.js';
 
 /** The response's `x-request-id`, when it has one. */
@@ -67,14 +67,32 @@ export class TogetherClient {
     throw error;
   }
 
-  /** Sends a request and parses its JSON answer. */
+  /**
+   * Sends a request and parses its JSON answer. A 2xx answer that is an error envelope
+   * (`{"error": …}`) fails with the service's own message.
+   */
   async json<T>(request: HttpRequest): Promise<{ body: T; requestId: string | undefined }> {
     const response = await this.send(request);
+    let body: T;
     try {
-      return { body: (await response.body.json()) as T, requestId: requestIdOf(response) };
+      body = (await response.body.json()) as T;
     } catch (error) {
       throw this.bodyError(request, error);
     }
+    const envelope = (body as { error?: unknown } | null)?.error;
+    if (envelope !== undefined && envelope !== null && typeof body === 'object' && !('choices' in (body as object)) && !('data' in (body as object))) {
+      const message = serviceMessage('', body as never, response.status);
+      throw new MediaConduitError({
+        code: 'PROVIDER_ERROR',
+        status: response.status,
+        message: `${request.operation}: Together answered ${response.status} with an error: ${message}`,
+        ...(typeof envelope === 'object' && envelope !== null && typeof (envelope as { code?: unknown }).code === 'string'
+          ? { providerCode: (envelope as { code: string }).code }
+          : {}),
+        ...(requestIdOf(response) ? { requestId: requestIdOf(response)! } : {}),
+      });
+    }
+    return { body, requestId: requestIdOf(response) };
   }
 
   /** Reads a whole binary answer. */
@@ -106,6 +124,7 @@ export function invalidResponse(operation: string, what: string, cause?: unknown
     code: 'INVALID_RESPONSE',
     message: `${operation}: Together's answer is malformed: ${what}; this is a fault of the service (or of a proxy in between), not of the request`,
     ...(cause === undefined ? {} : { cause }),
+    // Retrying may help, but the call may have been billed: the runtime retries it only when told to (retryInvalidResponse).
     retryable: true,
   });
 }

@@ -38,27 +38,85 @@ export function rateLimits(response: HttpResponse): Record<string, number> {
   return out;
 }
 
+/** Longest part of an error body quoted in a message: a 4 MB error text is cut to this. */
+export const MAX_SERVICE_TEXT = 1024;
+/** Longest error body read at all. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** An error body as Together (or a proxy in front of it) sends it. */
+interface ErrorBody {
+  id?: string;
+  error?: { message?: string; type?: string; code?: string | null } | string;
+  message?: string;
+  /** FastAPI-style validation errors; their `input` may quote the request (the prompt), and is never shown. */
+  detail?: { msg?: string; loc?: unknown[] }[] | string;
+}
+
+/**
+ * What the service says went wrong, bounded to {@link MAX_SERVICE_TEXT}: its `error.message` (or
+ * `message`), the `msg` of each FastAPI-style `detail` (never their `input`, which echoes the
+ * request), a plain-text body's start; a JSON body that says nothing readable is not quoted at all.
+ */
+export function serviceMessage(text: string, body: ErrorBody | undefined, status: number): string {
+  const error = body?.error;
+  const fromDetail = Array.isArray(body?.detail)
+    ? body.detail
+        .map((d) => [Array.isArray(d?.loc) ? d.loc.join('.') : undefined, typeof d?.msg === 'string' ? d.msg : undefined].filter(Boolean).join(': '))
+        .filter(Boolean)
+        .join('; ')
+    : typeof body?.detail === 'string'
+      ? body.detail
+      : undefined;
+  const message = (typeof error === 'string' ? error : error?.message) ?? body?.message ?? fromDetail ?? (body === undefined ? text.trim().slice(0, MAX_SERVICE_TEXT) : undefined);
+  const said = typeof message === 'string' && message !== '' ? message : `HTTP ${status}`;
+  return said.length > MAX_SERVICE_TEXT ? `${said.slice(0, MAX_SERVICE_TEXT)} … (${said.length - MAX_SERVICE_TEXT} more characters cut)` : said;
+}
+
+/** Reads at most {@link MAX_ERROR_BODY} of an error body (a proxy may answer with megabytes). */
+async function boundedText(response: HttpResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array | string>) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+      chunks.push(buffer);
+      size += buffer.length;
+      if (size >= MAX_ERROR_BODY) break;
+    }
+  } catch {
+    // what arrived is enough to say what went wrong
+  } finally {
+    if (size >= MAX_ERROR_BODY) response.body.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8');
+}
+
 /**
  * Maps a non-2xx Together response to a typed error carrying the status, the provider's error code,
- * the message from the body, the request id and whether a retry may help. Never retries itself.
+ * the message from the body (bounded, and never the request it may quote), the request id and
+ * whether a retry may help. Never retries itself.
  */
 export async function togetherError(operation: string, response: HttpResponse): Promise<MediaConduitError> {
-  const text = await response.body.text().catch(() => '');
-  let body: { id?: string; error?: { message?: string; type?: string; code?: string | null }; message?: string } = {};
+  const text = await boundedText(response);
+  let body: ErrorBody | undefined;
   try {
-    body = JSON.parse(text) as typeof body;
+    const parsed: unknown = JSON.parse(text);
+    body = typeof parsed === 'object' && parsed !== null ? (parsed as ErrorBody) : {};
   } catch {
-    /* not JSON: keep the text */
+    // Not JSON, or JSON cut off at the bound (a huge message): its message's start, else the text's.
+    const cut = /^\s*\{[\s\S]*?"message"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text)?.[1];
+    if (cut !== undefined) body = { error: { message: cut.replace(/\\(["\\/])/g, '$1') } };
   }
   const status = response.status;
-  const providerMessage = body.error?.message ?? body.message ?? (text.slice(0, 300) || `HTTP ${status}`);
-  const providerCode = body.error?.code ?? body.error?.type ?? undefined;
-  const requestId = header(response, 'x-request-id') ?? body.id;
+  const providerMessage = serviceMessage(text, body, status);
+  const error = typeof body?.error === 'object' ? body.error : undefined;
+  const providerCode = error?.code ?? error?.type ?? undefined;
+  const requestId = header(response, 'x-request-id') ?? body?.id;
   const wait = retryAfterMs(response);
   const modelProblem = /model_not_(found|available)|dedicated_endpoint/.test(providerCode ?? '');
   // A 422 is a refusal only when the body says so (the image safety checker); otherwise it is a
   // request the API could not process, which is the caller's to fix.
-  const refused = status === 422 && isRefusal(providerCode, body.error?.type, providerMessage);
+  const refused = status === 422 && isRefusal(providerCode, error?.type, providerMessage);
   const [code, retryable, hint]: [ErrorCode, boolean, string] =
     status === 400
       ? [modelProblem ? 'MODEL_NOT_FOUND' : 'INVALID_INPUT', false, modelProblem ? 'pick a serverless model from listModels()' : 'check the options you passed']
@@ -94,7 +152,7 @@ export async function togetherError(operation: string, response: HttpResponse): 
     retryable: shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : retryable,
     ...(requestId === undefined ? {} : { requestId }),
     ...(wait === undefined ? {} : { retryAfterMs: wait }),
-    details: { ...rateLimits(response), ...(body.error?.type ? { type: body.error.type } : {}) },
+    details: { ...rateLimits(response), ...(error?.type ? { type: error.type } : {}) },
   });
 }
 

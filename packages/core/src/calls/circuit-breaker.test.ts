@@ -43,3 +43,18 @@ describe('CircuitBreaker', () => {
     expect(breaker.admit('m', { afterFailures: 1, cooldownMs: 0 })).toBe('closed');
   });
 });
+
+describe('CircuitBreaker retries', () => {
+  it('lets one call at a time retry a model; the next may once that one ends', () => {
+    const breaker = new CircuitBreaker(() => 0);
+    const [a, b] = [{}, {}];
+    expect(breaker.claimRetry('m', a)).toBe(true);
+    expect(breaker.claimRetry('m', b)).toBe(false);
+    expect(breaker.claimRetry('m', a)).toBe(true); // the retrier keeps its place for its next retry
+    expect(breaker.claimRetry('other', b)).toBe(true);
+    breaker.endCall('m', a);
+    expect(breaker.claimRetry('m', b)).toBe(true);
+    breaker.success('m');
+    expect(breaker.tracks('m')).toBe(false);
+  });
+});

@@ -10,6 +10,8 @@ interface State {
   failures: number;
   openUntil: number;
   probing: boolean;
+  /** The one call that may retry the model while it is in trouble. */
+  retrier?: object | undefined;
 }
 
 /**
@@ -40,6 +42,27 @@ export class CircuitBreaker {
   release(key: string): void {
     const state = this.states.get(key);
     if (state) state.probing = false;
+  }
+
+  /**
+   * Before a retry of `key` by `call`: whether it may retry. While the model is in trouble, one call
+   * at a time retries it (the first to ask); the others give up, so that their chains move on
+   * instead of each running all its retries against a dead endpoint.
+   */
+  claimRetry(key: string, call: object): boolean {
+    let state = this.states.get(key);
+    if (!state) {
+      state = { failures: 0, openUntil: 0, probing: false };
+      this.states.set(key, state);
+    }
+    state.retrier ??= call;
+    return state.retrier === call;
+  }
+
+  /** `call` ended: it no longer holds the retry of `key`. */
+  endCall(key: string, call: object): void {
+    const state = this.states.get(key);
+    if (state?.retrier === call) state.retrier = undefined;
   }
 
   success(key: string): void {

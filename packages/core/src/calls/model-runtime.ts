@@ -43,17 +43,21 @@ export interface ModelRuntimeOptions {
   /** Loads a `{ provider, model }` reference (the registry supplies this). */
   resolveRef?: (ref: ModelRef, capability: Capability) => Promise<ModelV1>;
   logger?: LoggerV1;
-  /** For tests: the jitter source (default `Math.random`) and the breaker's clock (default `Date.now`). */
+  /** For tests: the jitter source (default `Math.random`). */
   random?: () => number;
+  /** The clock of cooldowns and warnings (default `Date.now`); tests pass their own to move time. */
   now?: () => number;
 }
 
 /** Retries, fallback chains, call log, usage and cost, and call events, around any provider's models. */
 export interface ModelRuntime {
-  /** `provider` with every model `getModel` returns wrapped by {@link ModelRuntime.wrapModel}. */
-  wrapProvider(provider: MediaProviderV1): MediaProviderV1;
+  /**
+   * `provider` with every model `getModel` returns wrapped by {@link ModelRuntime.wrapModel}.
+   * `instance` names this provider instance (its source and settings) for cooldowns; default its id.
+   */
+  wrapProvider(provider: MediaProviderV1, instance?: string): MediaProviderV1;
   /** `model` with the runtime's retries, log, meter and events around each call. Wrapping twice returns the same wrapper. */
-  wrapModel<M extends ModelV1>(model: M, providerId?: string): M;
+  wrapModel<M extends ModelV1>(model: M, providerId?: string, instance?: string): M;
   /** A model of one capability that tries `chain` in order (see {@link FallbackOptions}). */
   withFallback<C extends Capability>(chain: readonly (ModelByCapabilityV1[C] | ModelRef)[], options: FallbackOptions & { capability: C }): ModelByCapabilityV1[C];
   withFallback<M extends ModelV1>(chain: readonly (M | ModelRef)[], options?: FallbackOptions): M;
@@ -66,6 +70,8 @@ export interface ModelRuntime {
 }
 
 const WRAPPED = Symbol('mediaconduit.wrapped');
+/** What a model wrapped by a runtime is (its provider, instance, policy), or `undefined` for a model the runtime did not wrap. */
+const targetOf = (model: object): CallTargetInfo | undefined => (model as Record<symbol, CallTargetInfo | undefined>)[WRAPPED];
 const METHODS = ['transform', 'transformMany', 'stream'] as const;
 
 /** Creates a {@link ModelRuntime}. The registry has one (`registry.withFallback`, `registry.usage()`, `registry.on`). */
@@ -83,6 +89,7 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     return policy;
   };
   const logger = options.logger;
+  const now = options.now ?? Date.now;
   const sinks = options.callLog ?? [];
   const meter = new UsageMeter();
   const events = new CallEventEmitter((error) => logger?.warn('a call event listener threw', { error: String(error) }));
@@ -125,8 +132,13 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     type Calls = Record<string, (input: unknown, callOptions?: CallOptionsV1) => unknown>;
     let calls: Calls | undefined;
     const callsOf = (e: Engine): Calls => {
-      breaker ??= new e.CircuitBreaker(options.now);
-      calls ??= e.createFallbackCalls({ ...services, breaker, wrap: (model) => wrapModel(model), resolve }, chain, fallbackOptions, capability) as Calls;
+      breaker ??= new e.CircuitBreaker(now);
+      calls ??= e.createFallbackCalls(
+        { ...services, breaker, now, logger, wrap: (model) => wrapModel(model), instanceOf: (model) => targetOf(model)?.instance ?? model.info.providerId, resolve },
+        chain,
+        fallbackOptions,
+        capability,
+      ) as Calls;
       return calls;
     };
     const labels = chain.map((item) => (isRef(item) ? item.model : item.id)).join(' → ');
@@ -149,11 +161,12 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     return model as unknown as ModelV1;
   }
 
-  function wrapModel<M extends ModelV1>(model: M, providerId = model.info?.providerId ?? 'unknown'): M {
-    if ((model as unknown as Record<symbol, unknown>)[WRAPPED]) return model;
+  function wrapModel<M extends ModelV1>(model: M, providerId = model.info?.providerId ?? 'unknown', instance = providerId): M {
+    if (targetOf(model)) return model;
     const target: CallTargetInfo = {
       provider: providerId,
       model: model.id,
+      instance,
       capability: model.capability,
       pricing: model.info?.pricing,
       policy: policyFor(providerId),
@@ -162,7 +175,7 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     const raw = model as unknown as Record<string, unknown>;
     // A plain object of the model's own members: methods other than the calls run on the model
     // itself (class-based models may use private fields), the calls go through the runtime.
-    const wrapped: Record<string | symbol, unknown> = { [WRAPPED]: true };
+    const wrapped: Record<string | symbol, unknown> = { [WRAPPED]: target };
     for (const key of memberNames(model)) {
       const value = raw[key];
       wrapped[key] = typeof value === 'function' ? value.bind(model) : value;
@@ -186,8 +199,8 @@ export function createModelRuntime(options: ModelRuntimeOptions = {}): ModelRunt
     return wrapped as unknown as M;
   }
 
-  function wrapProvider(provider: MediaProviderV1): MediaProviderV1 {
-    const getModel: MediaProviderV1['getModel'] = async (id, callOptions) => wrapModel(await provider.getModel(id, callOptions), provider.id) as never;
+  function wrapProvider(provider: MediaProviderV1, instance = provider.id): MediaProviderV1 {
+    const getModel: MediaProviderV1['getModel'] = async (id, callOptions) => wrapModel(await provider.getModel(id, callOptions), provider.id, instance) as never;
     return boundProxy(provider, { getModel });
   }
 

@@ -32,7 +32,7 @@ describe('retryDelay', () => {
 
 describe('resolveRetryPolicy', () => {
   it('has documented defaults and merges layers field by field; false means one attempt', () => {
-    expect(resolveRetryPolicy()).toEqual({ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 20_000, deadlineMs: undefined });
+    expect(resolveRetryPolicy()).toEqual({ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 20_000, deadlineMs: undefined, retryInvalidResponse: false });
     expect(resolveRetryPolicy({ maxRetries: 5 }, { baseDelayMs: 10 }, undefined)).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 5, baseDelayMs: 10 });
     expect(resolveRetryPolicy({ maxRetries: 5, deadlineMs: 900 }, false)).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 0, deadlineMs: 900 });
     expect(resolveRetryPolicy(false, { maxRetries: 1 }).maxRetries).toBe(1);

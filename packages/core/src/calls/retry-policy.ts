@@ -7,16 +7,24 @@ export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   deadlineMs: number | undefined;
+  retryInvalidResponse: boolean;
 }
 
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 20_000, deadlineMs: undefined });
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  maxRetries: 2,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  deadlineMs: undefined,
+  retryInvalidResponse: false,
+});
 
-const FIELDS: Record<keyof RetryOptionsV1, (value: number) => boolean> = {
+const NUMBERS: Record<Exclude<keyof RetryOptionsV1, 'retryInvalidResponse'>, (value: number) => boolean> = {
   maxRetries: (v) => Number.isInteger(v) && v >= 0 && v <= 100,
   baseDelayMs: (v) => Number.isFinite(v) && v >= 0,
   maxDelayMs: (v) => Number.isFinite(v) && v >= 0,
   deadlineMs: (v) => Number.isFinite(v) && v > 0,
 };
+const KNOWN = [...Object.keys(NUMBERS), 'retryInvalidResponse'];
 
 /** Every problem with `options` as retry options (`where` names them in messages); empty when they are fine. */
 export function retryOptionsProblems(options: unknown, where: string): string[] {
@@ -24,8 +32,12 @@ export function retryOptionsProblems(options: unknown, where: string): string[] 
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return [`${where}: expected an object such as { maxRetries: 2, baseDelayMs: 500 } or false`];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(options)) {
-    const ok = FIELDS[key as keyof RetryOptionsV1];
-    if (!ok) problems.push(`${where}.${key}: unknown retry option; expected one of ${Object.keys(FIELDS).join(', ')}`);
+    if (key === 'retryInvalidResponse') {
+      if (value !== undefined && typeof value !== 'boolean') problems.push(`${where}.${key}: expected true or false, got ${JSON.stringify(value)}`);
+      continue;
+    }
+    const ok = NUMBERS[key as keyof typeof NUMBERS];
+    if (!ok) problems.push(`${where}.${key}: unknown retry option; expected one of ${KNOWN.join(', ')}`);
     else if (value !== undefined && (typeof value !== 'number' || !ok(value)))
       problems.push(
         `${where}.${key}: expected ${key === 'maxRetries' ? 'a whole number from 0 to 100' : key === 'deadlineMs' ? 'a positive number of milliseconds' : 'a number of milliseconds ≥ 0'}, got ${JSON.stringify(value)}`,
@@ -50,6 +62,7 @@ export function resolveRetryPolicy(...layers: (RetryOptionsV1 | false | undefine
       baseDelayMs: layer.baseDelayMs ?? policy.baseDelayMs,
       maxDelayMs: layer.maxDelayMs ?? policy.maxDelayMs,
       deadlineMs: layer.deadlineMs ?? policy.deadlineMs,
+      retryInvalidResponse: layer.retryInvalidResponse ?? policy.retryInvalidResponse,
     };
   }
   return policy;

@@ -23,9 +23,15 @@ describe('isRetryable', () => {
     ['400, even if marked retryable', error('INVALID_INPUT', true, 400), false],
     ['an abort', error('ABORTED', true), false],
     ['a failed chain', error('ALL_FALLBACKS_FAILED', true), false],
+    ['a malformed 2xx answer (it may have been billed)', error('INVALID_RESPONSE', true), false],
     ['an untyped error', new TypeError('boom'), false],
     ['a string', 'boom', false],
   ])('%s → %s', (_name, thrown, expected) => {
     expect(isRetryable(thrown)).toBe(expected);
+  });
+
+  it('retries INVALID_RESPONSE only when the policy says so', () => {
+    expect(isRetryable(error('INVALID_RESPONSE', true), { retryInvalidResponse: true })).toBe(true);
+    expect(isRetryable(error('INVALID_RESPONSE', true), { retryInvalidResponse: false })).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { isoNow } from '../util/iso-now.js';
 import { abortableSleep } from './abortable-sleep.js';
 import type { CallEventEmitter } from './call-events.js';
 import type { CallOutputSize, CallRecord } from './call-record.js';
+import { bounded, MAX_ERROR_MESSAGE, recordedMessage } from './error-text.js';
 import { measureInput, outputOf, usageOf } from './measure-call.js';
 import { costOf } from './pricing-cost.js';
 import { resolveRetryPolicy, retryDelay, type RetryPolicy } from './retry-policy.js';
@@ -28,6 +29,12 @@ export interface CallServices {
 export interface CallTargetInfo {
   provider: string;
   model: string;
+  /**
+   * The provider instance that serves it (its source and settings, secrets hashed): what cooldowns
+   * are kept by, so that a failure at one endpoint or key never benches a healthy one. The
+   * provider id when the model was not handed out by a registry.
+   */
+  instance: string;
   capability: Capability;
   pricing: ModelPricingV1 | undefined;
   policy: RetryPolicy;
@@ -52,6 +59,20 @@ export interface ChainLink {
   name: string;
   /** Called with the call's final error, its input and options, and when it started. */
   rescue?: (error: unknown, input: unknown, options: CallOptionsV1 | undefined, started: number, time: string | undefined) => Promise<unknown>;
+  /** The chain's circuit breaker, consulted before each retry (see {@link RetryGuard}). */
+  guard?: RetryGuard;
+}
+
+/**
+ * Whether a call of a model in a chain may retry now. While a model is in trouble, only one call
+ * at a time retries it; the others give up at once and their chains move on, so that concurrent
+ * calls against a dead endpoint do not each run all their retries.
+ */
+export interface RetryGuard {
+  /** Before a retry: may `call` retry? (The first call to ask while none does becomes the one that retries.) */
+  mayRetry(target: CallTargetInfo, call: object): boolean;
+  /** The call ended (in success or failure): it no longer holds the model's retry. */
+  ended(target: CallTargetInfo, call: object): void;
 }
 
 /** Who is asking: the call's own id and start, and the fallback chain it runs in, if any. */
@@ -167,6 +188,7 @@ class Retrying {
     readonly input: unknown,
     readonly origin: Origin,
     options: CallOptionsV1 | undefined,
+    readonly guard?: RetryGuard | undefined,
   ) {
     this.policy = options?.retry === undefined ? target.policy : resolveRetryPolicy(target.policy, options.retry);
     this.label = `${target.provider} ${target.model}`;
@@ -214,12 +236,19 @@ class Retrying {
    * see only the redacted error.
    */
   typed(error: unknown): MediaConduitError {
-    return this.services.redactError(typedError(error, this.signal, this.label));
+    const typed = this.services.redactError(typedError(error, this.signal, this.label));
+    // A service's error text may be megabytes: what is handed on is bounded.
+    if (typed.message.length > MAX_ERROR_MESSAGE) {
+      typed.message = bounded(typed.message, MAX_ERROR_MESSAGE);
+      if (typed.stack) typed.stack = `${typed.name}: ${typed.message}`;
+    }
+    return typed;
   }
 
   /** After a failed attempt: how long to wait before the next, or undefined to give up now. */
   retryWait(error: MediaConduitError): number | undefined {
-    if (this.attempt > this.policy.maxRetries || !isRetryable(error) || this.signal?.aborted) return undefined;
+    if (this.attempt > this.policy.maxRetries || !isRetryable(error, this.policy) || this.signal?.aborted) return undefined;
+    if (this.guard && !this.guard.mayRetry(this.target, this)) return undefined;
     const delay = retryDelay(this.policy, this.attempt, error.retryAfterMs, this.services.random);
     if (delay === undefined) return undefined;
     const deadlineMs = this.policy.deadlineMs;
@@ -245,7 +274,7 @@ class Retrying {
   private failure(kind: 'attempt' | 'call', latencyMs: number, error: MediaConduitError): CallRecord {
     const line = record(this.services, this.target, this.operation, this.input, this.origin, kind, false, latencyMs, this.attempt);
     line.errorCode = error.code;
-    line.errorMessage = error.message;
+    line.errorMessage = recordedMessage(error.message, this.target.capability, this.input);
     if (error.status !== undefined) line.httpStatus = error.status;
     if (error.requestId !== undefined) line.requestId = error.requestId;
     return line;
@@ -256,7 +285,8 @@ class Retrying {
     this.dispose();
     const { services, target } = this;
     target.slot ??= services.meter.slot(target.provider, target.model);
-    services.meter.add(target.slot, false, undefined, undefined);
+    // In a chain, a failed model is an attempt of the chain's call: the chain counts the call itself.
+    services.meter.add(target.slot, false, undefined, undefined, this.origin.chain === undefined);
     if (observed(services)) {
       const line = this.failure('call', performance.now() - this.origin.started, error);
       services.log?.(line);
@@ -268,6 +298,7 @@ class Retrying {
   dispose(): void {
     if (this.deadline) clearTimeout(this.deadline);
     this.unlink?.();
+    this.guard?.ended(this.target, this);
   }
 }
 
@@ -298,7 +329,7 @@ export function runCall<T>(
 ): Promise<T> {
   const origin = begin(services, target, operation, link?.name);
   if (options?.retry !== undefined || target.policy.deadlineMs !== undefined)
-    return rescued(retrying(new Retrying(services, target, operation, input, origin, options), callee), link, input, options, origin);
+    return rescued(retrying(new Retrying(services, target, operation, input, origin, options, link?.guard), callee), link, input, options, origin);
   let first: Promise<T>;
   try {
     first = callee.fn.call(callee.self, input, options);
@@ -311,7 +342,7 @@ export function runCall<T>(
       return result;
     },
     (thrown: unknown) => {
-      const call = new Retrying(services, target, operation, input, origin, options);
+      const call = new Retrying(services, target, operation, input, origin, options, link?.guard);
       call.attempt = 1;
       call.attemptStarted = origin.started;
       return rescued(retrying(call, callee, thrown), link, input, options, origin);
@@ -370,7 +401,7 @@ export async function* runStream(
   callee: Callee<AsyncIterable<TextStreamPartV1>>,
   link?: ChainLink,
 ): AsyncGenerator<TextStreamPartV1> {
-  const call = new Retrying(services, target, 'stream', input, begin(services, target, 'stream', link?.name), options);
+  const call = new Retrying(services, target, 'stream', input, begin(services, target, 'stream', link?.name), options, link?.guard);
   let iterator: AsyncIterator<TextStreamPartV1>;
   let first: IteratorResult<TextStreamPartV1>;
   for (;;) {

@@ -46,8 +46,14 @@ export class UsageMeter {
     return [this.total, entry(this.byProvider, provider), entry(this.byModel, `${provider}/${model}`)];
   }
 
-  add(slot: MeterSlot, ok: boolean, usage: UsageV1 | undefined, costUsd: number | undefined): void {
-    for (const totals of slot) {
+  /**
+   * Adds one call to the slot's totals. `countTotal: false` leaves the registry's total out: a
+   * model that failed inside a fallback chain made an attempt of the chain's call, which the chain
+   * counts once ({@link addChainFailure}), or the model that served it counts in full.
+   */
+  add(slot: MeterSlot, ok: boolean, usage: UsageV1 | undefined, costUsd: number | undefined, countTotal = true): void {
+    const groups = countTotal ? slot : slot.slice(1);
+    for (const totals of groups) {
       totals.calls++;
       if (!ok) totals.failures++;
       if (costUsd !== undefined) totals.costUsd += costUsd;
@@ -55,11 +61,17 @@ export class UsageMeter {
     }
     if (!usage) return;
     let known = 0;
-    for (const totals of slot) known = addKnownUsage(totals.usage, usage);
+    for (const totals of groups) known = addKnownUsage(totals.usage, usage);
     // A provider may report fields of its own: they add up too (rarely, so on a slower path).
     let fields = 0;
     for (const _ in usage) fields++;
-    if (fields > known) for (const totals of slot) addOtherUsage(totals.usage, usage);
+    if (fields > known) for (const totals of groups) addOtherUsage(totals.usage, usage);
+  }
+
+  /** A fallback chain's call that failed in the end: one call, and one failure, of the registry. */
+  addChainFailure(): void {
+    this.total.calls++;
+    this.total.failures++;
   }
 
   report(): UsageReport {

@@ -18,6 +18,8 @@ export function createProviderContext(options: {
   logger: LoggerV1;
   signal: AbortSignal;
   environment?: NodeJS.ProcessEnv;
+  now?: (() => number) | undefined;
+  dataDir?: string | undefined;
 }): ProviderContextV1 {
   const declared = new Map(options.manifest.env.map((v) => [v.name, v]));
   const overrides = (options.config.env ?? {}) as Readonly<Record<string, string | undefined>>;
@@ -46,5 +48,7 @@ export function createProviderContext(options: {
       createHttpClient(options.dispatcher && clientOptions.dispatcher === undefined ? { ...clientOptions, dispatcher: options.dispatcher } : clientOptions),
     logger: options.logger,
     signal: options.signal,
+    now: options.now ?? Date.now,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   };
 }

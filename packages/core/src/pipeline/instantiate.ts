@@ -23,6 +23,10 @@ export interface InstantiateOptions {
   env: NodeJS.ProcessEnv;
   /** Longest time for import, factory and `initialize()` together. */
   timeoutMs: number;
+  /** The host's clock, handed to the provider as `context.now`. */
+  now?: (() => number) | undefined;
+  /** The provider's own folder shared by every process (`context.dataDir`). */
+  dataDir?: string | undefined;
   /** Skip the shape check (the conformance kit checks shape itself, problem by problem). */
   skipValidation?: boolean;
 }
@@ -85,6 +89,8 @@ async function load(options: InstantiateOptions, signal: AbortSignal, created: {
       logger: options.logger,
       signal: options.signal,
       environment: options.env,
+      now: options.now,
+      dataDir: options.dataDir,
     });
     try {
       value = await (exported as (c: unknown) => unknown)(context);

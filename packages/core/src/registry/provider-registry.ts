@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Capability, MediaProviderV1, ModelByCapabilityV1, ModelInfoV1, TrainingJobV1 } from '@mediaconduit/provider';
 import { createModelRuntime, type ModelRuntime } from '../calls/model-runtime.js';
 import { resolveModelConfig, type LayeredModelConfig } from '../calls/model-config.js';
@@ -13,6 +14,7 @@ import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
+import { hashName } from '../util/hash.js';
 import { debugEnabled } from '../util/logger.js';
 import { prepare, update, type PrepareResult, type UpdateResult } from './maintenance.js';
 import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './registry-core.js';
@@ -124,6 +126,7 @@ class Registry implements ProviderRegistry, RegistryCore {
       retryByProvider: options.retryByProvider,
       callLog: options.callLog,
       logger: options.logger,
+      now: options.now,
       secrets: () => this.secrets.values(),
       resolveRef: async (ref, capability) => (await this.getProvider(ref.provider, ref.config ? { config: ref.config } : {})).getModel(ref.model, { capability }),
     });
@@ -220,6 +223,8 @@ class Registry implements ProviderRegistry, RegistryCore {
       signal: this.controller.signal,
       env: this.options.env,
       timeoutMs: this.options.initializeTimeoutMs,
+      now: this.options.now,
+      dataDir: join(this.options.cacheDir, 'state', 'providers', manifest.id),
     });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
@@ -230,7 +235,9 @@ class Registry implements ProviderRegistry, RegistryCore {
       await provider.dispose?.().catch(() => {});
       throw error;
     }
-    const wrapped = this.options.wrapModels ? this.runtime.wrapProvider(provider) : provider;
+    // Cooldowns are kept per instance (source and settings, secrets hashed away): a failure at one
+    // endpoint or key never benches the same model served through another.
+    const wrapped = this.options.wrapModels ? this.runtime.wrapProvider(provider, `${manifest.id}@${hashName(key, 12)}`) : provider;
     const served = guardProvider(
       withTrainingRecorded(this, wrapped, source.specifier, manifest.id, config),
       this.secrets.redactError,

@@ -84,6 +84,11 @@ export interface ProviderRegistryOptions {
    * and follow them. Default: `MEDIACONDUIT_TRAINING_DIR`, else `<cacheDir>/state/training`.
    */
   trainingDir?: string;
+  /**
+   * The clock (milliseconds since the epoch) of cooldowns, warnings, and providers that simulate
+   * time (`context.now`: the mock's training). Default `Date.now`; tests pass their own to move time.
+   */
+  now?: () => number;
 }
 
 /** Options with every default applied. */
@@ -102,6 +107,7 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   callLog: readonly CallLogSink[];
   wrapModels: boolean;
   trainingDir: string;
+  now: () => number;
 }
 
 const KNOWN = new Set([
@@ -132,6 +138,7 @@ const KNOWN = new Set([
   'callLog',
   'wrapModels',
   'trainingDir',
+  'now',
 ]);
 
 /** Applies defaults and checks types; reports every problem at once as `INVALID_OPTIONS`. */
@@ -174,6 +181,7 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   check('callLog', (v) => Array.isArray(v) && v.every((sink) => typeof sink?.write === 'function'), 'an array of call-log sinks (objects with write(record))');
   check('wrapModels', (v) => typeof v === 'boolean', 'a boolean');
   check('trainingDir', (v) => typeof v === 'string' && v !== '', 'a folder path');
+  check('now', (v) => typeof v === 'function', 'a function returning milliseconds since the epoch');
   const env = options.env ?? process.env;
   let envRewrites: Record<string, string> = {};
   try {
@@ -227,5 +235,6 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     callLog: options.callLog ?? [],
     wrapModels: options.wrapModels ?? true,
     trainingDir: resolve(options.trainingDir ?? (env.MEDIACONDUIT_TRAINING_DIR || join(cacheDir, 'state', 'training'))),
+    now: options.now ?? Date.now,
   };
 }

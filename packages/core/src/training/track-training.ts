@@ -58,12 +58,16 @@ export function trackTraining(provider: MediaProviderV1, origin: TrainingOrigin,
 
 /** A handle whose every state read is also recorded (writes in order; a failed write is logged, not thrown). */
 export function trackJob(job: TrainingJobV1, origin: TrainingOrigin, services: Services): TrainingJobV1 {
-  let writes = Promise.resolve();
-  const persist = (info: TrainingJobInfoV1): Promise<void> => {
+  let writes: Promise<TrainingJobInfoV1> = Promise.resolve(job.info);
+  /** Records a state read from the provider; resolves to the state the store keeps (a final one recorded before wins). */
+  const persist = (info: TrainingJobInfoV1): Promise<TrainingJobInfoV1> => {
     writes = writes.then(() =>
       record(origin, info, services).then(
-        () => {},
-        (error: unknown) => services.logger.warn(`training job ${info.id}: recording its state failed`, { error: (error as Error).message }),
+        (kept) => kept.job,
+        (error: unknown) => {
+          services.logger.warn(`training job ${info.id}: recording its state failed`, { error: (error as Error).message });
+          return info;
+        },
       ),
     );
     return writes;
@@ -74,32 +78,35 @@ export function trackJob(job: TrainingJobV1, origin: TrainingOrigin, services: S
       return job.info;
     },
     async status(options) {
-      const info = await job.status(options);
-      await persist(info);
-      return info;
+      return persist(await job.status(options));
     },
     events: (options) => job.events(options),
     checkpoints: (options) => job.checkpoints(options),
     async cancel(options) {
-      const info = await job.cancel(options);
-      await persist(info);
-      return info;
+      return persist(await job.cancel(options));
     },
     async wait(options = {}) {
+      let info: TrainingJobInfoV1;
       try {
-        const info = await job.wait({
+        info = await job.wait({
           ...options,
-          onProgress: (info) => {
-            void persist(info);
-            options.onProgress?.(info);
+          onProgress: (now) => {
+            void persist(now);
+            options.onProgress?.(now);
           },
         });
-        await persist(info);
-        return info;
       } catch (error) {
         await writes;
         throw error;
       }
+      const kept = await persist(info);
+      // A job recorded as ended another way (cancelled from another process) ended that way.
+      if (kept.status !== info.status && (kept.status === 'cancelled' || kept.status === 'failed')) {
+        throw mcError('TRAINING_FAILED', `training job ${kept.id} was ${kept.status}${kept.error ? `: ${kept.error}` : ''} (recorded ${kept.updatedAt})`, {
+          details: { job: kept },
+        });
+      }
+      return kept;
     },
   };
 }

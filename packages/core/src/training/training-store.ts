@@ -1,6 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isFinalTrainingStatus, type TrainingJobInfoV1 } from '@mediaconduit/provider';
+import { isFinalTrainingStatus, TRAINING_STATUSES, type TrainingJobInfoV1 } from '@mediaconduit/provider';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import { mcError } from '../util/errors.js';
 import { fileSystemError } from '../util/file-system-error.js';
@@ -55,12 +55,25 @@ export class TrainingJobStore {
     }
   }
 
-  /** Records `job`, unless the store already holds a later state of it; returns the state kept. */
+  /**
+   * Records `job`, merged over what the store holds: an update never drops a field it lacks (the
+   * training files and parameters known when the job was created stay when another process reads
+   * it with less), and never moves a job backwards (a final state is final: a job recorded as
+   * cancelled stays cancelled whatever a provider says later). Returns the state kept.
+   */
   async put(origin: Omit<StoredTrainingJob, 'job' | 'recordedAt'>, job: TrainingJobInfoV1): Promise<StoredTrainingJob> {
     const path = this.file(origin.specifier, job.id);
     const existing = await this.read(path).catch(() => undefined);
-    if (existing && (!isNewer(job, existing.job) || JSON.stringify(existing.job) === JSON.stringify(job))) return existing;
-    const record: StoredFile = { format: 'mediaconduit-training-job@1', ...origin, job, recordedAt: new Date().toISOString() };
+    if (existing && !isNewer(job, existing.job)) return existing;
+    const merged = existing ? mergeJob(existing.job, job) : job;
+    if (existing && JSON.stringify(existing.job) === JSON.stringify(merged)) return existing;
+    const record: StoredFile = {
+      format: 'mediaconduit-training-job@1',
+      ...origin,
+      config: { ...existing?.config, ...origin.config },
+      job: merged,
+      recordedAt: new Date().toISOString(),
+    };
     try {
       await atomicWriteFile(path, `${JSON.stringify(record, null, 2)}\n`, { durable: true });
     } catch (error) {
@@ -93,9 +106,11 @@ export class TrainingJobStore {
 
   private async read(path: string): Promise<StoredTrainingJob> {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<StoredFile>;
-    if (parsed.format !== 'mediaconduit-training-job@1' || typeof parsed.job?.id !== 'string' || typeof parsed.specifier !== 'string') {
+    if (parsed?.format !== 'mediaconduit-training-job@1' || typeof parsed.specifier !== 'string') {
       throw mcError('INVALID_INPUT', `${path} is not a MediaConduit training job record`);
     }
+    const missing = missingFields(parsed);
+    if (missing.length > 0) throw mcError('INVALID_INPUT', `${path} is a training job record without ${missing.join(', ')} (written by hand, or damaged)`);
     return strip(parsed as StoredFile);
   }
 }
@@ -104,8 +119,37 @@ function strip({ format: _format, ...record }: StoredFile): StoredTrainingJob {
   return record;
 }
 
-/** Whether `next` is a later state than `previous` (final states are never replaced by others). */
+/** Whether `next` may replace `previous`: never once `previous` is final; else when it is not older, or final. */
 function isNewer(next: TrainingJobInfoV1, previous: TrainingJobInfoV1): boolean {
-  if (isFinalTrainingStatus(previous.status)) return isFinalTrainingStatus(next.status) && next.updatedAt > previous.updatedAt;
+  if (isFinalTrainingStatus(previous.status)) return false;
   return next.updatedAt >= previous.updatedAt || isFinalTrainingStatus(next.status);
+}
+
+/** `next` over `previous`, keeping what `next` lacks: parameters merge, empty lists keep the known ones. */
+function mergeJob(previous: TrainingJobInfoV1, next: TrainingJobInfoV1): TrainingJobInfoV1 {
+  const merged: TrainingJobInfoV1 = { ...previous };
+  for (const [key, value] of Object.entries(next) as [keyof TrainingJobInfoV1, unknown][]) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0 && Array.isArray(previous[key]))) continue;
+    (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  merged.parameters = { ...previous.parameters, ...definedOnly(next.parameters) };
+  return merged;
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The fields of a job record that are missing or not of their type. */
+function missingFields(record: Partial<StoredFile>): string[] {
+  const job = (typeof record.job === 'object' && record.job !== null ? record.job : {}) as Partial<TrainingJobInfoV1>;
+  const checks: [string, boolean][] = [
+    ['job.id', typeof job.id === 'string'],
+    ['job.status', typeof job.status === 'string' && (TRAINING_STATUSES as readonly string[]).includes(job.status)],
+    ['job.createdAt', typeof job.createdAt === 'string'],
+    ['job.updatedAt', typeof job.updatedAt === 'string'],
+    ['job.providerId', typeof job.providerId === 'string'],
+    ['providerId', typeof record.providerId === 'string'],
+  ];
+  return checks.filter(([, ok]) => !ok).map(([name]) => name);
 }

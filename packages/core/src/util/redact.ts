@@ -18,6 +18,22 @@ export function redact(text: string, secrets: Iterable<string | undefined>, opti
   return out;
 }
 
+/** A module imported from its verified bytes, as a stack frame may name it (the whole bundle, base64). */
+const DATA_MODULE = /data:text\/javascript;base64,([A-Za-z0-9+/=]{64,})/g;
+
+/**
+ * `text` with every `data:` URL of a module replaced by the file it was read from (its
+ * `sourceURL`, at the end of its bytes): tools that format stacks themselves (source-map support,
+ * test runners, error trackers) name a frame by that URL, which holds the whole bundle.
+ */
+export function collapseModuleUrls(text: string): string {
+  if (!text.includes('data:text/javascript;base64,')) return text;
+  return text.replace(DATA_MODULE, (_, base64: string) => {
+    const tail = Buffer.from(base64.slice(Math.max(0, base64.length - 1200 - (base64.length % 4))), 'base64').toString('utf8');
+    return /\/\/# sourceURL=(\S+)\s*$/.exec(tail)?.[1] ?? 'data:text/javascript;base64,…';
+  });
+}
+
 /** How deep `details` (and values nested in it) are searched. */
 const MAX_DEPTH = 8;
 
@@ -33,7 +49,7 @@ export function redactError<T>(error: T, clean: (text: string) => string, seen: 
   const target = error as Record<string, unknown>;
   for (const field of ['message', 'stack'] as const) {
     const text = target[field];
-    if (typeof text === 'string') replace(target, field, text, clean(text));
+    if (typeof text === 'string') replace(target, field, text, clean(collapseModuleUrls(text)));
   }
   const details = target.details;
   if (typeof details === 'object' && details !== null) replace(target, 'details', details, cleanValue(details, clean, 0, seen));

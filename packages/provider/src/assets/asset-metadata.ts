@@ -20,6 +20,12 @@ export interface AssetMetadata {
   finishReason?: string;
   /** When the asset was created (ISO 8601). */
   createdAt: string;
+  /**
+   * Set by the host when a fallback chain served this asset after moving past other models: the
+   * chain's name and each model it tried or skipped, with why (an error code, or `COOLING_DOWN`).
+   * A model skipped for missing configuration (`MISSING_API_KEY`, `MISSING_CONFIGURATION`) shows here.
+   */
+  fallback?: { chain: string; steps: readonly { provider: string; model: string; outcome: string }[] };
 }
 
 /** A copy of `metadata` with `createdAt` filled in (a given `createdAt` wins). */

@@ -1,3 +1,5 @@
+import { zlib } from '../util/zlib.js';
+
 /** Format and size read from an image's own bytes. */
 export interface ImageInfo {
   mimeType: 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif';
@@ -49,4 +51,46 @@ function readJpeg(b: Buffer): ImageInfo | undefined {
     offset += 2 + length;
   }
   return undefined;
+}
+
+/**
+ * Why `bytes` is not a whole image, or `undefined` when it is one: a PNG whose every chunk passes
+ * its checksum through IEND, a JPEG that ends with its end-of-image marker, a WebP as long as its
+ * header says, a GIF that ends with its trailer, each with a non-zero size. A cut-off download is
+ * caught here, before anyone is handed the image or billed for it.
+ */
+export function wholeImageProblem(bytes: Uint8Array): string | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const info = readImageInfo(b);
+  if (!info) return `not a PNG, JPEG, WebP or GIF image (${b.length} bytes, first bytes ${b.subarray(0, 8).toString('hex') || 'none'})`;
+  if (info.width === 0 || info.height === 0) return `corrupt image: ${info.width}×${info.height} pixels`;
+  switch (info.mimeType) {
+    case 'image/png':
+      return pngProblem(b);
+    case 'image/jpeg': {
+      let end = b.length;
+      while (end > 2 && b[end - 1] === 0) end--;
+      return b[end - 2] === 0xff && b[end - 1] === 0xd9 ? undefined : 'corrupt image: the JPEG is truncated (no end-of-image marker)';
+    }
+    case 'image/webp':
+      return b.readUInt32LE(4) + 8 > b.length ? `corrupt image: the WebP is truncated (${b.length} of ${b.readUInt32LE(4) + 8} bytes)` : undefined;
+    case 'image/gif':
+      return b[b.length - 1] === 0x3b ? undefined : 'corrupt image: the GIF is truncated (no trailer)';
+  }
+}
+
+/** Walks a PNG's chunks: each CRC must match, and the file must end with IEND. */
+function pngProblem(bytes: Buffer): string | undefined {
+  let offset = 8;
+  while (offset + 12 <= bytes.length) {
+    const length = bytes.readUInt32BE(offset);
+    const raw = bytes.toString('latin1', offset + 4, offset + 8);
+    const type = /^[A-Za-z]{4}$/.test(raw) ? raw : 'a damaged';
+    if (offset + 12 + length > bytes.length) return `corrupt image: the PNG is truncated in its ${type} chunk`;
+    const crc = bytes.readUInt32BE(offset + 8 + length);
+    if (zlib().crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== crc) return `corrupt image: the PNG's ${type} chunk at byte ${offset} fails its checksum`;
+    if (type === 'IEND') return undefined;
+    offset += 12 + length;
+  }
+  return 'corrupt image: the PNG is truncated (no IEND chunk)';
 }

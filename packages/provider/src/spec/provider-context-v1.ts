@@ -31,4 +31,15 @@ export interface ProviderContextV1 {
   readonly logger: LoggerV1;
   /** Aborted when the registry is closed; long-lived work should stop then. */
   readonly signal: AbortSignal;
+  /**
+   * The host's clock, in milliseconds since the epoch (`Date.now` unless the host injects one, as
+   * tests do). Providers that simulate time (the mock's training) read it instead of `Date.now()`.
+   */
+  readonly now?: () => number;
+  /**
+   * A folder of the provider's own that every process of the host sees (under the registry's
+   * cache), for state a simulated or local service keeps between processes. Absent when the host
+   * offers none.
+   */
+  readonly dataDir?: string;
 }

@@ -13,6 +13,14 @@ export interface RetryOptionsV1 {
    * fails at once with the provider's error (which carries `retryAfterMs`). Default 20 000.
    */
   maxDelayMs?: number;
-  /** Deadline for the whole call, attempts and waits included; `TIMEOUT` when it passes. Default: none. */
+  /**
+   * Deadline for the whole call, attempts and waits included; `TIMEOUT` when it passes. For a
+   * fallback chain, the deadline of the whole chain, every model included. Default: none.
+   */
   deadlineMs?: number;
+  /**
+   * Retry an `INVALID_RESPONSE` (the service answered 2xx with something malformed, such as a cut-off
+   * image). Off by default: the call may already have been billed. Default `false`.
+   */
+  retryInvalidResponse?: boolean;
 }

@@ -1,8 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { readImageInfo } from '../assets/image-info.js';
+import { readImageInfo, wholeImageProblem } from '../assets/image-info.js';
 import { MediaConduitError } from '../errors/mediaconduit-error.js';
-import { zlib } from '../util/zlib.js';
 
 /** The kinds of training data: pictures (image LoRAs) or JSONL examples (language-model LoRAs). */
 export type TrainingDataKind = 'images' | 'jsonl';
@@ -80,18 +79,26 @@ export async function checkTrainingData(data: string | readonly string[], option
       const names = await readdir(path).catch((error: NodeJS.ErrnoException) => error);
       if (names instanceof Error) problems.push({ file: entry, problem: `folder cannot be read (${names.code ?? names.message})` });
       else {
-        const files = names.filter((n) => !n.startsWith('.')).sort();
-        if (files.length === 0) problems.push({ file: entry, problem: 'folder is empty' });
-        for (const name of files) {
+        const visible = names.filter((n) => !n.startsWith('.')).sort();
+        let found = 0;
+        for (const name of visible) {
           const child = join(path, name);
-          if ((await stat(child).catch(() => undefined))?.isFile()) paths.push(child);
+          if ((await stat(child).catch(() => undefined))?.isFile()) {
+            paths.push(child);
+            found++;
+          }
         }
+        if (found === 0)
+          problems.push({
+            file: entry,
+            problem: visible.length === 0 ? 'folder is empty' : 'folder has no files, only subfolders (subfolders are not read: pass them, or move the files up)',
+          });
       }
     } else if (info.isFile()) paths.push(path);
     else problems.push({ file: entry, problem: 'is neither a file nor a folder' });
   }
-  if (problems.length > 0) throw invalid(label, 'the training data cannot be read', problems);
 
+  // Every file is checked, whatever else is wrong: one error names every problem.
   const kindOf = (path: string): TrainingDataKind | undefined => {
     const extension = extname(path).toLowerCase();
     return extension === '.jsonl' ? 'jsonl' : IMAGE_EXTENSIONS[extension] ? 'images' : undefined;
@@ -101,21 +108,25 @@ export async function checkTrainingData(data: string | readonly string[], option
       problems.push({ file: path, problem: `wrong format: "${extname(path) || 'no extension'}"; training data is .png, .jpg, .jpeg or .webp images, or .jsonl examples` });
     }
   }
-  if (problems.length > 0) throw invalid(label, 'files of an unknown format', problems);
-  const kinds = new Set(paths.map((p) => kindOf(p)!));
-  if (kinds.size > 1) throw invalid(label, 'the data mixes images and JSONL files; one job trains on one kind', []);
-  const kind = [...kinds][0]!;
-  if (!options.accept.includes(kind)) throw new MediaConduitError({ code: 'UNSUPPORTED', message: `${label}: ${options.unsupported(kind)}`, details: { kind } });
+  const kinds = new Set(paths.map(kindOf).filter((k): k is TrainingDataKind => k !== undefined));
+  if (kinds.size > 1) problems.push({ file: '(all)', problem: 'the data mixes images and JSONL files; one job trains on one kind' });
+  const kind = kinds.size === 1 ? [...kinds][0]! : undefined;
+  if (kind !== undefined && !options.accept.includes(kind)) {
+    if (problems.length === 0) throw new MediaConduitError({ code: 'UNSUPPORTED', message: `${label}: ${options.unsupported(kind)}`, details: { kind } });
+    problems.push({ file: '(all)', problem: options.unsupported(kind) });
+  }
+  if (kind === undefined || !options.accept.includes(kind)) throw invalid(label, 'the training data failed its checks; nothing was uploaded', problems);
 
   const limits = options.limits ?? {};
   const maxFiles = limits.maxFiles ?? (kind === 'images' ? 200 : 1);
   const maxBytes = limits.maxFileBytes ?? (kind === 'images' ? 20 * 2 ** 20 : 100 * 2 ** 20);
   if (paths.length > maxFiles) {
-    throw invalid(label, `too many files: ${paths.length}, at most ${maxFiles} ${kind === 'images' ? 'images' : 'JSONL file(s)'} per job`, [], { count: paths.length, maxFiles });
+    problems.push({ file: '(all)', problem: `too many files: ${paths.length}, at most ${maxFiles} ${kind === 'images' ? 'images' : 'JSONL file(s)'} per job` });
   }
   const files: CheckedTrainingFile[] = [];
   const warnings: string[] = [];
   for (const path of paths) {
+    if (kindOf(path) !== kind) continue; // already a problem
     const name = basename(path);
     const size = (await stat(path)).size;
     if (size > maxBytes) {
@@ -157,31 +168,7 @@ function imageProblem(bytes: Buffer, expected: string): string | undefined {
   const actual = info.mimeType.slice(6);
   if (actual === 'gif') return 'wrong format: a GIF image; training images are PNG, JPEG or WebP';
   if (actual !== expected) return `wrong format: the file is a ${actual.toUpperCase()} image but is named .${expected === 'jpeg' ? 'jpg' : expected}`;
-  if (info.width === 0 || info.height === 0) return `corrupt image: ${info.width}×${info.height} pixels`;
-  if (actual === 'png') return pngProblem(bytes);
-  if (actual === 'jpeg') {
-    let end = bytes.length;
-    while (end > 2 && bytes[end - 1] === 0) end--;
-    if (bytes[end - 2] !== 0xff || bytes[end - 1] !== 0xd9) return 'corrupt image: the JPEG is truncated (no end-of-image marker)';
-  }
-  if (actual === 'webp' && bytes.readUInt32LE(4) + 8 > bytes.length) return `corrupt image: the WebP is truncated (${bytes.length} of ${bytes.readUInt32LE(4) + 8} bytes)`;
-  return undefined;
-}
-
-/** Walks a PNG's chunks: each CRC must match, and the file must end with IEND. */
-function pngProblem(bytes: Buffer): string | undefined {
-  let offset = 8;
-  while (offset + 12 <= bytes.length) {
-    const length = bytes.readUInt32BE(offset);
-    const raw = bytes.toString('latin1', offset + 4, offset + 8);
-    const type = /^[A-Za-z]{4}$/.test(raw) ? raw : 'a damaged';
-    if (offset + 12 + length > bytes.length) return `corrupt image: the PNG is truncated in its ${type} chunk`;
-    const crc = bytes.readUInt32BE(offset + 8 + length);
-    if (zlib().crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== crc) return `corrupt image: the PNG's ${type} chunk at byte ${offset} fails its checksum`;
-    if (type === 'IEND') return undefined;
-    offset += 12 + length;
-  }
-  return 'corrupt image: the PNG is truncated (no IEND chunk)';
+  return wholeImageProblem(bytes);
 }
 
 /** Problems of a JSONL training file (at most a few per file), and its example count. */

@@ -35,8 +35,8 @@ export class FakeFineTunes {
     readonly phaseMs: number,
   ) {}
 
-  addFile(filename: string, purpose: string, fileType: string, content: Uint8Array): FakeFile {
-    const file: FakeFile = { id: `file-${randomUUID()}`, filename, purpose, fileType, createdAt: Math.floor(this.now() / 1000), content };
+  addFile(filename: string, purpose: string, fileType: string, content: Uint8Array, id = `file-${randomUUID()}`): FakeFile {
+    const file: FakeFile = { id, filename, purpose, fileType, createdAt: Math.floor(this.now() / 1000), content };
     this.files.set(file.id, file);
     return file;
   }

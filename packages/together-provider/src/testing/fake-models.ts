@@ -70,3 +70,14 @@ export const FAKE_MODELS: readonly FakeModel[] = [
   { id: 'meta-llama/Llama-Guard-3-8B', type: 'moderation', display_name: 'Llama Guard 3 8B', organization: 'Meta', context_length: 8192, pricing: price(0.2) },
   { id: 'Salesforce/Llama-Rank-V1', type: 'rerank', display_name: 'LlamaRank', organization: 'Salesforce', context_length: 8192, pricing: price(0.1) },
 ];
+
+/**
+ * Base models the API description's own fine-tuning examples use (besides the chat and language
+ * models of the catalogue, which the fake also accepts): what a newcomer copies from the docs.
+ */
+export const FINE_TUNABLE_EXAMPLES: readonly string[] = [
+  'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
+  'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference',
+  'meta-llama/Meta-Llama-3-8B-Instruct',
+  'mistralai/Mixtral-8x7B-Instruct-v0.1',
+];

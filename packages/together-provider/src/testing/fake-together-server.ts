@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeFineTunes } from './fake-fine-tunes.js';
 import { refuseRequest, typedFormFields } from './fake-strictness.js';
 import { fakeEmbedding, fakeImage, fakeMp3, fakeRawPcm, fakeWav, hash, textOfFakeWav } from './fake-media.js';
-import { FAKE_MODELS, type FakeModel } from './fake-models.js';
+import { FAKE_MODELS, FINE_TUNABLE_EXAMPLES, type FakeModel } from './fake-models.js';
 
 /** A scripted misbehaviour. Faults are matched in the order added; each applies `times` times. */
 export interface FakeFault {
@@ -27,6 +27,10 @@ export interface FakeFault {
   truncateStream?: boolean;
   /** For streams: send part of the stream, then an `error` event. */
   streamError?: { message: string; type?: string; code?: string };
+  /** For streams: send part of the stream, then an event whose data is not JSON, then the rest. */
+  malformedEvent?: boolean;
+  /** For images: cut each image's bytes to this many (a download cut off, a proxy truncating). */
+  truncateImageTo?: number;
 }
 
 /** One request the fake received. */
@@ -111,6 +115,8 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
   let manualNow = Date.now();
   const now = options.clock === 'manual' ? () => manualNow : Date.now;
   const tunes = new FakeFineTunes(now, options.fineTunePhaseMs ?? 1000);
+  /** Uploads started with `POST /files` and waiting for their bytes at the presigned URL. */
+  const uploads = new Map<string, { id: string; filename: string; purpose: string; fileType: string }>();
   let origin = '';
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -143,6 +149,9 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     }
     let files: Record<string, Uint8Array> = {};
     if (type.includes('multipart/form-data')) ({ fields: entry.form, files } = await parseMultipart(body, type));
+    // The SDK's upload flow posts its fields form-encoded, and repeats them in the query string.
+    if (type.includes('application/x-www-form-urlencoded'))
+      entry.form = { ...Object.fromEntries(url.searchParams), ...Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
 
     const fault = faults.find((f) => f.left > 0 && (!f.path || path.startsWith(f.path)));
     if (fault) fault.left--;
@@ -166,6 +175,18 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
       if (!image) return send(entry, res, 404, envelope('no such image', 'invalid_request_error'));
       res.writeHead(200, { 'content-type': image.type, 'content-length': image.bytes.length });
       res.end(image.bytes);
+      return;
+    }
+    // The stand-in for the presigned storage URL of the SDK upload flow (NOTES §9.3): no Authorization, raw bytes.
+    const upload = /^\/_uploads\/([^/]+)$/.exec(path);
+    if (upload) {
+      const pending = uploads.get(decodeURIComponent(upload[1]!));
+      if (req.method !== 'PUT') return send(entry, res, 405, envelope('use PUT to upload to a presigned URL', 'invalid_request_error'));
+      if (!pending) return send(entry, res, 404, envelope('no such upload (it was already used, or never made)', 'invalid_request_error', 'not_found'));
+      uploads.delete(pending.id);
+      tunes.addFile(pending.filename, pending.purpose, pending.fileType, new Uint8Array(body), pending.id);
+      entry.status = 200;
+      res.writeHead(200).end();
       return;
     }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -272,6 +293,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
               usage: last ? usage : null,
             });
           for (const [index, word] of out.entries()) {
+            if (fault?.malformedEvent && index === Math.min(2, out.length - 1)) emit('{"id": "broken", "choices": [');
             if ((fault?.truncateStream || fault?.streamError) && index === Math.min(2, out.length - 1)) {
               if (fault.streamError)
                 emit(JSON.stringify({ error: { message: fault.streamError.message, type: fault.streamError.type ?? 'server_error', code: fault.streamError.code ?? null } }));
@@ -323,7 +345,8 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         const loras = Array.isArray(request.image_loras) ? (request.image_loras as { path: string; scale: number }[]).map((l) => `${l.path}@${l.scale}`).join(',') : '';
         const seed = (typeof request.seed === 'number' ? request.seed : hash(prompt)) + (loras ? hash(loras) : 0);
         const data = Array.from({ length: n }, (_, index) => {
-          const bytes = fakeImage(prompt, seed + index, width, height, format, options.imageDetail ?? 'gradient');
+          const whole = fakeImage(prompt, seed + index, width, height, format, options.imageDetail ?? 'gradient');
+          const bytes = fault?.truncateImageTo === undefined ? whole : whole.subarray(0, fault.truncateImageTo);
           if (!options.imageUrls && request.response_format === 'base64') {
             return { index, type: 'b64_json', b64_json: Buffer.from(bytes).toString('base64'), timings: { inference: 0.01 } };
           }
@@ -386,6 +409,11 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
   /** Files and fine-tunes: whether the request was one of theirs (and has been answered). */
   function routeTraining(method: string, path: string, entry: FakeRequest, res: ServerResponse, request: Record<string, unknown>, files: Record<string, Uint8Array>): boolean {
     const notFound = (what: string) => send(entry, res, 404, envelope(`${what} not found`, 'invalid_request_error', 'not_found'));
+    // A route of the API this fake does not simulate: 501, never a guess.
+    const notSimulated = (m: string, p: string): true => {
+      send(entry, res, 501, envelope(`fake Together: ${m} /v1${p} is not simulated by this fake`, 'not_implemented', 'not_implemented_by_fake'));
+      return true;
+    };
     if (method === 'POST' && path === '/files/upload') {
       const form = entry.form ?? {};
       const content = files.file!;
@@ -393,30 +421,69 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
       send(entry, res, 200, tunes.fileObject(file));
       return true;
     }
+    if (method === 'POST' && path === '/files') {
+      // The official SDKs' upload: a 302 to a presigned URL, with the file's id (NOTES §9.3).
+      const form = (entry.form ?? {}) as Record<string, string>;
+      const problem = !form.file_name ? 'file_name is required' : !form.purpose ? 'purpose is required' : undefined;
+      if (problem) {
+        send(entry, res, 400, envelope(problem, 'invalid_request_error', 'invalid_request'));
+        return true;
+      }
+      const id = `file-${randomUUID()}`;
+      uploads.set(id, { id, filename: form.file_name!.split('/').pop()!, purpose: form.purpose!, fileType: form.file_type || 'jsonl' });
+      entry.status = 302;
+      res.writeHead(302, { location: `${origin}/v1/_uploads/${id}`, 'x-together-file-id': id, 'content-length': 0 }).end();
+      return true;
+    }
     if (method === 'GET' && path === '/files') {
       send(entry, res, 200, { data: [...tunes.files.values()].map((f) => tunes.fileObject(f)) });
       return true;
     }
-    const fileRoute = /^\/files\/([^/]+)(\/content)?$/.exec(path);
-    if (fileRoute) {
+    const fileRoute = /^\/files\/([^/]+)(\/content|\/preprocess)?$/.exec(path);
+    if (fileRoute && fileRoute[1] !== 'upload') {
+      const part = fileRoute[2];
+      const simulated = (method === 'GET' && part !== '/preprocess') || (method === 'DELETE' && !part) || (method === 'POST' && part === '/preprocess');
+      if (!simulated) return notSimulated(method, path);
       const file = tunes.files.get(decodeURIComponent(fileRoute[1]!));
       if (!file) notFound(`File ${fileRoute[1]}`);
-      else if (method === 'GET' && fileRoute[2]) {
+      else if (method === 'GET' && part === '/content') {
         res.writeHead(200, { 'content-type': 'text/plain', 'content-length': file.content.byteLength });
         res.end(file.content);
-      } else if (method === 'GET') send(entry, res, 200, tunes.fileObject(file));
-      else if (method === 'DELETE') {
+      } else if (method === 'GET' || part === '/preprocess') send(entry, res, 200, tunes.fileObject(file));
+      else {
         tunes.files.delete(file.id);
         send(entry, res, 200, { id: file.id, object: 'file', deleted: true });
-      } else return false;
+      }
+      return true;
+    }
+    if (method === 'GET' && path === '/fine-tunes/models/supported') {
+      send(entry, res, 200, { models: fineTunable() });
+      return true;
+    }
+    if (method === 'GET' && path === '/fine-tunes/models/limits') {
+      const name = entry.query.model_name ?? entry.query.model ?? '';
+      if (!fineTunable().includes(name)) send(entry, res, 404, { message: `model ${name} is not available for fine-tuning` });
+      else
+        send(entry, res, 200, {
+          model_name: name,
+          lora_training: { max_batch_size: 32, max_batch_size_dpo: 16, min_batch_size: 8, max_rank: 64, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
+          max_num_epochs: 20,
+          max_num_evals: 10,
+          max_learning_rate: 1,
+          min_learning_rate: 0,
+          supports_vision: false,
+          supports_tools: false,
+          supports_reasoning: false,
+          merge_output_lora: false,
+        });
       return true;
     }
     if (method === 'POST' && path === '/fine-tunes') {
       const problem =
         (!tunes.files.has(String(request.training_file)) && `training_file ${String(request.training_file)} does not exist; upload it with POST /files/upload first`) ||
         (typeof request.validation_file === 'string' && !tunes.files.has(request.validation_file) && `validation_file ${request.validation_file} does not exist`) ||
-        (!models.some((m) => m.id === request.model && ['chat', 'language', 'code'].includes(m.type)) &&
-          `Model ${String(request.model)} is not supported for fine-tuning; fine-tune a chat or language model`);
+        (!fineTunable().includes(String(request.model)) &&
+          `Model ${String(request.model)} is not supported for fine-tuning; GET /fine-tunes/models/supported lists the models that are`);
       if (problem) {
         send(entry, res, 400, envelope(problem, 'invalid_request_error', 'invalid_request'));
         return true;
@@ -432,6 +499,8 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
     if (jobRoute && jobRoute[1] !== 'estimate-price' && jobRoute[1] !== 'models') {
       const job = tunes.jobs.get(decodeURIComponent(jobRoute[1]!));
       const part = jobRoute[2];
+      const simulated = (method === 'GET' && part !== 'cancel') || (method === 'POST' && part === 'cancel');
+      if (!simulated) return notSimulated(method, path);
       if (!job) notFound(`Fine-tune job ${jobRoute[1]}`);
       else if (method === 'GET' && !part) send(entry, res, 200, tunes.object(job, false));
       else if (method === 'GET' && part === 'events') send(entry, res, 200, { data: tunes.events(job) });
@@ -443,14 +512,16 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
           job.cancelRequestedMs = now();
           send(entry, res, 200, tunes.object(job, true));
         }
-      } else return false;
+      }
       return true;
     }
-    if (path.startsWith('/fine-tunes') || path.startsWith('/finetune')) {
-      send(entry, res, 501, envelope(`fake Together: ${method} /v1${path} is not simulated by this fake`, 'not_implemented', 'not_implemented_by_fake'));
-      return true;
-    }
+    if (path.startsWith('/fine-tunes') || path.startsWith('/finetune') || path.startsWith('/files')) return notSimulated(method, path);
     return false;
+  }
+
+  /** The base models fine-tunes accept: the chat and language models of the catalogue, and those of the API description's examples. */
+  function fineTunable(): string[] {
+    return [...new Set([...models.filter((m) => ['chat', 'language', 'code'].includes(m.type)).map((m) => m.id), ...FINE_TUNABLE_EXAMPLES])];
   }
 
   function send(entry: FakeRequest, res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
