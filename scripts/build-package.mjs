@@ -11,9 +11,13 @@
 // instead of an ESM import: an import builds a facade that reads every export once, and reading
 // node:fs's lazy ReadStream getter alone loads all of node:stream (1.5–3 ms of every import of a
 // package). tsc writes the .d.ts types for every module from tsconfig.build.json.
+// A build is skipped when nothing it reads changed since the last one (dist/.build-stamp.json holds a
+// hash of its inputs and the list of what it wrote): a second `pnpm build` or `pnpm demo` takes
+// seconds. MEDIACONDUIT_FORCE_BUILD=1 builds anyway.
 // Run by each package's "build".
 import { execFile } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +38,44 @@ async function entryPoints() {
 }
 
 const started = performance.now();
+const STAMP = join(root, 'dist', '.build-stamp.json');
+const workspace = resolve(import.meta.dirname, '..');
+
+/**
+ * What the build reads: the package's sources, manifest, bin and build configuration, the shared
+ * TypeScript configuration, this script, and the workspace lockfile (the versions of esbuild,
+ * TypeScript and the inlined packages). Their hash names the build.
+ */
+async function inputsHash() {
+  const files = [];
+  const walk = async (dir) => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  await walk(src);
+  await walk(join(root, 'bin'));
+  files.push(join(root, 'package.json'), join(root, 'tsconfig.build.json'));
+  for (const shared of ['tsconfig.build.base.json', 'tsconfig.base.json', 'pnpm-lock.yaml', 'scripts/build-package.mjs']) files.push(join(workspace, shared));
+  const hash = createHash('sha256').update(`node ${process.versions.node}\n`);
+  for (const file of files.sort()) {
+    const bytes = await readFile(file).catch(() => undefined);
+    hash.update(`${relative(workspace, file)}\0${bytes === undefined ? 'absent' : createHash('sha256').update(bytes).digest('hex')}\n`);
+  }
+  return hash.digest('hex');
+}
+
+const inputs = await inputsHash();
+if (process.env.MEDIACONDUIT_FORCE_BUILD !== '1') {
+  const stamp = await readFile(STAMP, 'utf8').then(JSON.parse, () => undefined);
+  const present = async (file) => (await stat(join(root, 'dist', file)).catch(() => undefined))?.isFile() === true;
+  if (stamp?.inputs === inputs && Array.isArray(stamp.files) && (await Promise.all(stamp.files.map(present))).every(Boolean)) {
+    console.log(`${name}: up to date (nothing it builds from changed; MEDIACONDUIT_FORCE_BUILD=1 builds anyway)`);
+    process.exit(0);
+  }
+}
 const entries = await entryPoints();
 await rm(join(root, 'dist'), { recursive: true, force: true });
 /**
@@ -132,4 +174,9 @@ try {
   process.stderr.write(`${name}: type declarations failed:\n${error.stdout || error.message}\n`);
   process.exit(1);
 }
+// Written last: a build that failed half-way leaves no stamp, so the next one starts over.
+const written = (await readdir(join(root, 'dist'), { recursive: true, withFileTypes: true }))
+  .filter((e) => e.isFile())
+  .map((e) => relative(join(root, 'dist'), join(e.parentPath, e.name)));
+await writeFile(STAMP, `${JSON.stringify({ inputs, files: written.sort() }, null, 2)}\n`);
 console.log(`${name}: bundled ${built.size} entry point${built.size === 1 ? '' : 's'} and wrote the types in ${Math.round(performance.now() - started)} ms`);

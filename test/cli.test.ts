@@ -1,7 +1,7 @@
 // The `mediaconduit` command as a new user runs it: the installed bin (node_modules/.bin of this
 // workspace), in child processes without a terminal, against providers committed to local Git
 // repositories and the fake Together server on 127.0.0.1.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,7 @@ describe('mediaconduit: the command line itself', () => {
     expect(verify.out).toContain('--fix');
     const overview = await cli(['--help']);
     expect(overview.out).toMatch(/Exit codes: 0 done; 1 failed with a typed error/);
+    expect(overview.out).toMatch(/-q, --quiet/);
     for (const command of ['load', 'models', 'run', 'lock', 'update', 'cache', 'validate', 'init', 'bench', 'train']) expect(overview.out).toMatch(new RegExp(`\\n  ${command} `));
   });
 
@@ -78,15 +79,17 @@ describe('mediaconduit: the command line itself', () => {
     expect(typo).toEqual({
       code: 2,
       out: '',
-      err: `mediaconduit: unknown command 'lod'; did you mean load? (run "mediaconduit --help" for usage)\n`,
+      err: `error USAGE: unknown command 'lod'; did you mean load? (hint: run "mediaconduit --help" for usage)\n`,
     });
   });
 
   it('refuses unknown flags with a suggestion, and flags of other commands naming where they belong', async () => {
-    expect((await cli(['cache', 'verify', '--fxi'])).err).toBe(`mediaconduit: unknown option '--fxi'; did you mean --fix? (run "mediaconduit cache verify --help" for usage)\n`);
+    expect((await cli(['cache', 'verify', '--fxi'])).err).toBe(
+      `error USAGE: unknown option '--fxi'; did you mean --fix? (hint: run "mediaconduit cache verify --help" for usage)\n`,
+    );
     const misplaced = await cli(['load', echo.url, '--fix']);
     expect(misplaced.code).toBe(2);
-    expect(misplaced.err).toBe(`mediaconduit: unknown option '--fix'; --fix is an option of: cache verify (run "mediaconduit load --help" for usage)\n`);
+    expect(misplaced.err).toBe(`error USAGE: unknown option '--fix'; --fix is an option of: cache verify (hint: run "mediaconduit load --help" for usage)\n`);
     const extra = await cli(['load', echo.url, 'second']);
     expect(extra.code).toBe(2);
     expect(extra.err).toMatch(/too many arguments for 'load'\. Expected 1 argument but got 2/);
@@ -209,11 +212,14 @@ describe('mediaconduit load, models, lock, update and cache', () => {
 });
 
 describe('mediaconduit run', () => {
-  it('streams text as it arrives, from the mock provider', async () => {
-    const run = await cli(['run', MOCK, 'mock/echo-1', 'hello from the command line', '--no-lockfile']);
-    expect(run.code).toBe(0);
-    expect(run.out).toBe('hello from the command line\n');
-    expect(run.err).toMatch(/mock\/echo-1: \d+ ms \{"inputTokens":/);
+  it('streams text as it arrives, from the mock provider; a warm run prints no progress lines, and --quiet none at all', async () => {
+    const env = { MEDIACONDUIT_CACHE_DIR: join(work, 'quiet-cache'), MEDIACONDUIT_LOCKFILE: join(work, 'quiet.lock.json') };
+    const quiet = await cli(['run', MOCK, 'mock/echo-1', 'hello from the command line', '--quiet'], { env });
+    expect(quiet).toEqual({ code: 0, out: 'hello from the command line\n', err: '' }); // cold, yet silent
+    const warm = await cli(['run', MOCK, 'mock/echo-1', 'hello again'], { env });
+    expect(warm).toEqual({ code: 0, out: 'hello again\n', err: '' });
+    const cold = await cli(['run', MOCK, 'mock/echo-1', 'hello', '--cache-dir', join(work, 'loud-cache')], { env });
+    expect(cold.err).toMatch(/^build file:\/\/\S+ \(src\/index\.ts\) done \d+ ms$/m); // without --quiet, a cold run shows its steps
   });
 
   it('writes an image, speech, a transcription of it, and an embedding', async () => {
@@ -247,10 +253,13 @@ describe('mediaconduit run', () => {
     expect(run).toBe('piped prompt\n');
   });
 
-  it('gives a bad option, a missing file and an unknown model one line each with their code, and exit 1', async () => {
+  it('gives a bad option value (exit 2), a value the model refuses, a missing file and an unknown model (exit 1) one line each with their code', async () => {
     const bad = await cli(['run', MOCK, 'mock/gradient-1', 'x', '--opt', 'width=abc', '--no-lockfile']);
-    expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/^error INVALID_INPUT: mock image: width must be a whole number from 1 to 4096, got abc/m);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error USAGE: --opt width=abc: width must be a whole number \(hint: run "mediaconduit run --help" for usage\)$/m);
+    const refused = await cli(['run', MOCK, 'mock/gradient-1', 'x', '--opt', 'width=5000', '--no-lockfile']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error INVALID_INPUT: mock image: width must be a whole number from 1 to 4096, got 5000/m);
     const missing = await cli(['run', MOCK, 'mock/tone-transcriber-1', 'nothing.wav', '--no-lockfile']);
     expect(missing.err).toMatch(/^error INVALID_INPUT: cannot read the audio file .*nothing\.wav \(no such file\)$/m);
     const unknown = await cli(['run', MOCK, 'mock/nope', 'x', '--no-lockfile', '--json']);
@@ -308,7 +317,14 @@ describe('mediaconduit train', () => {
       ]);
     const started = await cli(['train', 'start', MOCK, '--data', 'photos', '--trigger-word', 'sks', '--config', 'trainingMs=800', '--wait', '--poll-ms', '100', '--no-lockfile']);
     expect(started.code).toBe(0);
-    expect(started.err).toMatch(/^train mockft-\S+: running \d+% step \d+\/\d+/m); // progress while it ran
+    // In a pipe, a line when the job starts and one per change of status: never the same status twice in a row.
+    const statuses = started.err
+      .split('\n')
+      .map((line) => /^train mockft-\S+: (\w+)/.exec(line)?.[1])
+      .filter((status): status is string => status !== undefined);
+    expect(statuses.at(-1)).toBe('completed');
+    expect(statuses.filter((status, i) => i > 0 && status === statuses[i - 1])).toEqual([]);
+    expect(started.err).not.toMatch(/ failed/);
     const id = /^job (mockft-\S+) \(mock\): completed 100%/m.exec(started.out)?.[1];
     expect(id).toBeDefined();
     expect(started.out).toContain(`output model mock-lora/${id}`);
@@ -320,7 +336,7 @@ describe('mediaconduit train', () => {
     const lora = await cli(['run', MOCK, `mock-lora/${id}`, 'sks on a beach', '-o', 'lora.png', '--no-lockfile']);
     expect(lora.code).toBe(0);
     expect(checkPng(await readFile(join(work, 'lora.png')))).toBeUndefined();
-    expect((await cli(['train', 'wait', 'no-such-job'])).err).toMatch(/^error INVALID_INPUT: resumeTrainingJob: no recorded training job "no-such-job"/m);
+    expect((await cli(['train', 'wait', 'no-such-job'])).err).toMatch(/^error INVALID_INPUT: no recorded training job "no-such-job"/m);
   });
 
   it('ends train wait with TRAINING_FAILED (exit 1) for a job that fails', async () => {
@@ -351,13 +367,14 @@ describe('mediaconduit bench', () => {
   }
 
   it('concurrent loads: one clone, one install and one build per provider, however many loads race', async () => {
-    const run = await cli(['bench', '--rounds', '1', '--only', 'concurrency', '--json'], { cwd: root });
+    const run = await cli(['bench', '--smoke', '--only', 'concurrency', '--json'], { cwd: root });
     const report = json<Report>(run);
     const rows = report.rows.filter((r) => r.group === 'concurrency');
     expect(rows).toHaveLength(2);
     for (const r of rows) {
       expect(r.ok, r.name).toBe(true);
       expect(r.note).toBe('2 clones, 1 install, 2 builds in every round');
+      expect(r.ok, r.name).toBe(true); // counts, not speed: judged even in a smoke run
       expect(r.median).toBeGreaterThan(0);
     }
     expect(run.code).toBe(0);
@@ -365,7 +382,7 @@ describe('mediaconduit bench', () => {
 
   it('requests: the Together provider beside raw undici, the wrapper beside the bare model, peak memory; written as markdown and JSON', async () => {
     const out = join(work, 'bench', 'requests.md');
-    const run = await cli(['bench', '--rounds', '1', '--only', 'requests', '--json', '--out', out], { cwd: root });
+    const run = await cli(['bench', '--smoke', '--only', 'requests', '--json', '--out', out], { cwd: root });
     const report = json<Report>(run);
     expect(report.rows.map((r) => [r.group, r.unit])).toEqual([
       ['requests', 'req/s'],
@@ -379,11 +396,153 @@ describe('mediaconduit bench', () => {
       expect(Number.isFinite(r.median) && r.median > 0, r.name).toBe(true);
       expect(Number.isFinite(r.ratio) && r.ratio! > 0, r.name).toBe(true);
     }
-    // Whether a speed target holds depends on the machine; the report and the exit code agree on it.
-    expect(report.missed).toEqual(report.rows.filter((r) => r.ok === false).map((r) => expect.stringContaining(r.name)));
-    expect(run.code).toBe(report.missed.length === 0 ? 0 : 3);
-    expect(report.rows.at(-1)!.note).toMatch(/^\d+\.\d\d× the 48\.0 MB decoded; the naive client \d+\.\d\d×$/);
+    // A smoke run judges no speed target: that depends on the machine, and on samples larger than these.
+    expect(report.rows.filter((r) => r.ok !== undefined)).toEqual([]);
+    expect(report.missed).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(report.rows.at(-1)!.note).toMatch(/^\d+\.\d\d× the 3\.0 MB decoded; the naive client \d+\.\d\d×$/);
     expect(await readFile(out, 'utf8')).toContain('| chat requests: registry → Together provider → fake server');
+    expect(await readFile(out, 'utf8')).toContain('`mediaconduit bench --smoke`');
     expect(JSON.parse(await readFile(join(work, 'bench', 'requests.json'), 'utf8'))).toMatchObject({ rows: report.rows });
   }, 90_000);
+});
+
+describe('the command line as users trip over it', () => {
+  /** Runs the bin with stdout a pipe that its reader closes: at once, or after the first chunk. */
+  function closedReader(args: readonly string[], options: { input?: string; after: 'start' | 'first-chunk' }): Promise<{ code: number | null; err: string; read: number }> {
+    return new Promise((resolve, reject) => {
+      const env = { PATH: process.env.PATH ?? '', HOME: work, MEDIACONDUIT_CACHE_DIR: join(work, 'cache') };
+      const child = spawn(BIN, [...args], { cwd: work, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const limit = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      let err = '';
+      let read = 0;
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      if (options.after === 'start') child.stdout.destroy();
+      else
+        child.stdout.once('data', (chunk: Buffer) => {
+          read = chunk.length;
+          child.stdout.destroy();
+        });
+      child.stdin.on('error', () => {}).end(options.input ?? '');
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(limit);
+        resolve({ code, err, read });
+      });
+    });
+  }
+
+  it('ends quietly (exit 0) when the reader of its output stops early, as head does', async () => {
+    const version = await closedReader(['--version'], { after: 'start' });
+    expect(version).toEqual({ code: 0, err: '', read: 0 });
+    // A long streamed answer: the reader takes the first chunk and leaves.
+    const words = 'many words '.repeat(100_000);
+    const streamed = await closedReader(['run', MOCK, 'mock/echo-1', '-', '--no-lockfile', '--quiet'], { input: words, after: 'first-chunk' });
+    expect(streamed.read).toBeGreaterThan(0);
+    expect(streamed.read).toBeLessThan(words.length);
+    expect(streamed.err).toBe('');
+    expect(streamed.code).toBe(0);
+  });
+
+  it('refuses --json with -o - (two documents on one stdout) as a usage error, before loading anything', async () => {
+    const run = await cli(['run', MOCK, 'mock/gradient-1', 'a fox', '-o', '-', '--json', '--cache-dir', join(work, 'never-cache')]);
+    expect(run.code).toBe(2);
+    expect(json(run)).toMatchObject({ error: { code: 'USAGE', message: expect.stringMatching(/^--json writes one JSON document on stdout/) } });
+    expect(existsSync(join(work, 'never-cache'))).toBe(false);
+  });
+
+  it('transcribes audio from stdin, reading its format from its first bytes', async () => {
+    const speech = json<{ file: string }>(await cli(['run', MOCK, 'mock/tone-voice-1', 'piped speech', '--json', '--no-lockfile']));
+    const heard = await new Promise<Run>((resolve, reject) => {
+      const env = { PATH: process.env.PATH ?? '', HOME: work, MEDIACONDUIT_CACHE_DIR: join(work, 'cache') };
+      const child = execFile(
+        BIN,
+        ['run', MOCK, 'mock/tone-transcriber-1', '-', '--no-lockfile'],
+        { cwd: work, env, encoding: 'buffer', timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') return reject(error);
+          resolve({ code: error ? (error.code as number) : 0, out: stdout.toString(), err: stderr.toString() });
+        },
+      );
+      readFile(speech.file).then((bytes) => child.stdin?.end(bytes), reject);
+    });
+    expect(heard).toEqual({ code: 0, out: 'piped speech\n', err: expect.any(String) });
+    const noise = await cli(['run', MOCK, 'mock/tone-transcriber-1', join(work, 'noise.bin'), '--no-lockfile']);
+    expect(noise.code).toBe(1); // missing file: INVALID_INPUT
+  });
+
+  it('types --opt per capability: a value of the wrong type and a key the model does not take are usage errors', async () => {
+    const notNumber = await cli(['run', MOCK, 'mock/echo-1', 'hi', '--opt', 'maxTokens=abc', '--no-lockfile']);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.err).toMatch(/^error USAGE: --opt maxTokens=abc: maxTokens must be a whole number/m);
+    const unknown = await cli(['run', MOCK, 'mock/echo-1', 'hi', '--opt', 'max-token=5', '--no-lockfile']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(
+      /^error USAGE: --opt max-token: text-to-text models take no option "maxToken"; did you mean maxTokens\? \(they take temperature, topP, maxTokens, /m,
+    );
+    const format = await cli(['run', MOCK, 'mock/gradient-1', 'x', '--opt', 'format=gif', '--capability', 'text-to-image', '--cache-dir', join(work, 'never-cache')]);
+    expect(format.err).toMatch(/^error USAGE: --opt format=gif: format must be one of jpeg, png, webp/m);
+    expect(existsSync(join(work, 'never-cache'))).toBe(false); // with --capability, refused before any load
+    const stop = await cli(['run', MOCK, 'mock/echo-1', 'one two. three', '--opt', 'stop=["."]', '--no-lockfile']);
+    expect(stop.out).toBe('one two\n');
+  });
+
+  it('keeps the code of a configuration error, with a hint naming the flag or the variable', async () => {
+    const badConfig = await cli(['load', MOCK, '--config', 'seed=abc', '--no-lockfile']);
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.err).toMatch(/^error INVALID_OPTIONS: .*seed: expected a whole number.* \(hint: check the --config key=value settings you passed/m);
+    const needy = await createTestRepo('needy');
+    try {
+      const files = echoProviderFiles({ id: 'needy' });
+      files['src/index.ts'] = String(files['src/index.ts']).replace("context.env('ECHO_PREFIX') ?? ''", "context.requireEnv('ECHO_PREFIX')");
+      await needy.commit(files);
+      const missing = await cli(['load', needy.url, '--no-lockfile']);
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(/^error MISSING_CONFIGURATION: .*ECHO_PREFIX is not set/m);
+      expect(missing.err).toMatch(/\(hint: export ECHO_PREFIX=… in the environment, or pass it with --config env='\{"ECHO_PREFIX":"…"\}'\)$/m);
+      expect(missing.err).not.toMatch(/getProvider|\{ config/);
+      const given = await cli(['run', needy.url, 'echo-1', 'hi', '--no-lockfile', '--json', '--config', 'env={"ECHO_PREFIX":"> "}']);
+      expect(json(given)).toMatchObject({ text: '> hi v1.0.0' }); // the variable, passed on purpose through the flag the hint names
+    } finally {
+      await needy.remove();
+    }
+  });
+
+  it('speaks the language of the command line, not of the API', async () => {
+    const runs = [
+      await cli(['load', `${echo.url}@main`, '--frozen', '--lockfile', join(work, 'frozen-words.lock.json')]),
+      await cli(['train', 'status', 'no-such-job', '--no-lockfile']),
+      await cli(['load', 'https://user:pass@127.0.0.1:1/x.git']),
+    ];
+    expect(runs.map((r) => r.code)).toEqual([1, 1, 1]);
+    expect(runs[0]!.err).toMatch(/add it with `mediaconduit update` without frozen mode/);
+    expect(runs[1]!.err).toMatch(/`mediaconduit train list` lists the recorded ones/);
+    expect(runs[2]!.err).toMatch(/set MEDIACONDUIT_GIT_TOKEN/);
+    for (const run of runs) expect(run.err).not.toMatch(/registry\.\w+\(|`(tokens|cacheDir|npmRegistry)`|resumeTrainingJob|\{ \w+(: \{)? /);
+  });
+
+  it('gives hints that fit the problem', async () => {
+    const missing = await cli(['load', './no-such-provider']);
+    expect(missing.err).toMatch(/^error INVALID_SPECIFIER: .*there is no folder \S+no-such-provider; check the path/m);
+    await mkdir(join(work, 'plain-folder'), { recursive: true });
+    const plain = await cli(['load', './plain-folder', '--no-lockfile']);
+    expect(plain.err).toMatch(/^error GIT_FAILED: .*plain-folder is not a Git repository; run git init in it, then git add -A && git commit/m);
+    const unreachable = await cli(['load', 'http://127.0.0.1:1/acme/provider.git', '--no-lockfile']);
+    expect(unreachable.err).toMatch(/^error GIT_FAILED: .*\(hint: the host cannot be reached: check the network; .*--offline loads without it\)$/m);
+    await writeFile(join(work, 'a-file'), 'not a folder');
+    const output = await cli(['run', MOCK, 'mock/gradient-1', 'x', '-o', 'a-file/out.png', '--no-lockfile']);
+    expect(output.err).toMatch(/^error FILE_SYSTEM_ERROR: .* \(hint: check free space and permissions where -o points \(\S+a-file\/out\.png\), or pass another -o\)$/m);
+    const lockfile = await cli(['load', `${echo.url}@v1.0.0`, '--lockfile', 'a-file/lock.json']);
+    expect(lockfile.err).toMatch(/^error FILE_SYSTEM_ERROR: .*\(hint: check free space and permissions where --lockfile points/m);
+    const job = await cli(['train', 'status', 'no-such-job', '--no-lockfile']);
+    expect(job.err).toMatch(/\(hint: jobs are recorded in the cache folder: pass the --cache-dir the job was started with, and mediaconduit train list/);
+    const validate = await cli(['validate', './missing-provider']);
+    expect(validate.code).toBe(2);
+    expect(validate.err).toMatch(/^error USAGE: there is no folder \S+missing-provider; give the folder of a provider/);
+    expect(validate.err).not.toMatch(/ls-remote|GIT_FAILED/);
+    const verify = await cli(['cache', 'verify', '--cache-dir', './typo']);
+    expect(verify.code).toBe(2);
+    expect(verify.err).toMatch(/^error USAGE: there is no cache at \S+typo \(no such folder\); check the --cache-dir path/);
+    expect(verify.out).not.toMatch(/all intact/);
+  });
 });

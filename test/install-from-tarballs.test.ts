@@ -183,15 +183,30 @@ export type Unused = [typeof createTogether, typeof startFakeTogether, typeof ru
 });
 
 describe('a provider author outside the repository', () => {
-  it('before MediaConduit is published: installs the contract and the CLI from tarballs, then any dependency', async () => {
+  it('before MediaConduit is published: follows the README from an empty folder (tarballs, npx mediaconduit init, commit, validate, load)', async () => {
     const dir = join(work, 'authors-today/acme-audio');
-    await mkdir(join(work, 'authors-today'));
-    await mediaconduit(['init', 'acme-audio', '--id', 'acme-audio'], join(work, 'authors-today'));
+    await mkdir(dir, { recursive: true });
     await run('npm', ['install', '--save-dev', ...['provider', 'core', 'testing', 'cli'].map((name) => tarballs[name]!)], dir, today);
+    const init = await run('npx', ['--no-install', 'mediaconduit', 'init'], dir, today);
+    expect(init.stdout).toMatch(/^Created provider "acme-audio" \(minimal template\)/);
+    expect(init.stdout).toMatch(/^ {2}npx mediaconduit validate \./m); // the CLI is not global here
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(pkg.devDependencies['@mediaconduit/cli']).toMatch(/^file:/); // the tarball install, kept
+    await run('npm', ['install'], dir, today);
     await run('npm', ['install', 'yallist@5.0.0'], dir, today);
     const tsc = await run('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], dir, today).catch((error: { stdout: string; stderr: string }) => error);
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect((await run('npx', ['--no-install', 'mediaconduit', 'validate', '.'], dir, today)).stdout).not.toMatch(/✗/);
+    await git(dir, 'init', '--quiet', '--initial-branch=main');
+    await git(dir, 'add', '--all');
+    await git(dir, 'commit', '--quiet', '-m', 'first version');
+    const ran = await run(
+      'npx',
+      ['--no-install', 'mediaconduit', 'run', '.', 'acme-audio/echo-1', 'hello there', '--cache-dir', join(work, 'today-cache'), '--no-lockfile'],
+      dir,
+      today,
+    );
+    expect(ran.stdout).toBe('hello there\n');
   });
 
   it('gets a provider from mediaconduit init that installs a dependency, type-checks against the contract and validates', async () => {

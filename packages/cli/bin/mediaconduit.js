@@ -9,12 +9,13 @@ try {
   const url = /Cannot find (module|package) '([^']+)'/.exec(error.message);
   const what = url ? `the ${url[1]} ${url[1] === 'module' && url[2].endsWith('/dist/main.js') ? '../dist/main.js' : url[2]} is missing` : error.message;
   const inRepository = /\/packages\/cli\/bin\//.test(import.meta.url) && !/\/node_modules\//.test(import.meta.url);
+  // The one-line error format of every other failure; exit 1 ("failed, its code is printed"), as documented.
   process.stderr.write(
     inRepository
-      ? `mediaconduit: not built yet (${what}); run "pnpm build" in the MediaConduit repository, then try again\n`
-      : `mediaconduit: this installation of @mediaconduit/cli is broken (${what}); reinstall it: npm install @mediaconduit/cli\n`,
+      ? `error NOT_BUILT: mediaconduit is not built yet (${what}) (hint: run "pnpm build" in the MediaConduit repository, then try again)\n`
+      : `error BROKEN_INSTALL: this installation of @mediaconduit/cli is broken (${what}) (hint: reinstall it: npm install @mediaconduit/cli)\n`,
   );
-  process.exit(70);
+  process.exit(1);
 }
 // Ctrl-C stops the command (git and other children included) and exits with 130; a second one kills at once.
 const interrupt = new AbortController();

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ProviderRegistry, ProviderRegistryOptions } from '@mediaconduit/core';
 import type { LoggerV1 } from '@mediaconduit/provider';
-import { UsageError } from './errors.js';
+import { type PathFlag, UsageError } from './errors.js';
 import { Output, type CliIo } from './io.js';
 import { resolveLocalSpecifier } from './local-specifier.js';
 import { Progress } from './progress.js';
@@ -23,6 +24,8 @@ export class Context {
   readonly progress: Progress;
   /** Aborted on Ctrl-C. */
   readonly signal: AbortSignal;
+  /** Paths the command line named with a flag: a file-system fault there names the flag. */
+  readonly pathFlags: PathFlag[] = [];
   private readonly registries: ProviderRegistry[] = [];
 
   constructor(
@@ -30,10 +33,19 @@ export class Context {
     readonly json: boolean,
     /** `--debug`: stacks on errors, and the debug log. */
     readonly debug: boolean,
+    /** `--quiet`: no progress lines and notes; results, warnings and errors only. */
+    readonly quiet = false,
   ) {
-    this.out = new Output(io, json);
-    this.progress = new Progress(io, json);
+    this.out = new Output(io, json, quiet);
+    this.progress = new Progress(io, json || quiet);
     this.signal = io.signal ?? new AbortController().signal;
+  }
+
+  /** Remembers that `flag` named `path` (relative to the current folder); returns the absolute path. */
+  pathFlag(flag: string, path: string): string {
+    const absolute = resolve(this.io.cwd, path);
+    this.pathFlags.push({ flag, path: absolute });
+    return absolute;
   }
 
   /** A logger writing through the progress display: warnings always, debug lines when `debug` is on. */
@@ -59,6 +71,8 @@ export class Context {
     // The debug log: `--debug`, or `DEBUG` naming `mediaconduit:*` (or a matching pattern).
     const debug = this.debug || debugEnabled('mediaconduit:registry', this.io.env.DEBUG ?? '');
     const env = this.debug ? { ...this.io.env, DEBUG: 'mediaconduit:*' } : this.io.env;
+    if (typeof flags.cacheDir === 'string') this.pathFlag('--cache-dir', flags.cacheDir);
+    if (typeof flags.lockfile === 'string') this.pathFlag('--lockfile', flags.lockfile);
     const registry = createProviderRegistry({
       env,
       logger: this.logger(debug),

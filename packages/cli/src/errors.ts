@@ -39,9 +39,9 @@ export function isUsageError(error: unknown): error is UsageError {
 /** What to try, per error code; the message says what failed. */
 const HINTS: Partial<Record<ErrorCode, string>> = {
   INVALID_SPECIFIER: 'a specifier looks like github:owner/repo@v1.0.0, https://host/path/repo.git//dir@ref or ./local-repo (see mediaconduit load --help)',
-  INVALID_OPTIONS: 'check the option values (mediaconduit <command> --help lists them)',
+  INVALID_OPTIONS: "check the --config key=value settings you passed (the provider's README lists them)",
   REF_NOT_FOUND: 'use a tag, branch or commit the repository has (git ls-remote --tags <url>), or leave out @ref for the default branch',
-  GIT_FAILED: 'check the URL and your access (MEDIACONDUIT_GIT_TOKEN for private repositories); DEBUG=mediaconduit:* shows each git command',
+  GIT_FAILED: 'check the URL and your access (MEDIACONDUIT_GIT_TOKEN for private repositories); --debug shows each git command',
   NOT_CACHED: 'run once without --offline (or mediaconduit lock <spec>) to fill the cache',
   INVALID_MANIFEST: 'fix MediaConduit.provider.yml in the provider; mediaconduit validate <folder> checks it',
   INSTALL_FAILED: 'commit a package-lock.json whose dependencies all come from the npm registry',
@@ -57,7 +57,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   FILE_SYSTEM_ERROR: 'check free space and permissions of the folder the message names, or pass --cache-dir <dir>',
   MODEL_NOT_FOUND: 'mediaconduit models <spec> lists the models',
   UNSUPPORTED_CAPABILITY: 'mediaconduit models <spec> --capability <capability> lists the models that have it',
-  MISSING_CONFIGURATION: 'set what the message names, with --config key=value or in the environment',
+  MISSING_CONFIGURATION: 'export the variable the message names, or pass the setting with --config key=value',
   MISSING_API_KEY: 'set the API key the message names in the environment (for Together: TOGETHER_API_KEY)',
   AUTHENTICATION_FAILED: 'check the API key',
   PERMISSION_DENIED: 'the API key has no access to this model or resource',
@@ -72,6 +72,73 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   TRAINING_FAILED: 'mediaconduit train status <id> shows the job, its error and its last events',
 };
 
+/**
+ * What a message written for applications says, in the words of the command line: API calls and
+ * options become commands, flags and environment variables. (Core's messages serve both.) The
+ * longer phrases come first, so that a shorter one never half-translates them.
+ */
+const CLI_WORDS: readonly (readonly [RegExp, string | ((match: string, ...groups: string[]) => string)])[] = [
+  [/registry\.update\(\) \(or `mediaconduit update`\)/g, '`mediaconduit update`'],
+  [/update with \{ acceptMovedTags: true \} \(mediaconduit update --accept-moved-tags\)/g, 'run `mediaconduit update <spec> --accept-moved-tags`'],
+  [/point `cacheDir` \(MEDIACONDUIT_CACHE_DIR\) and the lockfile at a writable place/g, 'pass --cache-dir and --lockfile naming a writable place'],
+  [/point `cacheDir` \(MEDIACONDUIT_CACHE_DIR\)/g, 'pass --cache-dir (or set MEDIACONDUIT_CACHE_DIR)'],
+  [/point `cacheDir` \(or the lockfile\)/g, 'pass --cache-dir (or --lockfile)'],
+  [/move the cache with `cacheDir`( \(MEDIACONDUIT_CACHE_DIR\))?/g, 'move the cache with --cache-dir'],
+  [/pass a token with the `tokens` option or MEDIACONDUIT_GIT_TOKEN/g, 'set MEDIACONDUIT_GIT_TOKEN (and MEDIACONDUIT_GIT_TOKEN_HOST for a host other than github.com)'],
+  [/the `allowedHosts` option \(or MEDIACONDUIT_ALLOWED_HOSTS\)/g, 'MEDIACONDUIT_ALLOWED_HOSTS'],
+  [/set the `npmRegistry` option or MEDIACONDUIT_NPM_REGISTRY/g, 'set MEDIACONDUIT_NPM_REGISTRY'],
+  [/the `npmRegistry` option/g, 'MEDIACONDUIT_NPM_REGISTRY'],
+  [/the `(git|install|build|initialize)TimeoutMs` option/g, (_match, step) => `MEDIACONDUIT_${step!.toUpperCase()}_TIMEOUT_MS`],
+  [/\((max[A-Za-z]+)\); raise the option/g, (_match, name) => `; raise it with MEDIACONDUIT_${name!.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`],
+  [
+    /registry\.trainingJobs\(\) lists the recorded ones \(a job started with another trainingDir is recorded there\)/g,
+    '`mediaconduit train list` lists the recorded ones (a job started with another --cache-dir is recorded there)',
+  ],
+  [/resumeTrainingJob: /g, ''],
+  [/; pass \{ specifier \}/g, '; pass --spec <spec>'],
+  [/; pass a value for the provider on purpose with \{ config: \{ env: \{ ([A-Z0-9_]+): … \} \} \}/g, '; pass it to the provider on purpose with --config env=\'{"$1":"…"}\''],
+  [/ or pass \{ config: \{ env: \{ ([A-Z0-9_]+): … \} \} \} to getProvider/g, ''],
+  [/, or pass \{ apiKey \} to createTogether\(\), or \{ config: \{ apiKey \} \} to registry\.getProvider\(\)/g, ''],
+];
+
+/** `message` in the words of the command line (see {@link CLI_WORDS}). */
+export function inCliWords(message: string): string {
+  let out = message;
+  for (const [pattern, replacement] of CLI_WORDS) out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
+  return out;
+}
+
+/** A hint that fits this error better than its code's (a local folder that is no repository, a host that cannot be reached). */
+function specificHint(error: MediaConduitError, pathFlags: readonly PathFlag[]): string | undefined {
+  if (error.code === 'GIT_FAILED' && /is a folder inside the Git repository/.test(error.message)) return 'a specifier names the repository, then the folder in it after //';
+  if (error.code === 'GIT_FAILED' && /is not a Git repository; run git init/.test(error.message))
+    return 'mediaconduit validate <folder> checks a provider folder before its first commit';
+  if (error.code === 'GIT_FAILED' && /does not appear to be a git repository|not a git repository/i.test(error.message))
+    return 'the folder is not a Git repository: run git init in it, then git add -A && git commit -m "first version"';
+  if (error.code === 'INVALID_SPECIFIER' && /there is no folder|is a file, not the folder/.test(error.message))
+    return 'a relative path means the folder you run the command in; a remote provider looks like github:owner/repo@v1.0.0';
+  if (error.code === 'GIT_FAILED' && /Could not resolve host|Connection refused|Failed to connect|unable to access/i.test(error.message))
+    return 'the host cannot be reached: check the network; with a filled cache (mediaconduit lock fills it), --offline loads without it';
+  if (error.code === 'INVALID_INPUT' && /no recorded training job/.test(error.message))
+    return 'jobs are recorded in the cache folder: pass the --cache-dir the job was started with, and mediaconduit train list --cache-dir <dir> shows them';
+  if (error.code === 'FILE_SYSTEM_ERROR') {
+    const path = typeof error.details.path === 'string' ? error.details.path : undefined;
+    const named = path === undefined ? undefined : pathFlags.find((p) => path === p.path || path.startsWith(`${p.path}/`) || path.startsWith(`${p.path}.`));
+    if (named) return `check free space and permissions where ${named.flag} points (${named.path}), or pass another ${named.flag}`;
+  }
+  if (error.code === 'MISSING_CONFIGURATION' || error.code === 'INVALID_OPTIONS') {
+    const variable = /\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) is not set\b/.exec(error.message)?.[1];
+    if (variable) return `export ${variable}=… in the environment, or pass it with --config env='{"${variable}":"…"}'`;
+  }
+  return undefined;
+}
+
+/** A path the command line named with a flag, so that a file-system fault there names the flag. */
+export interface PathFlag {
+  flag: string;
+  path: string;
+}
+
 /** The parts of an error as the CLI reports it. */
 export interface Reported {
   exitCode: number;
@@ -83,8 +150,8 @@ export interface Reported {
   json: { error: { code: string; message: string; hint?: string; details?: unknown } };
 }
 
-/** One line per error: `error CODE: message (hint: what to do)`. */
-export function reportError(error: unknown): Reported {
+/** One line per error, usage errors too: `error CODE: message (hint: what to do)`. */
+export function reportError(error: unknown, pathFlags: readonly PathFlag[] = []): Reported {
   const oneLine = (text: string) =>
     text
       .split('\n')
@@ -96,25 +163,26 @@ export function reportError(error: unknown): Reported {
     const hint = `run "${help}" for usage`;
     return {
       exitCode: EXIT.USAGE,
-      line: `mediaconduit: ${oneLine(error.message)} (${hint})`,
+      line: `error USAGE: ${oneLine(error.message)} (hint: ${hint})`,
       debugText: undefined,
       json: { error: { code: 'USAGE', message: error.message, hint } },
     };
   }
   if (MediaConduitError.isInstance(error)) {
-    const hint = HINTS[error.code];
+    const hint = specificHint(error, pathFlags) ?? HINTS[error.code];
+    const message = inCliWords(error.message);
     const details = Object.keys(error.details).length > 0 ? error.details : undefined;
     return {
       exitCode: EXIT.FAILED,
-      line: `error ${error.code}: ${oneLine(error.message)}${hint ? ` (hint: ${hint})` : ''}`,
+      line: `error ${error.code}: ${oneLine(message)}${hint ? ` (hint: ${hint})` : ''}`,
       debugText: `${error.stack ?? ''}${details === undefined ? '' : `\ndetails: ${JSON.stringify(details, null, 2)}`}`,
-      json: { error: { code: error.code, message: error.message, ...(hint ? { hint } : {}), ...(details === undefined ? {} : { details }) } },
+      json: { error: { code: error.code, message, ...(hint ? { hint } : {}), ...(details === undefined ? {} : { details }) } },
     };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
     exitCode: EXIT.INTERNAL,
-    line: `mediaconduit: internal error: ${oneLine(message)} (this is a bug; run again with --debug and report the output)`,
+    line: `error INTERNAL: ${oneLine(message)} (hint: this is a bug; run again with --debug and report the output)`,
     debugText: error instanceof Error ? error.stack : undefined,
     json: { error: { code: 'INTERNAL', message } },
   };

@@ -6,13 +6,50 @@ export interface CliIo {
   stdin?: AsyncIterable<Uint8Array> | undefined;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Aborted on Ctrl-C: the running command stops and the CLI exits with 130. */
+  /** Aborted on Ctrl-C (the CLI exits with 130), or when the reader of stdout went away (it exits quietly). */
   signal?: AbortSignal | undefined;
+  /** True once the reader of stdout closed it (`mediaconduit … | head`): the command stops, says nothing more and exits 0. */
+  outputClosed?: () => boolean;
 }
 
-/** The process's own streams, environment and folder. */
+/**
+ * The process's own streams, environment and folder. When the reader of stdout goes away (`| head`,
+ * `| true`), the write fails with EPIPE: the command is stopped through the signal and nothing more is
+ * written, instead of an unhandled 'error' event. A closed stderr is ignored the same way.
+ */
 export function processIo(signal?: AbortSignal): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal };
+  const closed = new AbortController();
+  let stdoutClosed = false;
+  let stderrClosed = false;
+  process.stdout.on('error', () => {
+    stdoutClosed = true;
+    closed.abort(new Error('the reader of stdout closed it'));
+  });
+  process.stderr.on('error', () => {
+    stderrClosed = true;
+  });
+  return {
+    stdout: {
+      write: (chunk: string | Uint8Array) => stdoutClosed || process.stdout.write(chunk),
+      get isTTY() {
+        return process.stdout.isTTY;
+      },
+    },
+    stderr: {
+      write: (chunk: string) => stderrClosed || process.stderr.write(chunk),
+      get isTTY() {
+        return process.stderr.isTTY;
+      },
+      get columns() {
+        return process.stderr.columns;
+      },
+    },
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: signal ? AbortSignal.any([signal, closed.signal]) : closed.signal,
+    outputClosed: () => stdoutClosed,
+  };
 }
 
 /** Output helpers shared by the commands: human lines, or one JSON document with `--json`. */
@@ -20,6 +57,8 @@ export class Output {
   constructor(
     readonly io: CliIo,
     readonly json: boolean,
+    /** `--quiet`: results and errors only. */
+    readonly quiet = false,
   ) {}
 
   /** A line of human output (nothing with `--json`). */
@@ -32,9 +71,9 @@ export class Output {
     if (this.json) this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
-  /** A note for people on stderr (nothing with `--json`). */
+  /** A note for people on stderr (nothing with `--json` or `--quiet`). */
   note(text: string): void {
-    if (!this.json) this.io.stderr.write(`${text}\n`);
+    if (!this.json && !this.quiet) this.io.stderr.write(`${text}\n`);
   }
 }
 

@@ -3,8 +3,9 @@ import { CAPABILITIES, CONTRACT_VERSION } from '@mediaconduit/provider';
 import type { BenchFlags } from './bench/bench-command.js';
 import type { RunFlags } from './commands/run.js';
 import type { TrainJobFlags, TrainStartFlags } from './commands/train.js';
+import type { InitFlags } from './init-provider.js';
 import { Context, type RegistryFlags } from './context.js';
-import { EXIT, reportError, UsageError } from './errors.js';
+import { EXIT, type PathFlag, reportError, UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
 export { processIo, type CliIo } from './io.js';
@@ -30,8 +31,9 @@ Examples:
 Environment: MEDIACONDUIT_CACHE_DIR, MEDIACONDUIT_LOCKFILE, MEDIACONDUIT_GIT_TOKEN, TOGETHER_API_KEY,
 DEBUG=mediaconduit:* (the debug log: each load step, git command, dependency and model call).
 
-Exit codes: 0 done; 1 failed with a typed error (its code is printed); 2 usage error;
-3 a check found problems (validate, cache verify, bench); 70 internal error; 130 interrupted.`;
+Exit codes: 0 done; 1 failed with a typed error (its code is printed; NOT_BUILT before a build);
+2 usage error or bad value; 3 a check found problems (validate, cache verify, bench); 70 internal
+error; 130 interrupted. A reader that stops early (mediaconduit … | head) ends the command with 0.`;
 
 /** The options of commands that load providers. */
 function registryOptions(command: Command, { config = true } = {}): Command {
@@ -59,8 +61,8 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<number>) =>
     async (...args: unknown[]) => {
       const command = args.at(-1) as Command;
-      const globals = command.optsWithGlobals<{ json?: boolean; debug?: boolean }>();
-      const ctx = new Context(io, globals.json === true, globals.debug === true);
+      const globals = command.optsWithGlobals<{ json?: boolean; debug?: boolean; quiet?: boolean }>();
+      const ctx = new Context(io, globals.json === true, globals.debug === true, globals.quiet === true);
       contexts.push(ctx);
       // Commander passes the positionals, then the command's options, then the command.
       const positionals = args.slice(0, -2);
@@ -72,6 +74,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     .usage('<command> [options]')
     .option('--json', 'machine-readable output: one JSON document on stdout (errors too)')
     .option('--debug', 'print the debug log, and stacks with errors')
+    .option('-q, --quiet', 'print results, warnings and errors only: no progress lines')
     .option('-v, --version', 'print the versions of the CLI, core, the provider contract and Node (with --json: as JSON)')
     .helpOption('-h, --help', 'show help (also: mediaconduit <command> --help)')
     .showSuggestionAfterError(true)
@@ -145,12 +148,13 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     }),
   );
 
-  sub(root, 'init', 'scaffold a new provider from the template')
-    .argument('<dir>', 'folder to create')
-    .requiredOption('--id <id>', 'the provider id (lowercase letters, digits and dashes), e.g. acme-images')
+  sub(root, 'init', 'scaffold a new provider: a minimal one with one model, or the full mock with --template mock')
+    .argument('[dir]', 'folder to create, or an empty one (or one holding only package.json, package-lock.json, node_modules, .git)', '.')
+    .option('--id <id>', "the provider id (lowercase letters, digits and dashes), e.g. acme-images; default: the folder's name")
     .option('--name <name>', 'a human-readable name')
+    .addOption(new Option('--template <template>', 'what to start from').choices(['minimal', 'mock']).default('minimal'))
     .action(
-      act(async (ctx, dir: string, flags: { id: string; name?: string }) => {
+      act(async (ctx, dir: string, flags: InitFlags) => {
         const { initCommand } = await import('./init-provider.js');
         return initCommand(ctx, dir, flags);
       }),
@@ -158,6 +162,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
 
   sub(root, 'bench', 'benchmark loads and requests against side-by-side baselines (loopback only)')
     .option('--rounds <n>', 'timed rounds per figure', '7')
+    .option('--smoke', 'a run that ends in seconds: every figure from a tiny sample, no target judged (for tests and a first look)')
     .option('--out <file>', 'also write the report as markdown to <file>, and as JSON beside it (<file>.json)')
     .addOption(new Option('--only <group>', 'run one group').choices(['load', 'concurrency', 'requests']))
     .action(act(async (ctx, flags: BenchFlags) => (await import('./bench/bench-command.js')).benchCommand(ctx, flags)));
@@ -206,6 +211,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     await root.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {
+    // The reader of stdout went away (`| head`): what was wanted has been read; end quietly.
+    if (io.outputClosed?.()) return EXIT.OK;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       if (error.code === 'commander.unknownOption' && (argv.includes('-v') || argv.includes('--version'))) return printVersion(io, json);
@@ -213,17 +220,23 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     if (io.signal?.aborted) {
       if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'ABORTED', message: 'interrupted' } })}\n`);
-      else io.stderr.write('mediaconduit: interrupted\n');
+      else io.stderr.write('error ABORTED: interrupted\n');
       return EXIT.INTERRUPTED;
     }
-    return report(io, error, json, debug);
+    return report(
+      io,
+      error,
+      json,
+      debug,
+      contexts.flatMap((c) => c.pathFlags),
+    );
   } finally {
     for (const ctx of contexts) await ctx.close();
   }
 }
 
-function report(io: CliIo, error: unknown, json: boolean, debug: boolean): number {
-  const reported = reportError(error);
+function report(io: CliIo, error: unknown, json: boolean, debug: boolean, pathFlags: readonly PathFlag[] = []): number {
+  const reported = reportError(error, pathFlags);
   if (json) io.stdout.write(`${JSON.stringify(reported.json, null, 2)}\n`);
   else io.stderr.write(`${reported.line}\n`);
   if (debug && reported.debugText) io.stderr.write(`${reported.debugText}\n`);

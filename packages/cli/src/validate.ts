@@ -1,9 +1,10 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaConduitError } from '@mediaconduit/provider';
 import { checkProvider, formatConformanceReport, runConformance, type ConformanceReport } from '@mediaconduit/testing';
 import type { Context, RegistryFlags } from './context.js';
-import { EXIT } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 
 /**
  * `mediaconduit validate`: a folder on disk is checked as it is (uncommitted changes included);
@@ -12,6 +13,12 @@ import { EXIT } from './errors.js';
 export async function runValidate(ctx: Context, given: string, flags: RegistryFlags): Promise<number> {
   let report: ConformanceReport;
   const folder = resolve(ctx.io.cwd, given);
+  // A path (./x, ../x, /x, with or without //subdir@ref) to nothing: say so, without asking git.
+  if (/^(\.{1,2}(\/|$)|\/)/.test(given)) {
+    const base = resolve(ctx.io.cwd, given.replace(/(\/\/|@).*$/, '') || '/');
+    if (!statSync(base, { throwIfNoEntry: false }))
+      throw new UsageError(`there is no folder ${base}; give the folder of a provider (or a specifier such as github:owner/repo)`, 'validate');
+  }
   if (
     await stat(folder).then(
       (s) => s.isDirectory() && !given.includes('//'),

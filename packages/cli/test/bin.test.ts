@@ -25,9 +25,11 @@ async function runCopy(at: string): Promise<{ code: number; out: string; err: st
 describe('the mediaconduit bin', () => {
   it('says in one line to run the build when it runs before one', async () => {
     const result = await runCopy(join(work, 'repo/packages/cli/bin/mediaconduit.js'));
-    expect(result.code).toBe(70);
+    expect(result.code).toBe(1); // documented: failed, with its code printed
     expect(result.out).toBe('');
-    expect(result.err).toBe('mediaconduit: not built yet (the module ../dist/main.js is missing); run "pnpm build" in the MediaConduit repository, then try again\n');
+    expect(result.err).toBe(
+      'error NOT_BUILT: mediaconduit is not built yet (the module ../dist/main.js is missing) (hint: run "pnpm build" in the MediaConduit repository, then try again)\n',
+    );
   });
 
   it('says in one line to reinstall from a broken installation', async () => {
@@ -35,9 +37,9 @@ describe('the mediaconduit bin', () => {
     await mkdir(join(installed, 'dist'), { recursive: true });
     await writeFile(join(installed, 'dist/main.js'), "export { main } from '@mediaconduit/core';\n");
     const result = await runCopy(join(installed, 'bin/mediaconduit.js'));
-    expect(result.code).toBe(70);
+    expect(result.code).toBe(1);
     expect(result.err).toBe(
-      'mediaconduit: this installation of @mediaconduit/cli is broken (the package @mediaconduit/core is missing); reinstall it: npm install @mediaconduit/cli\n',
+      'error BROKEN_INSTALL: this installation of @mediaconduit/cli is broken (the package @mediaconduit/core is missing) (hint: reinstall it: npm install @mediaconduit/cli)\n',
     );
   });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,11 +78,56 @@ describe('mediaconduit validate', () => {
 });
 
 describe('mediaconduit init', () => {
-  it('scaffolds a provider that can be committed, loaded by file: URL and validated', async () => {
-    const dir = join(work, 'acme-images');
-    const created = await cli('init', dir, '--id', 'acme-images', '--name', 'Acme Images');
+  const git = (dir: string, ...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir });
+  const commit = async (dir: string) => {
+    await git(dir, 'init', '--quiet', '--initial-branch=main');
+    await git(dir, 'add', '--all');
+    await git(dir, 'commit', '--quiet', '-m', 'first version');
+  };
+
+  it('scaffolds a minimal provider (one model, a few files) in the empty folder it runs in, named after it', async () => {
+    const dir = join(work, 'acme-echo');
+    await mkdir(dir);
+    const created = await runCli(['init'], { cwd: dir });
     expect(created.code).toBe(0);
-    expect(created.out).toContain('Created provider "acme-images"');
+    expect((await readdir(dir, { recursive: true })).map(String).sort()).toEqual([
+      '.gitignore',
+      'MediaConduit.provider.yml',
+      'README.md',
+      'package.json',
+      'src',
+      'src/index.ts',
+      'tsconfig.json',
+    ]);
+    expect(created.out).toMatch(/^Created provider "acme-echo" \(minimal template\) in .*acme-echo: 7 files\. Next:$/m);
+    // What a newcomer runs next, in order, with the CLI through npx (it is not global here).
+    const next = created.out.split('\n').slice(1).join('\n');
+    expect(next.indexOf('npm install')).toBeGreaterThan(-1);
+    expect(next.indexOf('git init && git add -A && git commit')).toBeGreaterThan(next.indexOf('npm install'));
+    expect(next.indexOf('npx mediaconduit validate .')).toBeGreaterThan(next.indexOf('git commit'));
+    expect(next.indexOf('git tag v0.1.0')).toBeGreaterThan(next.indexOf('validate'));
+    expect(next).not.toMatch(/^\s+cd /m); // it is already there
+    expect(await readFile(join(dir, 'MediaConduit.provider.yml'), 'utf8')).toMatch(/^id: acme-echo\nname: Acme Echo\n/m);
+    expect(await readFile(join(dir, 'src/index.ts'), 'utf8')).not.toContain('__');
+
+    await commit(dir);
+    const registry = createProviderRegistry({ cacheDir: join(work, 'cache'), lockfile: false, env: {} });
+    const provider = await registry.getProvider(`file://${dir}`);
+    expect([provider.id, provider.name, provider.capabilities]).toEqual(['acme-echo', 'Acme Echo', ['text-to-text']]);
+    const model = await provider.getModel('acme-echo/echo-1', { capability: 'text-to-text' });
+    expect((await model.transform('hello there')).text).toBe('hello there');
+    await registry.close();
+    const validated = await cli('validate', dir);
+    expect(validated.out).toMatch(/✓ text-to-text/);
+    expect(validated.code).toBe(0);
+  });
+
+  it('scaffolds the full mock provider with --template mock', async () => {
+    const dir = join(work, 'acme-images');
+    const created = await cli('init', dir, '--id', 'acme-images', '--name', 'Acme Images', '--template', 'mock');
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^Created provider "acme-images" \(mock template\)/m);
+    expect(created.out).toMatch(/^ {2}cd .*acme-images$/m);
     expect(await readFile(join(dir, 'MediaConduit.provider.yml'), 'utf8')).toMatch(/^id: acme-images$/m);
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
     expect(pkg).toMatchObject({
@@ -90,22 +135,43 @@ describe('mediaconduit init', () => {
       peerDependencies: { '@mediaconduit/provider': '^0.1.0' },
       devDependencies: { '@mediaconduit/provider': '^0.1.0', '@mediaconduit/cli': '^0.1.0' },
     });
-    const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir });
-    await git('init', '--quiet', '--initial-branch=main');
-    await git('add', '--all');
-    await git('commit', '--quiet', '-m', 'New provider');
+    await commit(dir);
     const registry = createProviderRegistry({ cacheDir: join(work, 'cache'), lockfile: false, env: {} });
     const provider = await registry.getProvider(`file://${dir}`);
-    expect([provider.id, provider.name]).toEqual(['acme-images', 'Acme Images']);
+    expect([provider.id, provider.name, provider.capabilities.length]).toEqual(['acme-images', 'Acme Images', 5]);
     await registry.close();
     expect((await cli('validate', dir)).code).toBe(0);
   });
 
-  it('refuses a bad id, a missing id and a non-empty folder', async () => {
-    expect((await cli('init', join(work, 'x'), '--id', 'Bad Id')).err).toMatch(/INVALID_OPTIONS: init: id "Bad Id" is invalid/);
-    const missing = await cli('init', join(work, 'y'));
-    expect(missing.code).toBe(2);
-    expect(missing.err).toBe(`mediaconduit: required option '--id <id>' not specified (run "mediaconduit init --help" for usage)\n`);
-    expect((await cli('init', mockDir, '--id', 'again')).err).toMatch(/is not empty/);
+  it('works in a folder where the CLI was just installed, keeping its package.json and moving @mediaconduit packages to devDependencies', async () => {
+    const dir = join(work, 'my-app-provider');
+    await mkdir(join(dir, 'node_modules/@mediaconduit/cli'), { recursive: true });
+    await mkdir(join(dir, '.git'));
+    const installed = { name: 'my-provider', version: '1.2.0', license: 'MIT', dependencies: { '@mediaconduit/cli': 'file:../mediaconduit-cli-0.1.0.tgz', leftpad: '^1.0.0' } };
+    await writeFile(join(dir, 'package.json'), JSON.stringify(installed));
+    await writeFile(join(dir, 'package-lock.json'), '{}');
+    const created = await runCli(['init', '.', '--id', 'acme-tools'], { cwd: dir });
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^ {2}git add -A && git commit/m); // .git is there already: no git init
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'my-provider', version: '1.2.0', license: 'MIT', type: 'module', dependencies: { leftpad: '^1.0.0' } });
+    expect(pkg.dependencies).not.toHaveProperty(['@mediaconduit/cli']);
+    expect(pkg.devDependencies).toMatchObject({ '@mediaconduit/cli': 'file:../mediaconduit-cli-0.1.0.tgz', '@mediaconduit/provider': '^0.1.0' });
+    expect(await readFile(join(dir, 'package-lock.json'), 'utf8')).toBe('{}');
+  });
+
+  it('refuses a bad id, a folder name that makes none, and a folder holding other files, each as a usage error (exit 2)', async () => {
+    const bad = await cli('init', join(work, 'x'), '--id', 'Bad Id');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error USAGE: --id "Bad Id" is not a provider id; use lower-case letters, digits and "-"/);
+    const unnamed = join(work, '___');
+    await mkdir(unnamed);
+    const noId = await runCli(['init'], { cwd: unnamed });
+    expect(noId.code).toBe(2);
+    expect(noId.err).toMatch(/^error USAGE: the folder name "___" makes no provider id; pass one: --id acme-images/);
+    const taken = await cli('init', mockDir, '--id', 'again');
+    expect(taken.code).toBe(2);
+    expect(taken.err).toMatch(/already holds .*MediaConduit\.provider\.yml.*; pick another folder/);
+    expect(await readdir(join(work, 'x')).catch(() => 'absent')).toBe('absent'); // nothing half-written
   });
 });

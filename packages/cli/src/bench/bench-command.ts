@@ -16,6 +16,8 @@ const exec = promisify(execFile);
 /** Flags of `bench`. */
 export interface BenchFlags {
   rounds: string;
+  /** A run small enough to end in seconds: every figure once, no target judged (for tests and a first look). */
+  smoke?: boolean;
   out?: string;
   only?: 'load' | 'concurrency' | 'requests';
 }
@@ -42,6 +44,8 @@ export interface BenchRow {
 export interface BenchReport {
   time: string;
   rounds: number;
+  /** A `--smoke` run: figures from tiny samples, no target judged. */
+  smoke?: true;
   machine: { cores: number; cpu: string; memoryGiB: number; os: string; node: string; git: string; npm: string; esbuild: string; tsx: string | null };
   rows: BenchRow[];
   missed: string[];
@@ -135,7 +139,8 @@ if (provider.id !== 'bench-small') throw new Error('wrong provider');
 
 /** `mediaconduit bench`: the load benchmark, every figure beside a baseline measured in the same run, on loopback only. */
 export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<number> {
-  const rounds = Number(flags.rounds);
+  const smoke = flags.smoke === true;
+  const rounds = smoke ? 1 : Number(flags.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new UsageError(`--rounds "${flags.rounds}" must be a whole number from 1 to 100`, 'bench');
   const coreUrl = import.meta.resolve('@mediaconduit/core');
   const contractUrl = import.meta.resolve('@mediaconduit/provider');
@@ -186,10 +191,12 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       paired?: boolean;
       /** Whether the target holds. */
       check?: (f: Figures) => boolean;
+      /** The check counts events rather than time: judged in a smoke run too. */
+      countsOnly?: boolean;
       note?: string | ((f: Figures) => string);
     },
   ): void => {
-    const { samples, base, paired, check, note, ...rest } = r;
+    const { samples, base, paired, check, countsOnly, note, ...rest } = r;
     const own = stats(samples);
     const baseline = base ? { name: base.name, ...stats(base.samples) } : undefined;
     let ratio = Number.NaN;
@@ -202,7 +209,8 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       ...own,
       runs: samples.length,
       ...(baseline ? { baseline, ratio: figures.ratio } : {}),
-      ...(check ? { ok: check(figures) } : {}),
+      // A smoke run's samples are too small to judge a target by.
+      ...(check && (!smoke || countsOnly) ? { ok: check(figures) } : {}),
       ...(text ? { note: text } : {}),
     });
   };
@@ -501,7 +509,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       const inMany: number[] = [];
       const inManyCounts: Record<string, number>[] = [];
       const single: number[] = [];
-      for (let i = 0; i < Math.max(3, Math.ceil(rounds / 2)); i++) {
+      for (let i = 0; i < (smoke ? 1 : Math.max(3, Math.ceil(rounds / 2))); i++) {
         const dir = await fixture.runDir('concurrent');
         const counts: Record<string, number> = { fetch: 0, install: 0, build: 0 };
         const onProgress = (e: { phase: string; status: string }) => {
@@ -540,6 +548,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         base: { name: 'one cold load with the dependency, new process', samples: single },
         target: 'one clone, install and build per provider',
         check: once(inOneCounts),
+        countsOnly: true,
         note: describeCounts(inOneCounts),
       });
       row({
@@ -550,6 +559,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         base: { name: 'one cold load with the dependency, new process', samples: single },
         target: 'one clone, install and build per provider',
         check: once(inManyCounts),
+        countsOnly: true,
         note: describeCounts(inManyCounts),
       });
     }
@@ -566,7 +576,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         );
       } else {
         step('requests against a fake Together server');
-        const r = await runRequestsBench({ work: fixture.work, rounds, coreUrl, togetherDir });
+        const r = await runRequestsBench({ work: fixture.work, rounds, coreUrl, togetherDir, smoke });
         const setting = `${r.concurrency} at once${r.pinned ? '; client and fake on a core each' : ''}`;
         row({
           group: 'requests',
@@ -620,7 +630,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         const mb = (bytes: number) => bytes / 2 ** 20;
         row({
           group: 'requests',
-          name: 'peak memory, four 2048×2048 PNG images at once (RSS increase)',
+          name: `peak memory, four ${r.imageSize}×${r.imageSize} PNG images at once (RSS increase)`,
           unit: 'MB',
           samples: [mb(r.memory.ours.peakIncrease)],
           base: { name: 'undici + body.json() + base64 decode', samples: [mb(r.memory.naive.peakIncrease)] },
@@ -635,7 +645,14 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
     await fixture.close();
   }
 
-  const report: BenchReport = { time: new Date().toISOString(), rounds, machine, rows, missed: rows.filter((r) => r.ok === false).map((r) => `${r.name}: ${r.target}`) };
+  const report: BenchReport = {
+    time: new Date().toISOString(),
+    rounds,
+    ...(smoke ? { smoke: true as const } : {}),
+    machine,
+    rows,
+    missed: rows.filter((r) => r.ok === false).map((r) => `${r.name}: ${r.target}`),
+  };
   const markdown = toMarkdown(report);
   if (flags.out) {
     const out = resolve(ctx.io.cwd, flags.out);
@@ -702,7 +719,7 @@ function toMarkdown(report: BenchReport): string {
   const lines = [
     '# MediaConduit benchmarks',
     '',
-    `\`mediaconduit bench --rounds ${report.rounds}\`, ${report.time.slice(0, 16).replace('T', ' ')} UTC. Every figure is the median of its runs, with the baseline measured in the same run, alternating with ours; everything on loopback (a Git HTTP server, an npm registry stand-in and a fake Together server on 127.0.0.1).`,
+    `\`mediaconduit bench ${report.smoke ? '--smoke' : `--rounds ${report.rounds}`}\`, ${report.time.slice(0, 16).replace('T', ' ')} UTC.${report.smoke ? ' A smoke run: every figure from a tiny sample, and no target judged; run without --smoke for figures to trust.' : ''} Every figure is the median of its runs, with the baseline measured in the same run, alternating with ours; everything on loopback (a Git HTTP server, an npm registry stand-in and a fake Together server on 127.0.0.1).`,
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, git ${m.git}, npm ${m.npm}, esbuild ${m.esbuild}, tsx ${m.tsx ?? 'not installed'}.`,
     '',

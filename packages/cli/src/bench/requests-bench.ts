@@ -15,6 +15,8 @@ export interface RequestFigures {
   concurrency: number;
   requests: number;
   tripleRequests: number;
+  /** The images' width and height in the memory figure: 2048 (512 in a smoke run). */
+  imageSize: number;
   /** Whether client and fake each had a core of their own (taskset). */
   pinned: boolean;
   /** Chat requests through registry → model → fake, against undici's request() and Dispatcher#request. */
@@ -25,7 +27,7 @@ export interface RequestFigures {
   bare: number[];
   control: number[];
   managed: number[];
-  /** Four 2048×2048 images at once: peak RSS increase and decoded bytes, ours and a naive client. */
+  /** Four images of `imageSize`² at once: peak RSS increase and decoded bytes, ours and a naive client. */
   memory: { ours: MemoryFigures; naive: MemoryFigures };
 }
 
@@ -109,7 +111,7 @@ await dispatcher.close();
 process.stdout.write(JSON.stringify(out));
 `;
 
-// Memory: one fresh process generates four 2048×2048 images at once (run with --expose-gc).
+// Memory: one fresh process generates four images of a.size × a.size (2048, or 512 in a smoke run) at once (run with --expose-gc).
 const MEMORY_SCRIPT = `
 const a = JSON.parse(process.env.BENCH_ARGS);
 const prompt = (i) => 'memory benchmark image ' + i;
@@ -138,7 +140,7 @@ globalThis.gc();
 await new Promise((resolve) => setTimeout(resolve, 50));
 globalThis.gc();
 const before = process.memoryUsage.rss();
-const images = await Promise.all([1, 2, 3, 4].map((i) => generate(i, 2048)));
+const images = await Promise.all([1, 2, 3, 4].map((i) => generate(i, a.size)));
 const peak = process.resourceUsage().maxRSS * 1024;
 process.stdout.write(JSON.stringify({ peakIncrease: peak - before, decoded: images.reduce((sum, bytes) => sum + bytes.byteLength, 0) }));
 process.exit(0);
@@ -150,7 +152,7 @@ process.exit(0);
  * cores and taskset, the client gets core 0 and the fake core 1, so that the ratio measures the
  * client, not the scheduler.
  */
-export async function runRequestsBench(options: { work: string; rounds: number; coreUrl: string; togetherDir: string }): Promise<RequestFigures> {
+export async function runRequestsBench(options: { work: string; rounds: number; coreUrl: string; togetherDir: string; smoke?: boolean }): Promise<RequestFigures> {
   const { work, coreUrl, togetherDir } = options;
   const env = (args: Record<string, unknown>) => ({ PATH: process.env.PATH ?? '', HOME: work, BENCH_ARGS: JSON.stringify(args) });
   const script = async (name: string, text: string) => {
@@ -208,9 +210,12 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
     return JSON.parse(stdout) as T;
   };
 
+  // A smoke run sends a few hundred requests in all: it proves every side works, in seconds.
+  const smoke = options.smoke === true;
   const concurrency = 32;
-  const requests = 5000;
-  const tripleRequests = 2000;
+  const requests = smoke ? 200 : 5000;
+  const tripleRequests = smoke ? 100 : 2000;
+  const imageSize = smoke ? 512 : 2048;
   const fake = await startFake('gradient');
   let throughput: Pick<RequestFigures, 'ours' | 'raw' | 'dispatch' | 'bare' | 'control' | 'managed'>;
   try {
@@ -223,8 +228,8 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
       concurrency,
       requests,
       tripleRequests,
-      rounds: Math.max(4, options.rounds * 2),
-      triples: options.rounds * 48,
+      rounds: smoke ? 1 : Math.max(4, options.rounds * 2),
+      triples: smoke ? 2 : options.rounds * 48,
     });
   } finally {
     await fake.stop();
@@ -232,7 +237,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
   const noisy = await startFake('noise');
   let memory: RequestFigures['memory'];
   try {
-    const memoryArgs = { core: coreUrl, undici, spec, cache, baseURL: noisy.baseURL };
+    const memoryArgs = { core: coreUrl, undici, spec, cache, baseURL: noisy.baseURL, size: imageSize };
     memory = {
       ours: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'ours' }, ['--expose-gc']),
       naive: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'naive' }, ['--expose-gc']),
@@ -240,7 +245,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
   } finally {
     await noisy.stop();
   }
-  return { concurrency, requests, tripleRequests, pinned, ...throughput, memory };
+  return { concurrency, requests, tripleRequests, imageSize, pinned, ...throughput, memory };
 }
 
 /**

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { MediaConduitError, type Capability, type MediaAsset, type MediaProviderV1 } from '@mediaconduit/provider';
-import { parsePairs, type Context, type RegistryFlags } from '../context.js';
+import { parseCallOptions } from '../call-options.js';
+import type { Context, RegistryFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatBytes, formatMs } from '../io.js';
 
@@ -31,12 +32,16 @@ const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': '
  * or stdout for `-o -`); a transcription's input is an audio file; an embedding prints its vector.
  */
 export async function runCommand(ctx: Context, specifier: string, modelId: string, input: string, flags: RunFlags): Promise<number> {
-  const options = parsePairs(flags.opt ?? [], '--opt');
+  if (ctx.json && flags.output === '-') {
+    throw new UsageError('--json writes one JSON document on stdout, so the result cannot go there too; pass -o <file> with --json, or leave out --json', 'run');
+  }
+  if (flags.capability !== undefined) parseCallOptions(flags.opt ?? [], flags.capability as Capability); // refused before any load
+  if (flags.output !== undefined && flags.output !== '-') ctx.pathFlag('-o', flags.output);
   const registry = await ctx.registry(flags);
   const config = ctx.config(flags);
   const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
   const capability = await capabilityOf(provider, modelId, flags.capability, ctx.signal);
-  const call = { ...options, signal: ctx.signal };
+  const call = { ...parseCallOptions(flags.opt ?? [], capability), signal: ctx.signal };
   const started = performance.now();
   switch (capability) {
     case 'text-to-text': {
@@ -60,7 +65,8 @@ export async function runCommand(ctx: Context, specifier: string, modelId: strin
         } else usage = part.usage;
       }
       if (!ended.endsWith('\n')) ctx.io.stdout.write('\n');
-      ctx.progress.print(`${modelId}: ${formatMs(performance.now() - started)}${usage ? ` ${JSON.stringify(usage)}` : ''}`);
+      // For people at a terminal: what the call took. In a pipe or CI nothing (--debug logs every call).
+      if (ctx.io.stderr.isTTY) ctx.progress.print(`${modelId}: ${formatMs(performance.now() - started)}${usage ? ` ${JSON.stringify(usage)}` : ''}`);
       return EXIT.OK;
     }
     case 'text-to-image': {
@@ -104,8 +110,15 @@ export async function runCommand(ctx: Context, specifier: string, modelId: strin
     case 'audio-to-text': {
       const model = await provider.getModel(modelId, { capability });
       const { data, fileName } = await bytesInput(ctx, input);
-      const mimeType = AUDIO_TYPES[extname(fileName).toLowerCase()];
-      if (!mimeType) throw new UsageError(`the audio file "${input}" should end in one of ${Object.keys(AUDIO_TYPES).join(', ')}`, 'run');
+      const mimeType = AUDIO_TYPES[extname(fileName).toLowerCase()] ?? sniffAudio(data);
+      if (!mimeType) {
+        throw new UsageError(
+          input === '-'
+            ? `the audio on stdin is not one of WAV, MP3, MP4/M4A, Ogg, FLAC or WebM (read from its first bytes)`
+            : `the audio file "${input}" should end in one of ${Object.keys(AUDIO_TYPES).join(', ')}, or hold one of those formats`,
+          'run',
+        );
+      }
       const text = await model.transform({ data, mimeType, fileName }, call);
       ctx.progress.stop();
       if (flags.output) await save(ctx, text, flags.output, 'text');
@@ -146,8 +159,36 @@ async function textInput(ctx: Context, input: string): Promise<string> {
   return text;
 }
 
+/**
+ * The audio format from the first bytes, for audio read from stdin (or a file whose name says
+ * nothing): RIFF/WAVE, ID3 or an MPEG frame, an ISO `ftyp` box, Ogg, FLAC, and Matroska/WebM.
+ */
+export function sniffAudio(data: Uint8Array): string | undefined {
+  const ascii = (from: number, length: number) => Buffer.from(data.subarray(from, from + length)).toString('latin1');
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WAVE') return 'audio/wav';
+  if (ascii(0, 3) === 'ID3' || (data[0] === 0xff && ((data[1] ?? 0) & 0xe0) === 0xe0)) return 'audio/mpeg';
+  if (ascii(4, 4) === 'ftyp') return 'audio/mp4';
+  if (ascii(0, 4) === 'OggS') return 'audio/ogg';
+  if (ascii(0, 4) === 'fLaC') return 'audio/flac';
+  if (data[0] === 0x1a && data[1] === 0x45 && data[2] === 0xdf && data[3] === 0xa3) return 'audio/webm';
+  return undefined;
+}
+
+const AUDIO_NAMES: Record<string, string> = {
+  'audio/wav': 'audio.wav',
+  'audio/mpeg': 'audio.mp3',
+  'audio/mp4': 'audio.m4a',
+  'audio/ogg': 'audio.ogg',
+  'audio/flac': 'audio.flac',
+  'audio/webm': 'audio.webm',
+};
+
 async function bytesInput(ctx: Context, input: string): Promise<{ data: Uint8Array; fileName: string }> {
-  if (input === '-') throw new UsageError('a transcription reads an audio file; give its path (its extension says its format)', 'run');
+  if (input === '-') {
+    const data = await readAll(ctx);
+    if (data.byteLength === 0) throw new UsageError('stdin is empty; pipe the audio in (mediaconduit run <spec> <model> - < talk.wav), or give the file', 'run');
+    return { data, fileName: AUDIO_NAMES[sniffAudio(data) ?? ''] ?? 'audio' };
+  }
   const path = resolve(ctx.io.cwd, input);
   try {
     return { data: new Uint8Array(await readFile(path)), fileName: basename(path) };
@@ -190,7 +231,8 @@ async function save(ctx: Context, asset: MediaAsset, output: string | undefined,
     const code = (error as NodeJS.ErrnoException).code;
     throw new MediaConduitError({
       code: 'FILE_SYSTEM_ERROR',
-      message: `cannot write ${path}: ${code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message}`,
+      message: `cannot write ${path}: ${code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message}`,
+      details: { path, ...(code ? { errno: code } : {}) },
       cause: error,
     });
   }

@@ -54,17 +54,21 @@ function describe(ctx: Context, info: TrainingJobInfoV1): void {
 /** Follows a job until it ends, with live progress; resolves to its final state (rejects with TRAINING_FAILED). */
 async function follow(ctx: Context, job: TrainingJobV1, pollMs: string | undefined): Promise<TrainingJobInfoV1> {
   const key = `train ${job.id}`;
-  ctx.progress.start(key, `train ${job.id}: ${progressText(job.info)}`);
+  ctx.progress.start(key, `train ${job.id}: ${progressText(job.info)}`, { stage: job.info.status });
   try {
     const info = await job.wait({
       signal: ctx.signal,
-      onProgress: (now) => ctx.progress.update(key, `train ${job.id}: ${progressText(now)}`),
+      // Off a terminal, one line per change of status, not one per poll.
+      // The final state gets its own line below (done or failed).
+      onProgress: (now) => {
+        if (!isFinalTrainingStatus(now.status)) ctx.progress.update(key, `train ${job.id}: ${progressText(now)}`, now.status);
+      },
       ...(pollMs ? { pollIntervalMs: number('poll-ms', pollMs, true)! } : {}),
     });
     ctx.progress.done(key, `train ${job.id}: ${info.status}`);
     return info;
   } catch (error) {
-    ctx.progress.done(key, `train ${job.id}: ${MediaConduitError.isInstance(error) ? error.code : 'failed'}`, '✗');
+    ctx.progress.fail(key, `train ${job.id}`); // the error line says why
     throw error;
   }
 }
@@ -92,7 +96,13 @@ export async function trainStartCommand(ctx: Context, specifier: string, flags: 
     ...(flags.loraAlpha ? { loraAlpha: number('lora-alpha', flags.loraAlpha, true)! } : {}),
   };
   ctx.progress.start('train-start', `train start on ${provider.id}: checking and uploading the data`);
-  const job = await provider.createTrainingJob(options);
+  let job: TrainingJobV1;
+  try {
+    job = await provider.createTrainingJob(options);
+  } catch (error) {
+    ctx.progress.fail('train-start');
+    throw error;
+  }
   ctx.progress.done('train-start');
   ctx.progress.print(`started training job ${job.id} on ${provider.id}`);
   const info = flags.wait ? await follow(ctx, job, flags.pollMs) : job.info;

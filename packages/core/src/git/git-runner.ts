@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MediaConduitError } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
 import { redact } from '../util/redact.js';
@@ -175,6 +177,10 @@ function gitError(operation: string, error: unknown, options: GitRunOptions): Me
       retryable: true,
     });
   }
+  const local = localRepositoryProblem(options.remoteUrl);
+  if (local && /does not appear to be a git repository|not a git repository|Could not read from remote/i.test(text)) {
+    return mcError(local.missing ? 'INVALID_SPECIFIER' : 'GIT_FAILED', `${operation}: ${local.message}`, { details: { operation, path: local.path } });
+  }
   const auth = /Authentication failed|could not read Username|401|403|terminal prompts disabled/i.test(text);
   const redirected = Boolean(options.token) && /returned error: 30[1278]/.test(text);
   const hint = redirected
@@ -188,6 +194,31 @@ function gitError(operation: string, error: unknown, options: GitRunOptions): Me
     retryable: !auth && /timed out|Could not resolve host|Connection (reset|refused)|early EOF/i.test(text),
     details: { operation },
   });
+}
+
+/** Why git could not read a local repository (`file:` URL): no such folder, or a folder that is no repository. */
+function localRepositoryProblem(url: string | undefined): { missing: boolean; path: string; message: string } | undefined {
+  if (!url?.startsWith('file:')) return undefined;
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch {
+    return undefined;
+  }
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return { missing: true, path, message: `there is no folder ${path}; check the path (a local provider is the folder of a Git repository)` };
+  if (!stat.isDirectory()) return { missing: true, path, message: `${path} is a file, not the folder of a Git repository` };
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    if (statSync(join(dir, '.git'), { throwIfNoEntry: false })) {
+      const inside = relative(dir, path).split(sep).join('/');
+      return { missing: false, path, message: `${path} is a folder inside the Git repository ${dir}; load it as ${dir}//${inside} (the repository, then the folder)` };
+    }
+  }
+  return {
+    missing: false,
+    path,
+    message: `${path} is not a Git repository; run git init in it, then git add -A && git commit -m "first version" (a provider loads from a commit)`,
+  };
 }
 
 /** The host (with its port) of a URL git talks to, for messages; the URL itself when it has none. */

@@ -120,8 +120,14 @@ function moduleUrl(bytes: Uint8Array, path: string): string {
   return `data:text/javascript;base64,${source.toString('base64')}`;
 }
 
+/** Codes that say the provider's settings are wrong, not the provider: kept as they are, so that the fix they name is the one shown. */
+const SETTINGS_CODES = new Set(['INVALID_OPTIONS', 'MISSING_CONFIGURATION', 'MISSING_API_KEY']);
+
 function loadFailed(label: string, what: string, error: unknown): MediaConduitError {
   if (MediaConduitError.isInstance(error) && error.code === 'PROVIDER_LOAD_FAILED') return error;
+  if (MediaConduitError.isInstance(error) && SETTINGS_CODES.has(error.code)) {
+    return mcError(error.code, `load ${label}: the provider refused its settings: ${error.message}`, { cause: error, details: error.details });
+  }
   const reason = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
   return mcError('PROVIDER_LOAD_FAILED', `load ${label}: the provider ${what}: ${reason}`, {
     cause: error,

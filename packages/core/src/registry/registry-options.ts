@@ -26,25 +26,25 @@ export interface ProviderRegistryOptions {
    * A token is sent only as an HTTP header to that host's (possibly rewritten) URL.
    */
   tokens?: Readonly<Record<string, string>>;
-  /** Kill a git process after this long. Default 120 000 ms. */
+  /** Kill a git process after this long. Default: `MEDIACONDUIT_GIT_TIMEOUT_MS`, else 120 000 ms. */
   gitTimeoutMs?: number;
-  /** Give up installing a provider's dependencies after this long. Default 300 000 ms. */
+  /** Give up installing a provider's dependencies after this long. Default: `MEDIACONDUIT_INSTALL_TIMEOUT_MS`, else 300 000 ms. */
   installTimeoutMs?: number;
   /** Give up bundling a provider after this long. Default: `MEDIACONDUIT_BUILD_TIMEOUT_MS`, else 120 000 ms. */
   buildTimeoutMs?: number;
   /** Give up importing a provider, calling its factory and awaiting `initialize()` after this long. Default: `MEDIACONDUIT_INITIALIZE_TIMEOUT_MS`, else 60 000 ms. */
   initializeTimeoutMs?: number;
-  /** Refuse a checkout larger than this many bytes. Default 100 MiB. */
+  /** Refuse a checkout larger than this many bytes. Default: `MEDIACONDUIT_MAX_CHECKOUT_BYTES`, else 100 MiB. */
   maxCheckoutBytes?: number;
-  /** Refuse a checkout with more files than this. Default 20 000. */
+  /** Refuse a checkout with more files than this. Default: `MEDIACONDUIT_MAX_CHECKOUT_FILES`, else 20 000. */
   maxCheckoutFiles?: number;
-  /** Refuse to install more packages than this for one provider (`LIMIT_EXCEEDED`). Default 1 000. */
+  /** Refuse to install more packages than this for one provider (`LIMIT_EXCEEDED`). Default: `MEDIACONDUIT_MAX_PACKAGES`, else 1 000. */
   maxPackages?: number;
-  /** Stop unpacking a dependency whose files exceed this many bytes (`LIMIT_EXCEEDED`). Default 128 MiB. */
+  /** Stop unpacking a dependency whose files exceed this many bytes (`LIMIT_EXCEEDED`). Default: `MEDIACONDUIT_MAX_PACKAGE_BYTES`, else 128 MiB. */
   maxPackageBytes?: number;
-  /** Stop installing once one provider's dependencies exceed this many unpacked bytes (`LIMIT_EXCEEDED`). Default 512 MiB. */
+  /** Stop installing once one provider's dependencies exceed this many unpacked bytes (`LIMIT_EXCEEDED`). Default: `MEDIACONDUIT_MAX_INSTALL_BYTES`, else 512 MiB. */
   maxInstallBytes?: number;
-  /** Wait at most this long for another process building the same entry. Default 600 000 ms. */
+  /** Wait at most this long for another process building the same entry. Default: `MEDIACONDUIT_LOCK_WAIT_MS`, else 600 000 ms. */
   lockWaitMs?: number;
   /**
    * Load only from these hosts (`['github.com', 'git.example.com']`), for applications that take
@@ -216,16 +216,16 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
         : undefined),
     tokens,
     npmRegistry: options.npmRegistry ?? (env.MEDIACONDUIT_NPM_REGISTRY || undefined),
-    gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
-    installTimeoutMs: options.installTimeoutMs ?? 300_000,
+    gitTimeoutMs: options.gitTimeoutMs ?? envMs('MEDIACONDUIT_GIT_TIMEOUT_MS') ?? 120_000,
+    installTimeoutMs: options.installTimeoutMs ?? envMs('MEDIACONDUIT_INSTALL_TIMEOUT_MS') ?? 300_000,
     buildTimeoutMs: options.buildTimeoutMs ?? envMs('MEDIACONDUIT_BUILD_TIMEOUT_MS') ?? 120_000,
     initializeTimeoutMs: options.initializeTimeoutMs ?? envMs('MEDIACONDUIT_INITIALIZE_TIMEOUT_MS') ?? 60_000,
-    maxCheckoutBytes: options.maxCheckoutBytes ?? 100 * 1024 * 1024,
-    maxCheckoutFiles: options.maxCheckoutFiles ?? 20_000,
-    maxPackages: options.maxPackages ?? 1_000,
-    maxPackageBytes: options.maxPackageBytes ?? 128 * 1024 * 1024,
-    maxInstallBytes: options.maxInstallBytes ?? 512 * 1024 * 1024,
-    lockWaitMs: options.lockWaitMs ?? 600_000,
+    maxCheckoutBytes: options.maxCheckoutBytes ?? envMs('MEDIACONDUIT_MAX_CHECKOUT_BYTES') ?? 100 * 1024 * 1024,
+    maxCheckoutFiles: options.maxCheckoutFiles ?? envMs('MEDIACONDUIT_MAX_CHECKOUT_FILES') ?? 20_000,
+    maxPackages: options.maxPackages ?? envMs('MEDIACONDUIT_MAX_PACKAGES') ?? 1_000,
+    maxPackageBytes: options.maxPackageBytes ?? envMs('MEDIACONDUIT_MAX_PACKAGE_BYTES') ?? 128 * 1024 * 1024,
+    maxInstallBytes: options.maxInstallBytes ?? envMs('MEDIACONDUIT_MAX_INSTALL_BYTES') ?? 512 * 1024 * 1024,
+    lockWaitMs: options.lockWaitMs ?? envMs('MEDIACONDUIT_LOCK_WAIT_MS') ?? 600_000,
     dispatcher: options.dispatcher,
     logger: options.logger ?? createLogger('registry'),
     onProgress: options.onProgress ?? (() => {}),
