@@ -37,9 +37,12 @@ it('4 processes starting cold at once make one clone and one build, and all succ
   const count = (step: string) => outputs.filter((o) => o.events.includes(step)).length;
   expect(count('fetch:done')).toBe(1);
   expect(count('build:done')).toBe(1);
-  // On the server: exactly one pack was sent (one clone); the other processes only listed refs.
+  // On the server: exactly one pack was sent (one clone). The others listed refs at most once each:
+  // how many did depends on how the four interleave (one that starts after the first has pinned
+  // and cached the provider asks the server nothing), so only the bound is asserted.
   expect(http.fetchCount('/acme/shared.git')).toBe(1);
-  expect(http.listCount('/acme/shared.git')).toBeGreaterThanOrEqual(4);
+  expect(http.listCount('/acme/shared.git')).toBeGreaterThanOrEqual(1);
+  expect(http.listCount('/acme/shared.git')).toBeLessThanOrEqual(4);
   // Exactly one checkout and one bundle in the cache, nothing half-written left behind.
   expect(await readdir(join(work, 'cache/bundles'))).toHaveLength(1);
   expect(await readdir(join(work, 'cache/tmp'))).toEqual([]);

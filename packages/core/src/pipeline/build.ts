@@ -20,9 +20,10 @@ export interface BuildInput {
   /** The bundle's cache key (see `bundleKey`). */
   key: string;
   checkout: VerifiedCheckout;
-  manifest: ProviderManifest;
-  /** The installed dependencies' entry, if the provider has any. */
-  dependenciesDir: string | undefined;
+  /** The manifest, being read: it is parsed while this step takes its lock, and awaited only once the step builds. */
+  manifest: Promise<ProviderManifest>;
+  /** Installs the dependencies (once the step builds, under its lock); resolves to their entry, if the provider has any. */
+  dependencies: () => Promise<string | undefined>;
 }
 
 /**
@@ -44,13 +45,15 @@ export async function buildBundle(env: LoadEnvironment, source: ProviderSource, 
     signal: env.signal,
     read: async () => readBundleRecord(entryDir),
     onCached: (cached) => env.emit({ specifier: label, phase: 'build', status: 'cached', detail: cached.bundleFile }),
-    create: (temporary) =>
-      timedStep(env, label, 'build', input.manifest.entry, async () => {
+    create: async (temporary) => {
+      const manifest = await input.manifest;
+      const dependenciesDir = await input.dependencies();
+      return timedStep(env, label, 'build', manifest.entry, async () => {
         const { code, inputs } = await bundleProvider({
           checkoutDir: input.checkout.checkoutDir,
           providerDir: input.checkout.providerDir,
-          entry: input.manifest.entry,
-          dependenciesDir: input.dependenciesDir,
+          entry: manifest.entry,
+          dependenciesDir,
           label,
           timeoutMs: env.settings.buildTimeoutMs,
           signal: env.signal,
@@ -66,7 +69,7 @@ export async function buildBundle(env: LoadEnvironment, source: ProviderSource, 
           tree: input.checkout.tree,
           bundleFile,
           sha256: hash,
-          manifest: input.manifest,
+          manifest,
           inputs,
           contract: CONTRACT_VERSION,
           builtAt: new Date().toISOString(),
@@ -74,7 +77,8 @@ export async function buildBundle(env: LoadEnvironment, source: ProviderSource, 
         await writeFile(join(temporary, bundleFile), code);
         await writeFile(join(temporary, 'record.json'), JSON.stringify(written, null, 2));
         built = { record: written, path: join(entryDir, bundleFile), bytes: Buffer.from(code.buffer, code.byteOffset, code.byteLength) };
-      }),
+      });
+    },
   });
   // Built here: the bytes in hand are the ones just hashed. Else another process built it: checked like any cached bundle.
   if (built && built.record.sha256 === record.sha256) return built;

@@ -27,9 +27,11 @@ export async function coldLoad(
   let bundle = cachedBundle(env, source, key);
   if (!bundle) {
     const { readProviderManifest, ensureDependencies, buildBundle } = await buildSide();
-    const manifest = await readProviderManifest(source, verified.providerDir);
-    const dependenciesDir = await ensureDependencies(env, source, verified.providerDir);
-    bundle = await buildBundle(env, source, { pin: checkout.pin, key, checkout: verified, manifest, dependenciesDir });
+    // The manifest is parsed while the build step takes its lock; the dependencies are installed under it.
+    const manifest = readProviderManifest(source, verified.providerDir);
+    manifest.catch(() => {}); // awaited by the build step; unused when another process built the bundle meanwhile
+    const dependencies = () => ensureDependencies(env, source, verified.providerDir);
+    bundle = await buildBundle(env, source, { pin: checkout.pin, key, checkout: verified, manifest, dependencies });
   }
   checkBundleFits(source.specifier, bundle, verified.tree, locked, key);
   const { pin } = checkout;
