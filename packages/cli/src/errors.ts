@@ -77,7 +77,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
  * options become commands, flags and environment variables. (Core's messages serve both.) The
  * longer phrases come first, so that a shorter one never half-translates them.
  */
-const CLI_WORDS: readonly (readonly [RegExp, string | ((match: string, ...groups: string[]) => string)])[] = [
+export const CLI_WORDS: readonly (readonly [RegExp, string | ((match: string, ...groups: string[]) => string)])[] = [
   [/registry\.update\(\) \(or `mediaconduit update`\)/g, '`mediaconduit update`'],
   [/update with \{ acceptMovedTags: true \} \(mediaconduit update --accept-moved-tags\)/g, 'run `mediaconduit update <spec> --accept-moved-tags`'],
   [/point `cacheDir` \(MEDIACONDUIT_CACHE_DIR\) and the lockfile at a writable place/g, 'pass --cache-dir and --lockfile naming a writable place'],
@@ -89,7 +89,7 @@ const CLI_WORDS: readonly (readonly [RegExp, string | ((match: string, ...groups
   [/set the `npmRegistry` option or MEDIACONDUIT_NPM_REGISTRY/g, 'set MEDIACONDUIT_NPM_REGISTRY'],
   [/the `npmRegistry` option/g, 'MEDIACONDUIT_NPM_REGISTRY'],
   [/the `(git|install|build|initialize)TimeoutMs` option/g, (_match, step) => `MEDIACONDUIT_${step!.toUpperCase()}_TIMEOUT_MS`],
-  [/\((max[A-Za-z]+)\); raise the option/g, (_match, name) => `; raise it with MEDIACONDUIT_${name!.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`],
+  [/ \((max[A-Za-z]+)\); raise the option/g, (_match, name) => `; raise it with MEDIACONDUIT_${name!.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`],
   [
     /registry\.trainingJobs\(\) lists the recorded ones \(a job started with another trainingDir is recorded there\)/g,
     '`mediaconduit train list` lists the recorded ones (a job started with another --cache-dir is recorded there)',

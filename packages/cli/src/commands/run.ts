@@ -35,13 +35,14 @@ export async function runCommand(ctx: Context, specifier: string, modelId: strin
   if (ctx.json && flags.output === '-') {
     throw new UsageError('--json writes one JSON document on stdout, so the result cannot go there too; pass -o <file> with --json, or leave out --json', 'run');
   }
-  if (flags.capability !== undefined) parseCallOptions(flags.opt ?? [], flags.capability as Capability); // refused before any load
+  // With --capability, the options are read (and a bad one refused) before anything loads.
+  const given = flags.capability === undefined ? undefined : parseCallOptions(flags.opt ?? [], flags.capability as Capability);
   if (flags.output !== undefined && flags.output !== '-') ctx.pathFlag('-o', flags.output);
   const registry = await ctx.registry(flags);
   const config = ctx.config(flags);
   const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
   const capability = await capabilityOf(provider, modelId, flags.capability, ctx.signal);
-  const call = { ...parseCallOptions(flags.opt ?? [], capability), signal: ctx.signal };
+  const call = { ...(given ?? parseCallOptions(flags.opt ?? [], capability)), signal: ctx.signal };
   const started = performance.now();
   switch (capability) {
     case 'text-to-text': {

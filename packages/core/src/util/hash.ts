@@ -32,15 +32,20 @@ function compileEngine(): Sha256Engine | null {
 }
 
 /**
- * SHA-256 of `bytes`. Inputs up to 8 MiB (every bundle a warm load checks) go through a small
+ * Hex SHA-256 of `data` (a string is hashed as UTF-8). Inputs up to 8 MiB (every bundle a warm load checks) go through a small
  * WebAssembly module (`sha256.wat`, compiled on first use in about 1.5 ms), because a new process
  * pays 4–8 ms for node:crypto (its modules, OpenSSL's set-up and the garbage collection they
  * cause) and the warm load's budget is a few milliseconds. Larger inputs, and runtimes without
  * WebAssembly, use node:crypto. The two agree on every input: a test compares them over thousands.
  */
-export function sha256Bytes(bytes: Uint8Array): Uint8Array {
+export function sha256(data: string | Uint8Array): string {
+  return digest(typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('hex');
+}
+
+/** The digest as a Buffer: a view of the engine's memory (valid until the next hash), or node:crypto's. */
+function digest(bytes: Uint8Array): Buffer {
   if (bytes.byteLength <= ENGINE_MAX) engine ??= compileEngine();
-  if (!engine || bytes.byteLength > ENGINE_MAX) return new Uint8Array(process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest());
+  if (!engine || bytes.byteLength > ENGINE_MAX) return process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest();
   const { memory } = engine;
   const length = bytes.byteLength;
   const blocks = Math.ceil((length + 9) / 64);
@@ -55,12 +60,7 @@ export function sha256Bytes(bytes: Uint8Array): Uint8Array {
   words.setUint32(end - 8, Math.floor(length / 0x2000_0000));
   words.setUint32(end - 4, (length * 8) >>> 0);
   engine.digest(MESSAGE, blocks);
-  return new Uint8Array(memory.buffer.slice(DIGEST, DIGEST + 32));
-}
-
-/** Hex SHA-256 of `data` (a string is hashed as UTF-8). */
-export function sha256(data: string | Uint8Array): string {
-  return Buffer.from(sha256Bytes(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)).toString('hex');
+  return Buffer.from(memory.buffer, DIGEST, 32);
 }
 
 /** A short, filesystem-safe name derived from `text` (never the raw text itself). */
