@@ -307,6 +307,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         unit: 'ms',
         samples: coldPlain,
         base: { name: 'hand-run git clone --depth 1 + esbuild + node import', samples: handPlain },
+        paired: true,
         target: '≤ 1.3× the hand-run pipeline',
         check: (f) => f.ratio <= 1.3,
       });
@@ -323,6 +324,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         unit: 'ms',
         samples: coldDep,
         base: { name: 'cold, new process, same provider without it', samples: coldPlain },
+        paired: true,
         target: '≤ 1.5×',
         check: (f) => f.ratio <= 1.5,
       });
@@ -442,6 +444,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         unit: 'ms',
         samples: warmReady,
         base: { name: 'bare import, from process start', samples: bareReady },
+        paired: true,
         target: '≤ 1.2× the bare import',
         check: (f) => f.ratio <= 1.2,
       });

@@ -126,7 +126,8 @@ export async function bundleProvider(request: BundleRequest): Promise<{ code: Ui
     return { code: output.contents, inputs: Object.keys(result.metafile?.inputs ?? {}).sort() };
   } finally {
     request.signal?.removeEventListener('abort', onAbort);
-    if (!stopping.signal.aborted) await builder?.dispose();
+    // Not awaited: the output is in hand, and the service ends the context on its own time.
+    if (!stopping.signal.aborted) void builder?.dispose().catch(() => {});
   }
 }
 

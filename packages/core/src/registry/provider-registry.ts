@@ -14,7 +14,7 @@ import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import { TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
-import { hashName } from '../util/hash.js';
+import { hashName, preferNodeCrypto } from '../util/hash.js';
 import { debugEnabled } from '../util/logger.js';
 import { prepare, update, type PrepareResult, type UpdateResult } from './maintenance.js';
 import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './registry-core.js';
@@ -300,6 +300,7 @@ class Registry implements ProviderRegistry, RegistryCore {
   async cold(source: ProviderSource, locked: LockEntry | undefined, env = this.env): Promise<Located & { toRecord: ToRecord }> {
     if (!locked) await this.lock.assertMayAdd(source.key);
     const { coldLoad } = await import('../cold-side.js');
+    preferNodeCrypto(); // the cold side loads node:crypto: this module's hashes use it too (each chunk has its own copy of util/hash)
     const { entry, ...bundle } = await coldLoad(env, source, locked);
     return { ...bundle, toRecord: { entry, derivedOnly: locked?.commit === entry.commit } };
   }

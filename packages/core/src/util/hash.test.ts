@@ -55,6 +55,29 @@ describe('sha256', () => {
     }
   });
 
+  it('uses node:crypto and never compiles the engine once told that node:crypto is loaded anyway (the cold side)', async () => {
+    vi.resetModules();
+    // Node's types declare the WebAssembly namespace without its constructors.
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+    const compile = vi.spyOn(wasm, 'Module');
+    try {
+      const fresh = await import('./hash.js');
+      fresh.preferNodeCrypto();
+      expect(fresh.sha256('abc')).toBe(reference('abc'));
+      expect(fresh.sha256(bytes(5000, 4))).toBe(reference(bytes(5000, 4)));
+      expect(compile).not.toHaveBeenCalled();
+      // Told after the engine was compiled, it keeps the engine: the choice only saves a compile.
+      vi.resetModules();
+      const other = await import('./hash.js');
+      expect(other.sha256('abc')).toBe(reference('abc'));
+      other.preferNodeCrypto();
+      expect(other.sha256(bytes(70, 5))).toBe(reference(bytes(70, 5)));
+      expect(compile).toHaveBeenCalledTimes(1);
+    } finally {
+      compile.mockRestore();
+    }
+  });
+
   it('ships exactly the module that sha256.wat compiles to', async () => {
     const compiled = await compileSha256Wasm();
     expect(Buffer.from(SHA256_WASM, 'base64').equals(compiled)).toBe(true);

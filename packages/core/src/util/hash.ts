@@ -18,16 +18,16 @@ const MESSAGE = 1024;
 const DIGEST = 256;
 /** Inputs up to this size are hashed by the WebAssembly engine, larger ones by node:crypto (the engine's memory stays as large as its largest input). */
 const ENGINE_MAX = 8 * 1024 * 1024;
-/** The engine once compiled; `null` where WebAssembly is unavailable (`node --jitless`). */
-let engine: Sha256Engine | null | undefined;
+/** The engine once compiled; `false` where WebAssembly is unavailable (`node --jitless`), or once node:crypto is loaded anyway (see {@link preferNodeCrypto}). */
+let engine: Sha256Engine | false | undefined;
 
-function compileEngine(): Sha256Engine | null {
+function compileEngine(): Sha256Engine | false {
   const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (!wasm) return null;
+  if (!wasm) return false;
   try {
     return new wasm.Instance(new wasm.Module(Buffer.from(SHA256_WASM, 'base64'))).exports as Sha256Engine;
   } catch {
-    return null;
+    return false;
   }
 }
 
@@ -61,6 +61,15 @@ function digest(bytes: Uint8Array): Buffer {
   words.setUint32(end - 4, (length * 8) >>> 0);
   engine.digest(MESSAGE, blocks);
   return Buffer.from(memory.buffer, DIGEST, 32);
+}
+
+/**
+ * From now on, hashes that have not needed the engine yet use node:crypto: called by the modules
+ * that load node:crypto anyway (the cold side's tree hashes), so a cold load does not also compile
+ * the engine (about 1.5 ms).
+ */
+export function preferNodeCrypto(): void {
+  engine ??= false;
 }
 
 /** A short, filesystem-safe name derived from `text` (never the raw text itself). */
