@@ -37,6 +37,13 @@ async function entryPoints() {
   return targets.filter((target) => /^\.\/dist\/.+\.js$/.test(target)).map((target) => join(src, target.slice('./dist/'.length).replace(/\.js$/, '.ts')));
 }
 
+/**
+ * Files run as processes of their own (`"mediaconduit": { "processEntries": ["src/…/x.ts"] }`), built
+ * to `dist/…/x.mjs` with the workspace's `@mediaconduit/*` packages inlined too: such a process may
+ * be started with permission to read nothing but its own file, so it must not resolve a package.
+ */
+const processEntries = new Set((pkg.mediaconduit?.processEntries ?? []).map((file) => join(root, file)));
+
 const started = performance.now();
 const STAMP = join(root, 'dist', '.build-stamp.json');
 const workspace = resolve(import.meta.dirname, '..');
@@ -107,17 +114,21 @@ const packageName = (specifier) =>
     .split('/')
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
-/** Every bare import stays external unless its package is listed to be inlined. */
-const dependencies = {
+/** Every bare import stays external unless its package is listed to be inlined (and, for a process entry, the workspace's own packages). */
+const dependencies = (processEntry) => ({
   name: 'dependencies-stay-external',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (inline.has(packageName(args.path)) ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      const name = packageName(args.path);
+      if (inline.has(name) || (processEntry && name.startsWith('@mediaconduit/') && args.kind !== 'dynamic-import')) return undefined;
+      return { path: args.path, external: true };
+    });
   },
-};
+});
 /** Folders of the inlined packages whose files went into some output (from esbuild's metafiles). */
 const inlinedFolders = new Set();
-const outputOf = (source) => join(root, 'dist', relative(src, source).replace(/\.ts$/, '.js'));
-const queue = [...entries];
+const outputOf = (source) => join(root, 'dist', relative(src, source).replace(/\.ts$/, processEntries.has(source) ? '.mjs' : '.js'));
+const queue = [...entries, ...processEntries];
 const built = new Set();
 while (queue.length > 0) {
   const entry = queue.shift();
@@ -146,7 +157,7 @@ while (queue.length > 0) {
     target: 'node20',
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [lazy, builtinsWithoutFacades, dependencies],
+    plugins: [lazy, builtinsWithoutFacades, dependencies(processEntries.has(entry))],
   });
   for (const input of Object.keys(result.metafile.inputs)) {
     const at = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);

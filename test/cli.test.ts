@@ -131,8 +131,18 @@ describe('mediaconduit load, models, lock, update and cache', () => {
     });
   });
 
+  it('runs a provider in a process of its own with --isolation process, and says so', async () => {
+    const run = await cli(['load', `${echo.url}@v1.0.0`, '--isolation', 'process']);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Echo Provider \(echo, local\) 1\.0\.0 at [0-9a-f]{12}, in a process of its own, loaded in \d+ ms\n/);
+    expect(json(await cli(['load', `${echo.url}@v1.0.0`, '--json'])).provider).toMatchObject({ isolation: 'none' });
+    const bad = await cli(['load', echo.url, '--isolation', 'sandbox']);
+    expect(bad.code).toBe(2);
+  });
+
   it('lists Together models with context length and pricing, from the fake server', async () => {
-    const env = { TOGETHER_API_KEY: API_KEY, TOGETHER_BASE_URL: fake.baseURL };
+    // The host keeps the key, and sends it to the fake only because the operator allows its origin.
+    const env = { TOGETHER_API_KEY: API_KEY, TOGETHER_BASE_URL: fake.baseURL, MEDIACONDUIT_SECRET_ORIGINS: `TOGETHER_API_KEY=${new URL(fake.baseURL).origin}` };
     const run = await cli(['models', TOGETHER, '--capability', 'text-to-text', '--no-lockfile'], { env });
     expect(run.code).toBe(0);
     const lines = run.out.trim().split('\n');
@@ -268,7 +278,12 @@ describe('mediaconduit run', () => {
   });
 
   it('streams a Together chat from the fake server, and never prints the API key, even with the debug log', async () => {
-    const env = { TOGETHER_API_KEY: API_KEY, TOGETHER_BASE_URL: fake.baseURL, DEBUG: 'mediaconduit:*' };
+    const env = {
+      TOGETHER_API_KEY: API_KEY,
+      TOGETHER_BASE_URL: fake.baseURL,
+      MEDIACONDUIT_SECRET_ORIGINS: `TOGETHER_API_KEY=${new URL(fake.baseURL).origin}`,
+      DEBUG: 'mediaconduit:*',
+    };
     const run = await cli(['run', TOGETHER, 'meta-llama/Llama-3.3-70B-Instruct-Turbo', 'Say hello', '--no-lockfile', '--opt', 'max-tokens=20'], { env });
     expect(run.code).toBe(0);
     expect(run.out.length).toBeGreaterThan(1);
@@ -388,6 +403,8 @@ describe('mediaconduit bench', () => {
       ['requests', 'req/s'],
       ['requests', 'req/s'],
       ['requests', 'req/s'],
+      ['requests', 'req/s'],
+      ['requests', 'µs'],
       ['requests', 'req/s'],
       ['requests', 'µs'],
       ['requests', 'MB'],

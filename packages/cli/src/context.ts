@@ -14,6 +14,8 @@ export interface RegistryFlags {
   lockfile?: string | false;
   offline?: boolean;
   frozen?: boolean;
+  /** `--isolation process|none|auto`. */
+  isolation?: 'process' | 'none' | 'auto';
   /** `--config key=value`, repeatable: settings for the provider's factory. */
   config?: string[];
 }
@@ -81,6 +83,7 @@ export class Context {
       ...(flags.lockfile !== undefined ? { lockfile: flags.lockfile } : {}),
       ...(flags.offline ? { offline: true } : {}),
       ...(flags.frozen ? { frozen: true } : {}),
+      ...(flags.isolation ? { isolation: flags.isolation } : {}),
       ...extra,
     });
     this.registries.push(registry);

@@ -42,7 +42,13 @@ function registryOptions(command: Command, { config = true } = {}): Command {
     .option('--lockfile <file>', 'lockfile (default: $MEDIACONDUIT_LOCKFILE or ./mediaconduit.lock.json)')
     .option('--no-lockfile', 'neither read nor write a lockfile')
     .option('--offline', 'never touch the network; everything must be in the cache')
-    .option('--frozen', 'refuse any lockfile change (for CI)');
+    .option('--frozen', 'refuse any lockfile change (for CI)')
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'where providers run: process (a child process of their own, no secrets), none (this process), auto (process for code from the network)',
+      ).choices(['process', 'none', 'auto']),
+    );
   if (config) command.option('--config <key=value>', "a setting for the provider's factory (repeatable), e.g. --config seed=7", collect);
   return command;
 }

@@ -162,14 +162,26 @@ export function createTogether(settings: TogetherSettings & TogetherHost = {}): 
   return provider;
 }
 
-/** The registry's entry point: settings from `getProvider(url, { config })`, the key from the environment. */
+/**
+ * The registry's entry point: settings from `getProvider(url, { config })`. The API key is a secret
+ * the host keeps (see the manifest): this provider never sees it. `requireEnv` hands it a stand-in,
+ * which goes where the key would (`Authorization: Bearer …`), and the host puts the key in that
+ * header on requests to Together's origins only.
+ */
 export default function createFromContext(context: ProviderContextV1): TogetherProvider {
   // `config.env` holds overrides of environment variables; context.env() already applies them.
   const { env: _envOverrides, ...config } = context.config as Record<string, unknown>;
+  const keptKey = (): string | undefined => {
+    try {
+      return context.requireEnv('TOGETHER_API_KEY');
+    } catch {
+      return undefined;
+    }
+  };
   return createTogether({
     ...(config as TogetherSettings),
     createHttpClient: context.createHttpClient,
-    env: (name) => context.env(name),
+    env: (name) => (name === 'TOGETHER_API_KEY' ? keptKey() : context.env(name)),
     logger: context.logger,
   });
 }

@@ -92,7 +92,7 @@ const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lo
   counts[e.phase]++;
   if (e.phase === 'install') installMs = e.durationMs;
 } });
-const provider = await registry.getProvider(a.spec);
+const provider = await registry.getProvider(a.spec, { isolation: a.isolation });
 const t2 = performance.now();
 if (provider.id !== 'bench-small') throw new Error('wrong provider');
 await registry.close();
@@ -101,7 +101,7 @@ let againMs;
 if (a.again) {
   const t3 = performance.now();
   const second = core.createProviderRegistry({ cacheDir: a.cache, lockfile: a.lock, env: { MEDIACONDUIT_GIT_REWRITES: a.rewrites, MEDIACONDUIT_NPM_REGISTRY: a.npm } });
-  await second.getProvider(a.spec);
+  await second.getProvider(a.spec, { isolation: a.isolation });
   againMs = performance.now() - t3;
   await second.close();
 }
@@ -171,8 +171,9 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
   };
   const node = async (script: string, args: Record<string, unknown>, extra: string[] = []) =>
     timed(process.execPath, [...extra, await scriptFile(script)], { env: childEnv(args) });
-  const loadChild = async (spec: string, cache: string, lock: string | false, again = false) => {
-    const { ms, stdout } = await node(LOAD_SCRIPT, { core: coreUrl, spec, cache, lock, rewrites: fixture.rewritesEnv, npm: fixture.npm.url, again });
+  // Loads run in this process's pipeline ('none') unless a row measures isolation: the load rows measure the pipeline itself.
+  const loadChild = async (spec: string, cache: string, lock: string | false, again = false, isolation: 'none' | 'process' = 'none') => {
+    const { ms, stdout } = await node(LOAD_SCRIPT, { core: coreUrl, spec, cache, lock, rewrites: fixture.rewritesEnv, npm: fixture.npm.url, again, isolation });
     return {
       ms,
       ...(JSON.parse(stdout) as { coreMs: number; loadMs: number; readyAt: number; counts: Record<string, number>; installMs?: number; againMs?: number }),
@@ -264,6 +265,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       step('cold loads in new processes');
       const coldPlain: number[] = [];
       const coldDep: number[] = [];
+      const coldIsolated: number[] = [];
       const handPlain: number[] = [];
       const handDep: number[] = [];
       const origPlain: number[] = [];
@@ -278,6 +280,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         const keep = i >= 0;
         const dir = await fixture.runDir('cold');
         const plain = await loadChild(fixture.specs.plain, join(dir, 'cache'), join(dir, 'lock.json'));
+        const isolated = await loadChild(fixture.specs.plain, join(dir, 'cache-isolated'), false, false, 'process');
         const hp = await handRun(fixture.remotes.plain);
         const dep = await loadChild(fixture.specs.withDep, join(dir, 'cache-dep'), false);
         const hd = await handRun(fixture.remotes.withDep, true);
@@ -289,6 +292,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         }
         if (!keep) continue;
         coldPlain.push(plain.ms);
+        coldIsolated.push(isolated.ms);
         coldDep.push(dep.ms);
         handPlain.push(hp);
         handDep.push(hd);
@@ -309,6 +313,16 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         base: { name: 'hand-run git clone --depth 1 + esbuild + node import', samples: handPlain },
         paired: true,
         target: '≤ 1.3× the hand-run pipeline',
+        check: (f) => f.ratio <= 1.3,
+      });
+      row({
+        group: 'load',
+        name: 'cold, new process, in a process of its own (no dependencies)',
+        unit: 'ms',
+        samples: coldIsolated,
+        base: { name: 'cold, new process, in the host process', samples: coldPlain },
+        paired: true,
+        target: '≤ 1.3× in-process',
         check: (f) => f.ratio <= 1.3,
       });
       row({
@@ -413,15 +427,23 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
       const bare: number[] = [];
       const warmReady: number[] = [];
       const bareReady: number[] = [];
+      const warmIsolatedReady: number[] = [];
+      const warmIsolatedBudget: number[] = [];
+      const nodeStart: number[] = [];
       const coreImport: number[] = [];
       const fsImport: number[] = [];
       const compiled: number[] = [];
       const cryptoLoad: number[] = [];
       for (let i = -1; i < rounds * 2; i++) {
         const w = await loadChild(fixture.specs.plain, warmCache, warmLock, true);
+        const wi = await loadChild(fixture.specs.plain, warmCache, warmLock, false, 'process');
+        const start = await node('', {});
         const b = JSON.parse((await node(BARE_SCRIPT, { core: coreUrl, contract: contractUrl, bundle: bundleUrl })).stdout) as { loadMs: number; readyAt: number };
         if (i < 0) continue;
         warm.push(w.loadMs);
+        warmIsolatedReady.push(wi.readyAt);
+        warmIsolatedBudget.push(w.readyAt + start.ms + 10);
+        nodeStart.push(start.ms);
         bare.push(b.loadMs);
         warmReady.push(w.readyAt);
         bareReady.push(b.readyAt);
@@ -447,6 +469,17 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         paired: true,
         target: '≤ 1.2× the bare import',
         check: (f) => f.ratio <= 1.2,
+      });
+      row({
+        group: 'load',
+        name: 'warm-disk, new process: ready, from process start, in a process of its own',
+        unit: 'ms',
+        samples: warmIsolatedReady,
+        base: { name: 'the in-process figure + a bare `node` start + 10 ms, same round', samples: warmIsolatedBudget },
+        paired: true,
+        target: '≤ in-process + node start + 10 ms',
+        check: (f) => f.ratio <= 1,
+        note: () => `a bare node start measured ${median(nodeStart).toFixed(0)} ms`,
       });
       // Where the warm-disk gap goes, and what it no longer pays: node:crypto, which the hash check
       // used before its WebAssembly SHA-256; and V8 compiling the warm path's functions on their
@@ -630,6 +663,28 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           paired: true,
           note: (f) =>
             `+${(f.median - f.baseline).toFixed(2)} µs a call, ${(((f.median - f.baseline) / perRequestUs) * 100).toFixed(1)} % of a chat request's ${perRequestUs.toFixed(0)} µs above`,
+        });
+        row({
+          group: 'requests',
+          name: `chat requests: the Together provider in a process of its own (${r.concurrency} at once; the host adds the key)`,
+          unit: 'req/s',
+          samples: r.isolation.isolated,
+          base: { name: 'the same provider in the host process, rounds alternating', samples: r.isolation.inProcess },
+          paired: true,
+          target: '≥ 0.9× in-process',
+          check: (f) => f.ratio >= 0.9,
+        });
+        const added = median(r.isolation.isolatedUs.map((us, i) => us - r.isolation.inProcessUs[i]!));
+        row({
+          group: 'requests',
+          name: 'one chat call at a time, in a process of its own',
+          unit: 'µs',
+          samples: r.isolation.isolatedUs,
+          base: { name: 'the same call in the host process, calls alternating', samples: r.isolation.inProcessUs },
+          paired: true,
+          target: '≤ 50 µs added',
+          check: () => added <= 50,
+          note: `+${added.toFixed(0)} µs a call (median of the pairs' differences)`,
         });
         const mb = (bytes: number) => bytes / 2 ** 20;
         row({

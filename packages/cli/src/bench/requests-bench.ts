@@ -29,6 +29,8 @@ export interface RequestFigures {
   managed: number[];
   /** Four images of `imageSize`² at once: peak RSS increase and decoded bytes, ours and a naive client. */
   memory: { ours: MemoryFigures; naive: MemoryFigures };
+  /** The same provider in a process of its own and in this one: chat throughput per round, and the latency of one call at a time (µs), in pairs. */
+  isolation: { isolated: number[]; inProcess: number[]; isolatedUs: number[]; inProcessUs: number[] };
 }
 
 export interface MemoryFigures {
@@ -111,6 +113,40 @@ await dispatcher.close();
 process.stdout.write(JSON.stringify(out));
 `;
 
+// Isolation: the same Together provider loaded twice, in a process of its own and in this one (the
+// host keeps the key and adds it for the fake's origin); rounds of throughput alternating which
+// runs first, then single calls one at a time, in pairs.
+const ISOLATION_SCRIPT = `
+const a = JSON.parse(process.env.BENCH_ARGS);
+const core = await import(a.core);
+const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: false, env: { TOGETHER_API_KEY: 'bench' }, secretOrigins: { TOGETHER_API_KEY: [new URL(a.baseURL).origin] }, wrapModels: false });
+const MODEL = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
+const config = { baseURL: a.baseURL, connections: a.concurrency };
+const models = {
+  inProcess: await (await registry.getProvider(a.spec, { isolation: 'none', config })).getModel(MODEL, { capability: 'text-to-text' }),
+  isolated: await (await registry.getProvider(a.spec, { isolation: 'process', config })).getModel(MODEL, { capability: 'text-to-text' }),
+};
+async function rps(model, requests) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: a.concurrency }, async () => { while (next++ < requests) if (!(await model.transform('hello there')).text) throw new Error('empty'); }));
+  return requests / ((performance.now() - started) / 1000);
+}
+const out = { isolated: [], inProcess: [], isolatedUs: [], inProcessUs: [] };
+await rps(models.inProcess, a.requests);
+await rps(models.isolated, a.requests);
+for (let i = 0; i < a.rounds; i++) for (const side of i % 2 ? ['isolated', 'inProcess'] : ['inProcess', 'isolated']) out[side].push(await rps(models[side], a.requests));
+for (let i = 0; i < a.singles; i++) {
+  for (const side of i % 2 ? ['isolated', 'inProcess'] : ['inProcess', 'isolated']) {
+    const started = performance.now();
+    await models[side].transform('hi');
+    out[side + 'Us'].push((performance.now() - started) * 1000);
+  }
+}
+await registry.close();
+process.stdout.write(JSON.stringify(out));
+`;
+
 // Memory: one fresh process generates four images of a.size × a.size (2048, or 512 in a smoke run) at once (run with --expose-gc).
 const MEMORY_SCRIPT = `
 const a = JSON.parse(process.env.BENCH_ARGS);
@@ -160,7 +196,12 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
     await writeFile(file, text);
     return file;
   };
-  const [fakeFile, clientFile, memoryFile] = await Promise.all([script('fake', FAKE_SCRIPT), script('client', CLIENT_SCRIPT), script('memory', MEMORY_SCRIPT)]);
+  const [fakeFile, clientFile, memoryFile, isolationFile] = await Promise.all([
+    script('fake', FAKE_SCRIPT),
+    script('client', CLIENT_SCRIPT),
+    script('memory', MEMORY_SCRIPT),
+    script('isolation', ISOLATION_SCRIPT),
+  ]);
   const pinned =
     availableParallelism() >= 2 &&
     (await exec('taskset', ['-V']).then(
@@ -218,6 +259,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
   const imageSize = smoke ? 512 : 2048;
   const fake = await startFake('gradient');
   let throughput: Pick<RequestFigures, 'ours' | 'raw' | 'dispatch' | 'bare' | 'control' | 'managed'>;
+  let isolation: RequestFigures['isolation'];
   try {
     throughput = await runChild(clientFile, {
       core: coreUrl,
@@ -230,6 +272,16 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
       tripleRequests,
       rounds: smoke ? 1 : Math.max(4, options.rounds * 2),
       triples: smoke ? 2 : options.rounds * 48,
+    });
+    isolation = await runChild(isolationFile, {
+      core: coreUrl,
+      spec,
+      cache,
+      baseURL: fake.baseURL,
+      concurrency,
+      requests: smoke ? 200 : 2000,
+      rounds: smoke ? 2 : Math.max(6, options.rounds * 2),
+      singles: smoke ? 20 : 500,
     });
   } finally {
     await fake.stop();
@@ -245,7 +297,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
   } finally {
     await noisy.stop();
   }
-  return { concurrency, requests, tripleRequests, imageSize, pinned, ...throughput, memory };
+  return { concurrency, requests, tripleRequests, imageSize, pinned, ...throughput, memory, isolation };
 }
 
 /**

@@ -18,12 +18,21 @@ export async function loadCommand(ctx: Context, specifier: string, flags: Regist
   }
   ctx.progress.stop();
   ctx.out.result({
-    provider: { id: provider.id, name: provider.name, type: provider.type, version: loaded?.version, commit: loaded?.commit, specifier: loaded?.specifier },
+    provider: {
+      id: provider.id,
+      name: provider.name,
+      type: provider.type,
+      version: loaded?.version,
+      commit: loaded?.commit,
+      specifier: loaded?.specifier,
+      isolation: loaded?.isolation,
+    },
     capabilities: provider.capabilities,
     models,
     loadMs: Math.round(ms),
   });
-  ctx.out.line(`${provider.name} (${provider.id}, ${provider.type})${loaded ? ` ${loaded.version} at ${loaded.commit.slice(0, 12)}` : ''}, loaded in ${formatMs(ms)}`);
+  const where = loaded?.isolation === 'process' ? ', in a process of its own' : '';
+  ctx.out.line(`${provider.name} (${provider.id}, ${provider.type})${loaded ? ` ${loaded.version} at ${loaded.commit.slice(0, 12)}` : ''}${where}, loaded in ${formatMs(ms)}`);
   for (const [capability, ids] of Object.entries(models)) ctx.out.line(`  ${capability}: ${ids.join(', ') || '(none)'}`);
   return EXIT.OK;
 }

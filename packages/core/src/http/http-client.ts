@@ -14,8 +14,18 @@ type DispatchRequest = (
   callback: (error: Error | null, data: { statusCode: number; headers: HttpResponseV1['headers']; body: unknown }) => void,
 ) => void;
 
-/** Creates an {@link HttpClientV1} (what `context.createHttpClient` gives providers). The base URL must be an http(s) URL without credentials (else `INVALID_OPTIONS`). */
-export function createHttpClient(options: HttpClientOptionsV1): HttpClientV1 {
+/** A request whose body is given as it is sent (the host forwarding an isolated provider's request): internal, not part of the contract. */
+export type RawBodyRequest = HttpRequestV1 & { rawBody?: string | Uint8Array };
+
+/** Changes a request's headers for its origin, last: how the host adds the secrets it keeps (see `addKeptSecrets`). */
+export type HeaderDecorator = (origin: string, headers: Record<string, string>) => Record<string, string>;
+
+/**
+ * Creates an {@link HttpClientV1} (what `context.createHttpClient` gives providers). The base URL
+ * must be an http(s) URL without credentials (else `INVALID_OPTIONS`). `decorate`, when given, sees
+ * every request's origin and headers last.
+ */
+export function createHttpClient(options: HttpClientOptionsV1, decorate?: HeaderDecorator): HttpClientV1 {
   const problem = httpBaseUrlProblem(options.baseURL);
   if (problem) throw mcError('INVALID_OPTIONS', `baseURL: ${problem}`);
   const base = new URL(options.baseURL);
@@ -70,12 +80,13 @@ export function createHttpClient(options: HttpClientOptionsV1): HttpClientV1 {
           headers = Object.assign({}, fixed, request.headers);
           if (request.json !== undefined) headers['content-type'] = 'application/json';
         }
+        if (decorate) headers = decorate(target, headers);
         const dispatchOptions: Record<string, unknown> = {
           origin: target,
           path,
           method: request.method,
           headers,
-          body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : null,
+          body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : ((request as RawBodyRequest).rawBody ?? null),
           signal: request.signal,
         };
         const perRequestTimeout = request.timeoutMs ?? (options.dispatcher ? timeout : undefined);

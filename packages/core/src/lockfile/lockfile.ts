@@ -28,6 +28,12 @@ export interface LockEntry {
   bundle: { key: string; sha256: string };
   /** Manifest id and version, for humans reading the file. */
   provider: { id: string; version: string };
+  /**
+   * Where the provider runs when loaded without an `isolation` override: `'process'` (a child
+   * process of its own) or `'none'` (the host's). Written by the load that pinned it; absent in
+   * lockfiles written before isolation existed.
+   */
+  isolation?: 'process' | 'none';
 }
 
 /** The whole lockfile. */
@@ -88,6 +94,7 @@ function brokenFields(entry: unknown): string[] {
     ['tree', isString(e.tree) && SHA1.test(e.tree as string)],
     ['bundle', isObject(e.bundle) && isString(e.bundle.key) && isString(e.bundle.sha256) && /^[0-9a-f]{64}$/.test(e.bundle.sha256 as string)],
     ['provider', isObject(e.provider) && isString(e.provider.id) && isString(e.provider.version)],
+    ['isolation', e.isolation === undefined || e.isolation === 'process' || e.isolation === 'none'],
   ];
   return checks.filter(([, ok]) => !ok).map(([name]) => name);
 }

@@ -15,6 +15,34 @@ const range = z.string().check(z.refine((v) => validRange(v) !== null, { error: 
 const nonEmpty = () => z.string().check(z.minLength(1, { error: 'must not be empty' }));
 const atMost = (max: number) => z.maxLength(max, { error: `must have at most ${max} characters` });
 
+/** An https origin (`https://api.example.com`, a port allowed): no path, query, credentials or wildcard. */
+const httpsOrigin = z.string().check(
+  z.refine((v) => httpsOriginProblem(v) === undefined, {
+    error: (issue) => `${JSON.stringify(issue.input)}: ${httpsOriginProblem(String(issue.input))}`,
+  }),
+);
+
+/** Where and how the host sends a secret: the origins it may go to, and the header that carries it. */
+const sendSecret = z.strictObject({
+  origins: z.array(httpsOrigin).check(z.minLength(1, { error: 'list at least one https origin the secret may be sent to' })),
+  header: z.string().check(
+    z.regex(/^[A-Za-z0-9-]+: *[^\r\n]*\{value\}[^\r\n]*$/, {
+      error: 'must be a header line with the placeholder {value}, such as "Authorization: Bearer {value}" or "X-Api-Key: {value}"',
+    }),
+  ),
+});
+
+/** What is wrong with `text` as the https origin a secret may be sent to; undefined when it is one. */
+export function httpsOriginProblem(text: string): string | undefined {
+  if (!URL.canParse(text)) return 'is not a URL; write an https origin such as https://api.example.com';
+  const url = new URL(text);
+  if (url.protocol !== 'https:') return `secrets are sent over https only; write https://${url.host || 'api.example.com'}`;
+  if (url.username || url.password) return 'must not hold credentials';
+  if (url.host.includes('*')) return 'must name one host, not a pattern';
+  if (url.origin !== text.replace(/\/$/, '')) return `must be an origin alone (scheme, host and port), such as ${url.origin}`;
+  return undefined;
+}
+
 /** Strict schema of `MediaConduit.provider.yml`: unknown keys are errors. */
 export const manifestSchema = z.pipe(
   z
@@ -38,6 +66,7 @@ export const manifestSchema = z.pipe(
             name: z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an upper-case environment variable name' })),
             description: z._default(z.string(), ''),
             required: z._default(z.boolean(), false),
+            secret: z.optional(z.union([z.boolean(), sendSecret], { error: 'must be true, false, or { origins: [https://…], header: "Name: … {value}" }' })),
           }),
         ),
         [],

@@ -8,6 +8,19 @@ export interface ManifestEnvVar {
   name: string;
   description: string;
   required: boolean;
+  /**
+   * Whether the value is a secret. `true`/`false` say so; absent, a name such as `*_API_KEY` or
+   * `*_TOKEN` says it. An object makes it a secret the host keeps: the provider never sees the value,
+   * and the host adds `header` (with `{value}` replaced) to the provider's requests to `origins`.
+   */
+  secret?: boolean | SecretDelivery | undefined;
+}
+
+/** How the host sends a secret it keeps: to which https origins, in which header. */
+export interface SecretDelivery {
+  origins: string[];
+  /** A header line with the placeholder `{value}`, e.g. `Authorization: Bearer {value}`. */
+  header: string;
 }
 
 /** A model the provider suggests before live discovery. */

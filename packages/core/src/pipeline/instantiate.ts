@@ -27,6 +27,8 @@ export interface InstantiateOptions {
   now?: (() => number) | undefined;
   /** The provider's own folder shared by every process (`context.dataDir`). */
   dataDir?: string | undefined;
+  /** Origins beyond the manifest's that the secrets the host keeps may go to (the registry's `secretOrigins`). */
+  secretOrigins?: Readonly<Record<string, readonly string[]>> | undefined;
   /** Skip the shape check (the conformance kit checks shape itself, problem by problem). */
   skipValidation?: boolean;
 }
@@ -91,6 +93,7 @@ async function load(options: InstantiateOptions, signal: AbortSignal, created: {
       environment: options.env,
       now: options.now,
       dataDir: options.dataDir,
+      secretOrigins: options.secretOrigins,
     });
     try {
       value = await (exported as (c: unknown) => unknown)(context);
@@ -115,7 +118,7 @@ async function load(options: InstantiateOptions, signal: AbortSignal, created: {
  * a file could be swapped between the check and the import. Its stack frames name the bundle's
  * file (`sourceURL`), and a second import of the same bytes reuses the module, as for a file URL.
  */
-function moduleUrl(bytes: Uint8Array, path: string): string {
+export function moduleUrl(bytes: Uint8Array, path: string): string {
   const source = Buffer.concat([bytes, Buffer.from(`\n//# sourceURL=${pathToFileURL(path).href}\n`)]);
   return `data:text/javascript;base64,${source.toString('base64')}`;
 }
@@ -123,7 +126,7 @@ function moduleUrl(bytes: Uint8Array, path: string): string {
 /** Codes that say the provider's settings are wrong, not the provider: kept as they are, so that the fix they name is the one shown. */
 const SETTINGS_CODES = new Set(['INVALID_OPTIONS', 'MISSING_CONFIGURATION', 'MISSING_API_KEY']);
 
-function loadFailed(label: string, what: string, error: unknown): MediaConduitError {
+export function loadFailed(label: string, what: string, error: unknown): MediaConduitError {
   if (MediaConduitError.isInstance(error) && error.code === 'PROVIDER_LOAD_FAILED') return error;
   if (MediaConduitError.isInstance(error) && SETTINGS_CODES.has(error.code)) {
     return mcError(error.code, `load ${label}: the provider refused its settings: ${error.message}`, { cause: error, details: error.details });

@@ -39,7 +39,9 @@ export async function update(core: RegistryCore, specifier: string, options: { a
       throw movedTagError(`update ${specifier}`, before.resolved, before.commit, pin.commit);
     }
     const { entry } = await coldLoad(core.env, source, undefined, { pin });
-    const changed = JSON.stringify(before) !== JSON.stringify(entry);
+    // Where it runs is recorded with the pin, not part of it: an entry written before isolation existed is unchanged.
+    const { isolation: _where, ...pinned } = before ?? ({} as Partial<LockEntry>);
+    const changed = !before || JSON.stringify(pinned) !== JSON.stringify(entry);
     if (changed) {
       if (core.options.frozen)
         throw mcError(

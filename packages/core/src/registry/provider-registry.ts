@@ -18,7 +18,7 @@ import { hashName, preferNodeCrypto } from '../util/hash.js';
 import { debugEnabled } from '../util/logger.js';
 import { prepare, update, type PrepareResult, type UpdateResult } from './maintenance.js';
 import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './registry-core.js';
-import { resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
+import { type IsolationMode, resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 import { guardModel, guardProvider, Secrets } from './secrets.js';
 import { resumeTrainingJob, trainingJobs, withTrainingRecorded } from './training-jobs.js';
 
@@ -34,6 +34,8 @@ export interface LoadedProvider {
   version: string;
   commit: string;
   capabilities: readonly Capability[];
+  /** Where it runs: `'process'` (a child process of its own) or `'none'` (this process). */
+  isolation: IsolationMode;
   provider: MediaProviderV1;
 }
 
@@ -170,17 +172,17 @@ class Registry implements ProviderRegistry, RegistryCore {
   }
 
   getProvider(specifier: string, options: GetProviderOptions = {}): Promise<MediaProviderV1> {
-    const memo = options.config ? `${specifier}\0${stableJson(options.config)}` : specifier;
+    const memo = `${specifier}\0${options.isolation ?? ''}${options.config ? `\0${stableJson(options.config)}` : ''}`;
     let pending = this.bySpecifier.get(memo);
     if (!pending) {
-      pending = this.loadShared(specifier, options.config ?? {});
+      pending = this.loadShared(specifier, options.config ?? {}, options.isolation);
       this.bySpecifier.set(memo, pending);
       pending.catch(() => this.bySpecifier.delete(memo));
     }
     return options.signal ? raceAbort(pending, options.signal, `getProvider ${redactSpecifier(specifier)}`) : pending;
   }
 
-  private loadShared(specifier: string, config: Readonly<Record<string, unknown>>): Promise<MediaProviderV1> {
+  private loadShared(specifier: string, config: Readonly<Record<string, unknown>>, isolation: IsolationMode | undefined): Promise<MediaProviderV1> {
     // Every failure of a load leaves through here: typed (a file-system fault becomes
     // FILE_SYSTEM_ERROR) and without any known secret, in its message, details, causes and stack.
     const failed = (error: unknown): never => {
@@ -188,11 +190,15 @@ class Registry implements ProviderRegistry, RegistryCore {
     };
     try {
       if (this.controller.signal.aborted) throw mcError('ABORTED', `getProvider ${redactSpecifier(specifier)}: the registry is closed`);
+      if (isolation !== undefined && isolation !== 'process' && isolation !== 'none') {
+        throw mcError('INVALID_OPTIONS', `getProvider ${redactSpecifier(specifier)}: isolation must be "process" or "none", got ${JSON.stringify(isolation)}`);
+      }
       const source = this.parse(specifier);
-      const key = `${source.key}\0${stableJson(config)}`;
+      const mode = isolation ?? isolationFor(source, this.options.isolation);
+      const key = `${source.key}\0${mode}\0${stableJson(config)}`;
       let pending = this.byKey.get(key);
       if (!pending) {
-        pending = this.load(source, config, key).catch(failed);
+        pending = this.load(source, config, key, mode).catch(failed);
         this.byKey.set(key, pending);
         pending.catch(() => this.byKey.delete(key));
       }
@@ -203,7 +209,7 @@ class Registry implements ProviderRegistry, RegistryCore {
   }
 
   /** Loads `source` with `config`; `key` names the instance (specifier key and config). */
-  private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string): Promise<MediaProviderV1> {
+  private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string, isolation: IsolationMode): Promise<MediaProviderV1> {
     const locked = await this.lock.get(source.key);
     const located = (locked && this.warm(source, locked)) || (await this.cold(source, locked));
     const { manifest } = located.record;
@@ -212,20 +218,40 @@ class Registry implements ProviderRegistry, RegistryCore {
     this.secrets.add(key, { declared: manifest.env, config });
     const started = performance.now();
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
-    const provider = await instantiateProvider({
-      bytes: located.bytes,
-      bundlePath: located.path,
-      manifest,
-      label: source.specifier,
-      config,
-      dispatcher: this.options.dispatcher,
-      logger: this.options.logger,
-      signal: this.controller.signal,
-      env: this.options.env,
-      timeoutMs: this.options.initializeTimeoutMs,
-      now: this.options.now,
-      dataDir: join(this.options.cacheDir, 'state', 'providers', manifest.id),
-    });
+    const dataDir = join(this.options.cacheDir, 'state', 'providers', manifest.id);
+    const provider =
+      isolation === 'process'
+        ? await (await import('../isolation/isolated-provider.js')).instantiateIsolated({
+            bytes: located.bytes,
+            bundlePath: located.path,
+            manifest,
+            label: source.specifier,
+            config,
+            environment: this.options.env,
+            dispatcher: this.options.dispatcher,
+            logger: this.options.logger,
+            signal: this.controller.signal,
+            timeoutMs: this.options.initializeTimeoutMs,
+            dataDir,
+            secretOrigins: this.options.secretOrigins,
+            settings: this.options.isolationSettings,
+            now: this.options.now,
+          })
+        : await instantiateProvider({
+            bytes: located.bytes,
+            bundlePath: located.path,
+            manifest,
+            label: source.specifier,
+            config,
+            dispatcher: this.options.dispatcher,
+            logger: this.options.logger,
+            signal: this.controller.signal,
+            env: this.options.env,
+            timeoutMs: this.options.initializeTimeoutMs,
+            now: this.options.now,
+            dataDir,
+            secretOrigins: this.options.secretOrigins,
+          });
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
       // Written only now: a provider that fails to import or initialise leaves no lockfile entry.
@@ -251,6 +277,7 @@ class Registry implements ProviderRegistry, RegistryCore {
       version: manifest.version,
       commit: located.record.commit,
       capabilities: provider.capabilities,
+      isolation,
       provider: served,
     });
     return served;
@@ -306,7 +333,8 @@ class Registry implements ProviderRegistry, RegistryCore {
   }
 
   record(source: ProviderSource, entry: LockEntry, derivedOnly: boolean): Promise<void> {
-    return this.lock.set(source.key, entry, this.env.dirs, { derivedOnly });
+    // The entry says where the provider runs by default (an override per getProvider call does not change the pin).
+    return this.lock.set(source.key, { ...entry, isolation: isolationFor(source, this.options.isolation) }, this.env.dirs, { derivedOnly });
   }
 
   parse(specifier: string): ProviderSource {
@@ -371,6 +399,15 @@ class Registry implements ProviderRegistry, RegistryCore {
     await Promise.all(providers.map((p) => p.provider.dispose?.().catch(() => {})));
     await this.runtime.close();
   }
+}
+
+/**
+ * Where a provider from `source` runs by default: in a process of its own for code from the
+ * network, in this one for a local repository or folder (development).
+ */
+function isolationFor(source: ProviderSource, setting: IsolationMode | 'auto'): IsolationMode {
+  if (setting !== 'auto') return setting;
+  return source.kind === 'file' ? 'none' : 'process';
 }
 
 /** The repository folder a source names, whatever its ref: what a manifest id belongs to. */

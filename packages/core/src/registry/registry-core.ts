@@ -5,7 +5,7 @@ import type { LoadEnvironment } from '../pipeline/load-environment.js';
 import type { VerifiedBundle } from '../pipeline/verify.js';
 import type { ProviderSource } from '../source/provider-source.js';
 import type { TrainingJobStore } from '../training/training-store.js';
-import type { ResolvedRegistryOptions } from './registry-options.js';
+import type { IsolationMode, ResolvedRegistryOptions } from './registry-options.js';
 import type { Secrets } from './secrets.js';
 
 /** A lockfile entry to record once its provider has loaded. */
@@ -24,6 +24,8 @@ export interface GetProviderOptions {
   config?: Readonly<Record<string, unknown>>;
   /** Stops waiting for this call (the shared load goes on for other callers). */
   signal?: AbortSignal;
+  /** Where this provider runs (see the registry's `isolation` option); part of the instance's identity. */
+  isolation?: IsolationMode;
 }
 
 /**

@@ -48,6 +48,28 @@ describe('registry options', () => {
     expect(resolveRegistryOptions({ env, offline: false, tokens: { 'GitHub.com': 'mine' } })).toMatchObject({ offline: false, tokens: { 'github.com': 'mine' } });
   });
 
+  it('reads where providers run, their heap cap and the origins kept secrets may go to; refuses bad ones', () => {
+    const env = { MEDIACONDUIT_ISOLATION: 'process', MEDIACONDUIT_ISOLATION_MEMORY_MB: '256', MEDIACONDUIT_SECRET_ORIGINS: 'A_KEY=http://127.0.0.1:9/v1, A_KEY=https://x.example' };
+    expect(resolveRegistryOptions({ env, secretOrigins: { A_KEY: ['http://127.0.0.1:9'], B_KEY: ['https://b.example/'] } })).toMatchObject({
+      isolation: 'process',
+      isolationSettings: { memoryMb: 256 },
+      secretOrigins: { A_KEY: ['http://127.0.0.1:9', 'https://x.example'], B_KEY: ['https://b.example'] },
+    });
+    expect(resolveRegistryOptions({ env: {} }).isolation).toBe('auto');
+    let caught: unknown;
+    try {
+      resolveRegistryOptions({ env: { MEDIACONDUIT_ISOLATION: 'sandbox', MEDIACONDUIT_SECRET_ORIGINS: 'nope' }, isolationMemoryMb: 4, secretOrigins: { K: ['ftp://x'] } });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as MediaConduitError).details.problems).toEqual([
+      expect.stringMatching(/^isolationMemoryMb: expected a number of MB, at least 16/),
+      expect.stringMatching(/^secretOrigins: expected an object mapping variable names to lists of http\(s\) origins/),
+      expect.stringMatching(/^MEDIACONDUIT_ISOLATION: expected "process", "none" or "auto", got "sandbox"/),
+      expect.stringMatching(/^MEDIACONDUIT_SECRET_ORIGINS: "nope" is not NAME=http\(s\)-origin/),
+    ]);
+  });
+
   it('URL rewrites use the longest matching prefix and refuse malformed pairs', () => {
     const rewrites = parseUrlRewrites('https://github.com/=http://mirror/gh/, https://github.com/acme/=file:///srv/acme/');
     expect(applyUrlRewrites('https://github.com/acme/x.git', rewrites)).toBe('file:///srv/acme/x.git');

@@ -6,6 +6,8 @@ import { mcError } from '../util/errors.js';
 import { parseUrlRewrites, type UrlRewrites } from '../source/url-rewrites.js';
 import { createLogger } from '../util/logger.js';
 import type { LoadSettings } from '../pipeline/load-environment.js';
+import type { IsolationSettings } from '../isolation/isolated-provider.js';
+import { parseSecretOrigins } from '../context/kept-secrets.js';
 import type { ProgressEvent } from '../pipeline/progress-event.js';
 
 /** Options of {@link createProviderRegistry}. Every option has an environment-variable default. */
@@ -89,7 +91,26 @@ export interface ProviderRegistryOptions {
    * time (`context.now`: the mock's training). Default `Date.now`; tests pass their own to move time.
    */
   now?: () => number;
+  /**
+   * Where providers run. `'process'`: each in a child Node process of its own, under Node's
+   * permission model, without the host's environment or secrets. `'none'`: in this process.
+   * Default (`'auto'`): in a process of its own for code from the network (`https:`, `ssh:`,
+   * `git:`, `http:`, `github:` specifiers), in this process for `file:` repositories and folders.
+   * `getProvider(spec, { isolation })` overrides it per provider. Default: `MEDIACONDUIT_ISOLATION`, else `'auto'`.
+   */
+  isolation?: IsolationMode | 'auto';
+  /** Heap cap of a provider's own process, in MB. Default: `MEDIACONDUIT_ISOLATION_MEMORY_MB`, else 512. */
+  isolationMemoryMb?: number;
+  /**
+   * Origins, beyond those its manifest declares, that a secret the host keeps may be sent to
+   * (`{ TOGETHER_API_KEY: ['http://127.0.0.1:8080'] }`: a local fake, a proxy). The operator's
+   * choice, never the provider's. Merged over `MEDIACONDUIT_SECRET_ORIGINS` (`NAME=origin,…`).
+   */
+  secretOrigins?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** Where a provider runs: in a child process of its own, or in the host's. */
+export type IsolationMode = 'process' | 'none';
 
 /** Options with every default applied. */
 export interface ResolvedRegistryOptions extends LoadSettings {
@@ -108,6 +129,9 @@ export interface ResolvedRegistryOptions extends LoadSettings {
   wrapModels: boolean;
   trainingDir: string;
   now: () => number;
+  isolation: IsolationMode | 'auto';
+  isolationSettings: IsolationSettings;
+  secretOrigins: Readonly<Record<string, readonly string[]>>;
 }
 
 const KNOWN = new Set([
@@ -139,6 +163,9 @@ const KNOWN = new Set([
   'wrapModels',
   'trainingDir',
   'now',
+  'isolation',
+  'isolationMemoryMb',
+  'secretOrigins',
 ]);
 
 /** Applies defaults and checks types; reports every problem at once as `INVALID_OPTIONS`. */
@@ -182,7 +209,23 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
   check('wrapModels', (v) => typeof v === 'boolean', 'a boolean');
   check('trainingDir', (v) => typeof v === 'string' && v !== '', 'a folder path');
   check('now', (v) => typeof v === 'function', 'a function returning milliseconds since the epoch');
+  check('isolation', (v) => v === 'process' || v === 'none' || v === 'auto', '"process", "none" or "auto"');
+  check('isolationMemoryMb', (v) => isPositive(v) && (v as number) >= 16, 'a number of MB, at least 16');
+  check(
+    'secretOrigins',
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      Object.values(v).every((list) => Array.isArray(list) && list.every((o) => typeof o === 'string' && URL.canParse(o) && /^https?:$/.test(new URL(o).protocol))),
+    'an object mapping variable names to lists of http(s) origins',
+  );
   const env = options.env ?? process.env;
+  const isolationEnv = env.MEDIACONDUIT_ISOLATION;
+  if (options.isolation === undefined && isolationEnv && !['process', 'none', 'auto'].includes(isolationEnv)) {
+    problems.push(`MEDIACONDUIT_ISOLATION: expected "process", "none" or "auto", got ${JSON.stringify(isolationEnv)}`);
+  }
+  const envOrigins = parseSecretOrigins(env.MEDIACONDUIT_SECRET_ORIGINS ?? '');
+  problems.push(...envOrigins.problems.map((p) => `MEDIACONDUIT_SECRET_ORIGINS: ${p}`));
   let envRewrites: Record<string, string> = {};
   try {
     envRewrites = parseUrlRewrites(env.MEDIACONDUIT_GIT_REWRITES);
@@ -236,5 +279,19 @@ export function resolveRegistryOptions(options: ProviderRegistryOptions = {}): R
     wrapModels: options.wrapModels ?? true,
     trainingDir: resolve(options.trainingDir ?? (env.MEDIACONDUIT_TRAINING_DIR || join(cacheDir, 'state', 'training'))),
     now: options.now ?? Date.now,
+    isolation: options.isolation ?? ((isolationEnv as IsolationMode | 'auto' | undefined) || 'auto'),
+    isolationSettings: {
+      memoryMb: options.isolationMemoryMb ?? envMs('MEDIACONDUIT_ISOLATION_MEMORY_MB') ?? 512,
+      heartbeatMs: envMs('MEDIACONDUIT_ISOLATION_HEARTBEAT_MS') ?? 5_000,
+      restartBackoffMs: 1_000,
+      restartMaxMs: 60_000,
+    },
+    secretOrigins: mergeOrigins(envOrigins.origins, options.secretOrigins ?? {}),
   };
+}
+
+function mergeOrigins(a: Readonly<Record<string, readonly string[]>>, b: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const source of [a, b]) for (const [name, list] of Object.entries(source)) out[name] = [...new Set([...(out[name] ?? []), ...list.map((o) => new URL(o).origin)])];
+  return out;
 }

@@ -2,16 +2,15 @@ import type { MediaProviderV1 } from '@mediaconduit/provider';
 import { boundProxy } from '../util/bound-proxy.js';
 import { memberNames } from '../util/member-names.js';
 import { redact, redactError } from '../util/redact.js';
-
-/** Names that say a value is secret: in a declared variable's name, or a config key. */
-const SECRET_NAME = /key|token|secret|password|passwd|auth|credential|cookie|session/i;
+import { isSecretVariable, SECRET_NAME } from '../context/kept-secrets.js';
+import type { ManifestEnvVar } from '../manifest/manifest.js';
 
 /** How deep a provider's config is searched for secret values. */
 const MAX_CONFIG_DEPTH = 6;
 
 /** Where one loaded provider instance's secrets are: its declared variables and its config. */
 interface SecretSource {
-  declared: readonly { name: string; secret?: boolean | undefined }[];
+  declared: readonly Pick<ManifestEnvVar, 'name' | 'secret'>[];
   config: Readonly<Record<string, unknown>>;
 }
 
@@ -44,7 +43,7 @@ export class Secrets {
     for (const { declared, config } of this.sources.values()) {
       const overrides = (config.env ?? {}) as Readonly<Record<string, unknown>>;
       for (const variable of declared) {
-        if (!(variable.secret ?? SECRET_NAME.test(variable.name))) continue;
+        if (!isSecretVariable(variable)) continue;
         const value = overrides[variable.name] ?? this.env[variable.name];
         if (typeof value === 'string') yield value;
       }

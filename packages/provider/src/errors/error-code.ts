@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'CONNECTION_FAILED',
   'ABORTED',
   'ALL_FALLBACKS_FAILED',
+  // a provider in its own process exited, crashed or ran out of memory (the next call starts it again)
+  'PROVIDER_CRASHED',
   // training
   'TRAINING_FAILED',
 ] as const;

@@ -1,0 +1,697 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as contract from '@mediaconduit/provider';
+import type { Capability, HttpClientV1, LoggerV1, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
+import { isolatedVariables, hostValue, type ProviderVariables } from '../context/provider-context.js';
+import { createHttpClient, type RawBodyRequest } from '../http/http-client.js';
+import type { ProviderManifest } from '../manifest/manifest.js';
+import { loadFailed } from '../pipeline/instantiate.js';
+import { mcError } from '../util/errors.js';
+import { addKeptSecrets, keptSecrets, SECRET_NAME, warnWithheld } from '../context/kept-secrets.js';
+import type { ChildToHost, HostToChild, WireHttpRequest } from './protocol.js';
+import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
+
+/** How providers in their own process run. */
+export interface IsolationSettings {
+  /** Heap cap of the child, in MB (`--max-old-space-size`). */
+  memoryMb: number;
+  /** How often the host checks that the child still answers; silent for three checks, it is ended as hung. */
+  heartbeatMs: number;
+  /** Wait before the first restart after a crash; doubles with each crash in a row, up to `restartMaxMs`. */
+  restartBackoffMs: number;
+  restartMaxMs: number;
+}
+
+/** What {@link instantiateIsolated} needs (the same as an in-process load, plus the isolation settings). */
+export interface IsolatedOptions {
+  bytes: Uint8Array;
+  bundlePath: string;
+  manifest: ProviderManifest;
+  label: string;
+  config: Readonly<Record<string, unknown>>;
+  environment: NodeJS.ProcessEnv;
+  dispatcher: object | undefined;
+  logger: LoggerV1;
+  signal: AbortSignal;
+  /** Longest time for the child to start, import, make and initialise the provider. */
+  timeoutMs: number;
+  /** The child's scratch folder (its `context.dataDir`): the only place it may write. */
+  dataDir: string;
+  /** The installed dependencies' folder, which the child may read. */
+  dependenciesDir?: string | undefined;
+  secretOrigins: Readonly<Record<string, readonly string[]>>;
+  settings: IsolationSettings;
+  now: () => number;
+}
+
+/** The child's entry: beside this module in the built core (`dist/isolation/child-main.mjs`), also when core runs from its sources. */
+function childEntry(): string {
+  const here = import.meta.url;
+  return fileURLToPath(new URL(/\/src\/isolation\/[^/]+$/.test(here) ? '../../dist/isolation/child-main.mjs' : './child-main.mjs', here));
+}
+
+/** The permission flags this Node offers: `--permission` (Node ≥ 23.5) or `--experimental-permission`. */
+function permissionFlags(): string[] {
+  const flags = process.allowedNodeEnvironmentFlags;
+  return [flags.has('--permission') ? '--permission' : '--experimental-permission', ...(flags.has('--disable-warning') ? ['--disable-warning=ExperimentalWarning'] : [])];
+}
+
+/**
+ * The provider, started in a child Node process of its own, as a {@link MediaProviderV1} whose
+ * every member crosses IPC. The child runs under Node's permission model (reads: its entry and
+ * dependencies; writes: `dataDir`; no processes, workers or addons), with an empty environment, a
+ * heap cap, and none of the secrets: its requests come back to the host, which adds the secrets
+ * the manifest lets it send to their origin. A crash, an exit, a heap overflow or a hang rejects
+ * what was pending with `PROVIDER_CRASHED` (`TIMEOUT` for a hang); the next call starts the child
+ * again, after a back-off that grows with each crash in a row.
+ *
+ * @throws what an in-process load throws (`PROVIDER_LOAD_FAILED`, `INCOMPATIBLE_PROVIDER`, `TIMEOUT`), and `INVALID_OPTIONS` for a secret in the config.
+ */
+export async function instantiateIsolated(options: IsolatedOptions): Promise<MediaProviderV1> {
+  const secretConfig = secretConfigKeys(options.config);
+  if (secretConfig.length > 0) {
+    throw mcError(
+      'INVALID_OPTIONS',
+      `load ${options.label}: config ${secretConfig.map((k) => `"${k}"`).join(', ')} would hand a secret to a provider that runs in its own process; pass secrets as { config: { env: { NAME: … } } } for a variable the manifest declares as a secret (the host keeps it), or load the provider with isolation 'none'`,
+    );
+  }
+  const host = new ChildHost(options);
+  await host.start();
+  return host.providerProxy();
+}
+
+/** Config keys (at any depth) whose name says they hold a secret; `env` overrides are the host's, not the provider's. */
+function secretConfigKeys(config: Readonly<Record<string, unknown>>, prefix = '', depth = 0): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (depth === 0 && key === 'env') continue;
+    if (typeof value === 'string' && SECRET_NAME.test(key)) found.push(prefix + key);
+    else if (value && typeof value === 'object' && depth < 6) found.push(...secretConfigKeys(value as Record<string, unknown>, `${prefix}${key}.`, depth + 1));
+  }
+  return found;
+}
+
+/** How the host gets an object of the child back after a restart. */
+type Recipe = { via: 'call'; method: string; args: unknown[] } | { via: 'prop'; name: string };
+
+/** An object that lives in the child, as the host holds it. */
+interface Remote {
+  generation: number;
+  id: number;
+  recipe?: Recipe | undefined;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  cleanup: (() => void)[];
+  /** A call the caller made (not the host finding an object again): its success ends a run of crashes. */
+  counts: boolean;
+}
+
+interface StreamState {
+  items: unknown[];
+  waiting?: { resolve(result: IteratorResult<unknown>): void; reject(error: unknown): void } | undefined;
+  done: boolean;
+  error?: unknown;
+  cleanup: (() => void)[];
+}
+
+/** Items a stream may send ahead of its reader; more are granted as the reader takes them. */
+const STREAM_WINDOW = 32;
+
+class ChildHost {
+  private child: ChildProcess | undefined;
+  private generation = 0;
+  private nextId = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  private readonly streams = new Map<number, StreamState>();
+  private readonly callbacks = new Map<number, (...args: unknown[]) => unknown>();
+  private readonly requests = new Map<number, AbortController>();
+  private readonly clients = new Map<string, HttpClientV1>();
+  private readonly kept;
+  private readonly withheld;
+  private readonly variables: ProviderVariables;
+  private provider: { ref: WireRef; models: Record<string, unknown[]> } | undefined;
+  private starting: Promise<void> | undefined;
+  private crashes = 0;
+  private restartAt = 0;
+  private lastCrash: unknown;
+  private closed = false;
+  private stderrTail = '';
+  private lastPong = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  private readonly encoder: Encoder;
+  private readonly decoder: Decoder;
+
+  constructor(private readonly options: IsolatedOptions) {
+    this.variables = { declared: options.manifest.env, overrides: (options.config.env ?? {}) as Record<string, string | undefined>, environment: options.environment };
+    this.kept = keptSecrets(options.manifest.env, options.secretOrigins);
+    this.withheld = warnWithheld((message) => options.logger.warn(`${options.label}: ${message}`));
+    this.encoder = { contract, fn: (fn) => this.registerCallback(fn), signal: (signal) => this.registerSignal(signal) };
+    this.decoder = { contract, ref: (ref) => this.remoteObject(ref, undefined) };
+    options.signal.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /** Starts the child and waits until its provider is ready (within the load's time limit). */
+  start(): Promise<void> {
+    this.starting ??= this.spawnChild().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private spawnChild(): Promise<void> {
+    const { options } = this;
+    const generation = ++this.generation;
+    const reads = [childEntry(), ...(options.dependenciesDir ? [options.dependenciesDir] : []), options.dataDir];
+    // One flag per path: Node 20.20 no longer reads a comma-separated list.
+    const args = [
+      ...permissionFlags(),
+      ...reads.map((path) => `--allow-fs-read=${path}`),
+      `--allow-fs-write=${options.dataDir}`,
+      `--max-old-space-size=${options.settings.memoryMb}`,
+      childEntry(),
+    ];
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const timer = setTimeout(() => {
+        settle(
+          mcError(
+            'TIMEOUT',
+            `load ${options.label}: the provider did not finish loading (its process, import, factory, initialize()) within ${options.timeoutMs} ms; raise the \`initializeTimeoutMs\` option, or fix what it waits for`,
+            { retryable: true },
+          ),
+        );
+        this.kill();
+      }, options.timeoutMs);
+      void mkdir(options.dataDir, { recursive: true })
+        .then(() => {
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {}, serialization: 'advanced' });
+          this.child = child;
+          this.stderrTail = '';
+          child.stdout?.on('data', (chunk: Buffer) => options.logger.debug(`${options.label}: ${chunk.toString('utf8').trimEnd()}`));
+          child.stderr?.on('data', (chunk: Buffer) => {
+            this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
+          });
+          child.on('error', (error) => this.onExit(generation, null, null, error));
+          child.on('exit', (code, signal) => {
+            if (!settled) settle(this.crashError(code, signal, 'while it was loading'));
+            this.onExit(generation, code, signal);
+          });
+          child.on('message', (message: ChildToHost) => {
+            if (message.t === 'ready') {
+              this.provider = { ref: message.provider, models: message.models };
+              this.startHeartbeat(generation);
+              settle();
+            } else if (message.t === 'init-failed') {
+              const what = { import: 'threw while being imported', factory: 'factory threw', shape: 'is not a valid v1 provider', initialize: 'initialize() failed' }[
+                message.stage
+              ];
+              const error = decodeError(message.error, contract);
+              settle(
+                message.stage === 'shape' && contract.MediaConduitError.isInstance(error)
+                  ? mcError('INCOMPATIBLE_PROVIDER', `load ${options.label}: ${error.message}`, { details: error.details })
+                  : loadFailed(options.label, what, error),
+              );
+              this.kill();
+            } else this.onMessage(message);
+          });
+          const { manifest } = options;
+          this.post({
+            t: 'init',
+            bundle: options.bytes,
+            bundleUrl: options.bundlePath,
+            manifest: { id: manifest.id, name: manifest.name, version: manifest.version, env: manifest.env, capabilities: manifest.capabilities },
+            config: stripEnv(options.config),
+            variables: isolatedVariables(this.variables),
+            dataDir: options.dataDir,
+            label: options.label,
+          });
+        })
+        .catch((error: unknown) => settle(error));
+    });
+  }
+
+  private post(message: HostToChild): void {
+    const child = this.child;
+    if (child?.connected) child.send(message);
+  }
+
+  private kill(): void {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  private startHeartbeat(generation: number): void {
+    clearInterval(this.heartbeat);
+    this.lastPong = Date.now();
+    let n = 0;
+    this.heartbeat = setInterval(() => {
+      if (generation !== this.generation) return;
+      if (Date.now() - this.lastPong > this.options.settings.heartbeatMs * 3) {
+        this.lastCrash = 'hung';
+        this.kill();
+        return;
+      }
+      this.post({ t: 'ping', n: ++n });
+    }, this.options.settings.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private crashError(code: number | null, signal: NodeJS.Signals | null, when: string, hung = false): unknown {
+    const { label, settings } = this.options;
+    if (hung) {
+      return mcError(
+        'TIMEOUT',
+        `${label}: the provider's process stopped answering (its event loop was blocked for over ${settings.heartbeatMs * 3} ms) and was ended; the next call starts it again`,
+        {
+          retryable: true,
+        },
+      );
+    }
+    const memory = /heap out of memory|Allocation failed/i.test(this.stderrTail);
+    const how = memory
+      ? `ran out of memory (its heap is capped at ${settings.memoryMb} MB: the \`isolationMemoryMb\` option)`
+      : signal
+        ? `was ended by ${signal}`
+        : `exited with code ${code}`;
+    const lastWords = lastError(this.stderrTail);
+    return mcError('PROVIDER_CRASHED', `${label}: the provider's process ${how} ${when}; the next call starts it again`, {
+      retryable: true,
+      details: { exitCode: code, signal, outOfMemory: memory, ...(lastWords ? { stderr: lastWords } : {}) },
+    });
+  }
+
+  private onExit(generation: number, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+    if (generation !== this.generation) return;
+    clearInterval(this.heartbeat);
+    const hung = this.lastCrash === 'hung';
+    this.lastCrash = undefined;
+    this.child = undefined;
+    this.provider = undefined;
+    if (this.closed) return;
+    const failure = error
+      ? mcError('PROVIDER_CRASHED', `${this.options.label}: the provider's process could not run: ${error.message}`, { retryable: true })
+      : this.crashError(code, signal, 'during a call', hung);
+    this.crashes++;
+    this.restartAt = this.options.now() + Math.min(this.options.settings.restartMaxMs, this.options.settings.restartBackoffMs * 2 ** (this.crashes - 1));
+    for (const [, call] of this.calls) call.reject(failure);
+    this.calls.clear();
+    for (const [, stream] of this.streams) this.endStream(stream, failure);
+    this.streams.clear();
+    for (const [, controller] of this.requests) controller.abort();
+    this.requests.clear();
+    this.callbacks.clear();
+  }
+
+  /** The child, started again if it crashed (not before its back-off ends). */
+  private async alive(): Promise<void> {
+    if (this.closed) throw mcError('ABORTED', `${this.options.label}: the registry was closed`);
+    if (this.child && this.provider) return;
+    if (this.starting) return this.starting;
+    const wait = this.restartAt - this.options.now();
+    if (wait > 0) {
+      throw mcError(
+        'PROVIDER_CRASHED',
+        `${this.options.label}: the provider's process crashed ${this.crashes} time${this.crashes === 1 ? '' : 's'} in a row; it starts again in ${Math.ceil(wait)} ms`,
+        {
+          retryable: true,
+          retryAfterMs: wait,
+        },
+      );
+    }
+    await this.start();
+  }
+
+  private onMessage(message: ChildToHost): void {
+    switch (message.t) {
+      case 'result':
+      case 'error': {
+        const call = this.calls.get(message.id);
+        if (call) {
+          this.calls.delete(message.id);
+          for (const clean of call.cleanup) clean();
+          if (message.t === 'result') {
+            if (message.models && this.provider) this.provider.models = message.models;
+            if (call.counts) this.crashes = 0;
+            call.resolve(message.value);
+          } else call.reject(decodeError(message.error, contract));
+          break;
+        }
+        const stream = this.streams.get(message.id);
+        if (stream && message.t === 'error') {
+          this.streams.delete(message.id);
+          this.endStream(stream, decodeError(message.error, contract));
+        }
+        break;
+      }
+      case 'item': {
+        const stream = this.streams.get(message.id);
+        if (!stream) break;
+        const value = decode(message.value, this.decoder);
+        if (stream.waiting) {
+          const { resolve } = stream.waiting;
+          stream.waiting = undefined;
+          this.post({ t: 'credit', id: message.id, n: 1 });
+          resolve({ value, done: false });
+        } else stream.items.push(value);
+        break;
+      }
+      case 'end': {
+        const stream = this.streams.get(message.id);
+        if (!stream) break;
+        this.streams.delete(message.id);
+        this.endStream(stream);
+        break;
+      }
+      case 'fn':
+        try {
+          void this.callbacks.get(message.fn)?.(...message.args.map((arg) => decode(arg, this.decoder)));
+        } catch (error) {
+          this.options.logger.warn(`${this.options.label}: a callback threw`, { error: String(error) });
+        }
+        break;
+      case 'http':
+        void this.forward(message.req, message.request);
+        break;
+      case 'http-abort':
+        this.requests.get(message.req)?.abort();
+        break;
+      case 'log':
+        this.options.logger[message.level](`${this.options.label}: ${message.message}`, message.fields);
+        break;
+      case 'pong':
+        this.lastPong = Date.now();
+        break;
+    }
+  }
+
+  private endStream(stream: StreamState, error?: unknown): void {
+    stream.done = true;
+    stream.error = error;
+    for (const clean of stream.cleanup) clean();
+    const waiting = stream.waiting;
+    stream.waiting = undefined;
+    if (!waiting) return;
+    if (error) waiting.reject(error);
+    else waiting.resolve({ value: undefined, done: true });
+  }
+
+  /**
+   * Makes a request the provider asked for, with the host's client: the secrets the manifest lets
+   * the host send to its origin are added here, and only here. The answer streams back.
+   */
+  private async forward(req: number, request: WireHttpRequest): Promise<void> {
+    const controller = new AbortController();
+    this.requests.set(req, controller);
+    const generation = this.generation;
+    try {
+      const url = new URL(request.url);
+      let client = this.clients.get(url.origin);
+      if (!client) {
+        client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher });
+        this.clients.set(url.origin, client);
+      }
+      const headers = addKeptSecrets(url.origin, request.headers, this.kept, (name) => hostValue(this.variables, name), this.withheld);
+      const sent: RawBodyRequest = {
+        method: request.method,
+        path: request.url,
+        headers,
+        signal: controller.signal,
+        timeoutMs: request.timeoutMs,
+        operation: request.operation,
+        ...(request.json !== undefined ? { rawBody: request.json } : {}),
+        ...(request.form ? { form: toFormData(request.form) } : {}),
+      };
+      if (request.json !== undefined) headers['content-type'] = 'application/json';
+      const response = await client.request(sent);
+      if (generation !== this.generation) return;
+      this.post({ t: 'http-head', req, status: response.status, headers: response.headers as Record<string, string | string[] | undefined> });
+      for await (const chunk of response.body) {
+        if (generation !== this.generation) return;
+        const bytes = chunk as Buffer;
+        this.post({ t: 'http-data', req, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+      }
+      this.post({ t: 'http-end', req });
+    } catch (error) {
+      const typed = this.clients.get(new URL(request.url).origin)?.toError(request.operation, error, controller.signal, request.timeoutMs) ?? error;
+      this.post({ t: 'http-fail', req, error: encodeError(typed, contract) });
+    } finally {
+      this.requests.delete(req);
+    }
+  }
+
+  private registerCallback(fn: (...args: unknown[]) => unknown) {
+    const id = this.nextId++;
+    this.callbacks.set(id, fn);
+    return { $: 'fn' as const, id };
+  }
+
+  private registerSignal(signal: AbortSignal) {
+    const id = this.nextId++;
+    if (signal.aborted) return { $: 'signal' as const, id, aborted: true, reason: encodeError(signal.reason, contract) };
+    const onAbort = () => this.post({ t: 'abort', signal: id, reason: encodeError(signal.reason, contract) });
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.signalCleanup.push(() => signal.removeEventListener('abort', onAbort));
+    return { $: 'signal' as const, id, aborted: false };
+  }
+
+  /** What registering the current call's signals and callbacks left to undo when it settles. */
+  private signalCleanup: (() => void)[] = [];
+
+  private encodeArgs(args: unknown[]): { wire: unknown[]; cleanup: (() => void)[] } {
+    this.signalCleanup = [];
+    const callbackIds: number[] = [];
+    const encoder: Encoder = {
+      ...this.encoder,
+      fn: (fn) => {
+        const wire = this.registerCallback(fn);
+        callbackIds.push(wire.id);
+        return wire;
+      },
+    };
+    const wire = args.map((arg) => encode(arg, encoder));
+    const cleanup = [
+      ...this.signalCleanup,
+      () => {
+        for (const id of callbackIds) this.callbacks.delete(id);
+      },
+    ];
+    this.signalCleanup = [];
+    return { wire, cleanup };
+  }
+
+  /** The current id of `remote` in the child, fetched again by its recipe after a restart. */
+  private async current(remote: Remote): Promise<number> {
+    await this.alive();
+    if (remote.generation === this.generation) return remote.id;
+    if (!remote.recipe)
+      throw mcError('PROVIDER_CRASHED', `${this.options.label}: this object was lost when the provider's process started again; get it from the provider again`, {
+        retryable: false,
+      });
+    const again =
+      remote.recipe.via === 'prop'
+        ? (this.provider?.ref.props[remote.recipe.name] as WireRef | undefined)
+        : ((await this.send(0, remote.recipe.method, remote.recipe.args, false)) as WireRef | undefined);
+    if (again?.$ !== 'ref') throw mcError('PROVIDER_CRASHED', `${this.options.label}: this object could not be found again after the provider's process started again`);
+    remote.generation = this.generation;
+    remote.id = again.id;
+    return again.id;
+  }
+
+  /** Sends one call and waits for its result (still encoded). */
+  private async send(ref: number, method: string, args: unknown[], counts = true): Promise<unknown> {
+    await this.alive();
+    const id = this.nextId++;
+    const { wire, cleanup } = this.encodeArgs(args);
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject, cleanup, counts });
+      this.post({ t: 'call', id, ref, method, args: wire });
+    });
+  }
+
+  /** Calls `method` of `remote` and decodes its result; objects it returns get a recipe to be found again after a restart. */
+  private async call(remote: Remote, method: string, args: unknown[]): Promise<unknown> {
+    const staged = await this.stageInputs(method, args);
+    const ref = await this.current(remote);
+    const value = await this.send(ref, method, staged);
+    return decode(value, { ...this.decoder, ref: (wire) => this.remoteObject(wire, recipeFor(method, staged, wire)) });
+  }
+
+  /** A streaming call: an async iterable at once, fed by the child at the reader's pace. */
+  private stream(remote: Remote, method: string, args: unknown[]): AsyncIterable<unknown> {
+    const host = this;
+    return {
+      [Symbol.asyncIterator]() {
+        let id: number | undefined;
+        let state: StreamState | undefined;
+        const starting = (async () => {
+          const ref = await host.current(remote);
+          id = host.nextId++;
+          const { wire, cleanup } = host.encodeArgs(args);
+          state = { items: [], done: false, cleanup };
+          host.streams.set(id, state);
+          host.post({ t: 'stream', id, ref, method, args: wire, credit: STREAM_WINDOW });
+        })();
+        return {
+          async next(): Promise<IteratorResult<unknown>> {
+            await starting;
+            const s = state!;
+            if (s.items.length > 0) {
+              host.post({ t: 'credit', id: id!, n: 1 });
+              return { value: s.items.shift(), done: false };
+            }
+            if (s.done) {
+              if (s.error) throw s.error;
+              return { value: undefined, done: true };
+            }
+            return new Promise((resolve, reject) => {
+              s.waiting = { resolve, reject };
+            });
+          },
+          async return(): Promise<IteratorResult<unknown>> {
+            await starting.catch(() => {});
+            if (id !== undefined && state && !state.done) {
+              host.streams.delete(id);
+              host.post({ t: 'stop', id });
+              host.endStream(state);
+            }
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+  }
+
+  /**
+   * Files a call names on the host's disk (training data, a file to upload) are copied into the
+   * child's scratch folder first: it may read nothing else.
+   */
+  private async stageInputs(method: string, args: unknown[]): Promise<unknown[]> {
+    if (method === 'createTrainingJob' && args[0] && typeof args[0] === 'object') {
+      const options = args[0] as { data?: string | readonly string[] };
+      if (options.data === undefined) return args;
+      const data = typeof options.data === 'string' ? await this.stage(options.data) : await Promise.all(options.data.map((path) => this.stage(path)));
+      return [{ ...options, data }, ...args.slice(1)];
+    }
+    if (method === 'upload' && typeof args[0] === 'string') return [await this.stage(args[0]), ...args.slice(1)];
+    return args;
+  }
+
+  private async stage(path: string): Promise<string> {
+    const folder = join(this.options.dataDir, 'inputs', `${Date.now().toString(36)}-${this.nextId++}`);
+    await mkdir(folder, { recursive: true });
+    const target = join(folder, basename(path));
+    await cp(path, target, { recursive: true, verbatimSymlinks: true });
+    return target;
+  }
+
+  /** A host-side stand-in for an object of the child: its data, and methods that call it. */
+  private remoteObject(wire: WireRef, recipe: Recipe | undefined): object {
+    const remote: Remote = { generation: this.generation, id: wire.id, recipe };
+    const object: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(wire.props)) {
+      object[name] = decode(value, this.decoder);
+    }
+    for (const name of wire.methods) {
+      object[name] = name === 'stream' ? (...args: unknown[]) => this.stream(remote, name, args) : (...args: unknown[]) => this.call(remote, name, args);
+    }
+    return object;
+  }
+
+  /** The provider as the host's callers see it. */
+  providerProxy(): MediaProviderV1 {
+    const ready = this.provider!;
+    const remote: Remote = { generation: this.generation, id: 0 };
+    const proxy: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(ready.ref.props)) {
+      proxy[name] = decode(value, { ...this.decoder, ref: (inner) => this.remoteObject(inner, { via: 'prop', name }) });
+    }
+    for (const name of ready.ref.methods) {
+      if (name === 'initialize' || name === 'dispose' || name === 'getModelsForCapability') continue;
+      proxy[name] = (...args: unknown[]) => this.call(remote, name, args);
+    }
+    proxy.getModelsForCapability = (capability: Capability) => decode(this.provider?.models[capability] ?? ready.models[capability] ?? [], this.decoder) as ModelInfoV1[];
+    proxy.dispose = () => this.close();
+    Object.defineProperty(proxy, 'isolation', { value: 'process', enumerable: false });
+    return proxy as unknown as MediaProviderV1;
+  }
+
+  /** Ends the child: asks its provider to dispose, and kills it if it has not exited after 2 s. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    const child = this.child;
+    const failure = mcError('ABORTED', `${this.options.label}: the registry was closed`);
+    for (const [, call] of this.calls) call.reject(failure);
+    this.calls.clear();
+    for (const [, stream] of this.streams) this.endStream(stream, failure);
+    for (const [, controller] of this.requests) controller.abort();
+    await Promise.all([...this.clients.values()].map((c) => c.close().catch(() => {})));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 2000);
+      timer.unref();
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (child.connected) child.send({ t: 'close' } satisfies HostToChild);
+      else child.kill('SIGKILL');
+    });
+  }
+}
+
+/** What a dead child's error output says went wrong: its error lines, else its last line. */
+function lastError(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^Node\.js v\d/.test(line));
+  const errors = lines.filter((line) => /^(\w*Error\b|code: '|FATAL ERROR)/.test(line));
+  return (errors.length > 0 ? errors.slice(0, 3) : lines.slice(-1)).join('\n').slice(0, 1000);
+}
+
+/** How an object a call returned is found again in a restarted child. */
+function recipeFor(method: string, args: unknown[], wire: WireRef): Recipe | undefined {
+  const plain = args.map((arg) => (arg && typeof arg === 'object' && !Array.isArray(arg) ? withoutLive(arg as Record<string, unknown>) : arg));
+  if (method === 'getModel') return { via: 'call', method, args: plain };
+  if ((method === 'createTrainingJob' || method === 'getTrainingJob') && typeof wire.props.id === 'string') return { via: 'call', method: 'getTrainingJob', args: [wire.props.id] };
+  return undefined;
+}
+
+/** Call options without what cannot be replayed (signals, callbacks). */
+function withoutLive(options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (typeof value !== 'function' && !(value instanceof AbortSignal)) out[key] = value;
+  return out;
+}
+
+function stripEnv(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { env: _env, ...rest } = config as Record<string, unknown>;
+  return rest;
+}
+
+function toFormData(entries: NonNullable<WireHttpRequest['form']>): FormData {
+  const form = new FormData();
+  for (const entry of entries) {
+    if ('value' in entry) form.append(entry.name, entry.value);
+    else form.append(entry.name, new Blob([entry.bytes], { type: entry.type }), entry.filename);
+  }
+  return form;
+}
