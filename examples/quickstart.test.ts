@@ -43,7 +43,14 @@ it('runs the same tour against Together when TOGETHER_API_KEY is set (here: the 
   const { startFakeTogether } = await import('../packages/together-provider/src/testing/index.js');
   const fake = await startFakeTogether({ apiKey: 'demo-key' });
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, MEDIACONDUIT_CACHE_DIR: join(work, 'cache'), TOGETHER_API_KEY: 'demo-key', TOGETHER_BASE_URL: fake.baseURL };
+    // The host sends the key to the fake only because its origin is allowed, as an operator would for a proxy.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MEDIACONDUIT_CACHE_DIR: join(work, 'cache'),
+      TOGETHER_API_KEY: 'demo-key',
+      TOGETHER_BASE_URL: fake.baseURL,
+      MEDIACONDUIT_SECRET_ORIGINS: `TOGETHER_API_KEY=${new URL(fake.baseURL).origin}`,
+    };
     const { stdout } = await run(process.execPath, ['examples/run.mjs', 'examples/quickstart.ts', '--out', join(work, 'together')], { cwd: root, env, timeout: 120_000 });
     expect(stdout).toContain('TOGETHER_API_KEY is set: running the same tour against Together AI');
     expect(stdout).toMatch(/text-to-image +black-forest-labs\/FLUX\.1-schnell/);

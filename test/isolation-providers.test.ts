@@ -90,6 +90,7 @@ describe('the mock provider in a process of its own', () => {
     const statuses = new Set<string>();
     const done = await job.wait({ pollIntervalMs: 20, onProgress: (info) => statuses.add(info.status) });
     expect(done.status).toBe('completed');
+    expect(job.info.status).toBe('completed'); // the handle's data follows the job, as in-process
     expect([...statuses].at(-1)).toBe('completed');
     expect((await job.events()).map((e) => e.type)).toContain('job_complete');
     const trained = await mock.getModel(done.outputModel!, { capability: 'text-to-image' });

@@ -175,6 +175,16 @@ describe('a provider in a process of its own', () => {
 
   it('never holds the key: not in its environment, not in its heap, not in any message over IPC', async () => {
     const messages: Buffer[] = [];
+    // A message as bytes, with the byte arrays it carries (base64 on the channel) decoded too.
+    const readable = (message: unknown): Buffer => {
+      const decoded: Buffer[] = [];
+      const text = JSON.stringify(message, (_key, value: unknown) => {
+        if (value && typeof value === 'object' && typeof (value as { $bytes?: unknown }).$bytes === 'string')
+          decoded.push(Buffer.from((value as { $bytes: string }).$bytes, 'base64'));
+        return value;
+      });
+      return Buffer.concat([serialize(message), Buffer.from(text ?? ''), ...decoded]);
+    };
     // Every message each way: what the host sends a child, and what a child sends back.
     const childProcesses = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     const realSpawn = childProcesses.spawn;
@@ -183,10 +193,10 @@ describe('a provider in a process of its own', () => {
       if (!child.send) return child; // git, without an IPC channel
       const send = child.send.bind(child) as (...a: unknown[]) => boolean;
       child.send = ((message: unknown, ...rest: unknown[]) => {
-        messages.push(serialize(message));
+        messages.push(readable(message));
         return send(message, ...rest);
       }) as typeof child.send;
-      child.on('message', (message) => messages.push(serialize(message)));
+      child.on('message', (message) => messages.push(readable(message)));
       return child;
     }) as typeof realSpawn;
     syncBuiltinESMExports();

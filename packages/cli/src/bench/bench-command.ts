@@ -697,6 +697,16 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           check: () => r.memory.ours.peakIncrease / r.memory.ours.decoded < 3,
           note: `${(r.memory.ours.peakIncrease / r.memory.ours.decoded).toFixed(2)}× the ${mb(r.memory.ours.decoded).toFixed(1)} MB decoded; the naive client ${(r.memory.naive.peakIncrease / r.memory.naive.decoded).toFixed(2)}×`,
         });
+        row({
+          group: 'requests',
+          name: `peak memory, four ${r.imageSize}×${r.imageSize} PNG images at once through a provider in a process of its own (RSS increase, both processes)`,
+          unit: 'MB',
+          samples: [mb(r.memory.isolated.peakIncrease)],
+          base: { name: 'the same provider in the host process', samples: [mb(r.memory.ours.peakIncrease)] },
+          target: '≤ 2× the decoded image bytes',
+          check: () => r.memory.isolated.peakIncrease / r.memory.isolated.decoded <= 2,
+          note: `${(r.memory.isolated.peakIncrease / r.memory.isolated.decoded).toFixed(2)}× the ${mb(r.memory.isolated.decoded).toFixed(1)} MB decoded`,
+        });
       }
     }
   } finally {

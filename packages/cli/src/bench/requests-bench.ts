@@ -28,7 +28,7 @@ export interface RequestFigures {
   control: number[];
   managed: number[];
   /** Four images of `imageSize`² at once: peak RSS increase and decoded bytes, ours and a naive client. */
-  memory: { ours: MemoryFigures; naive: MemoryFigures };
+  memory: { ours: MemoryFigures; naive: MemoryFigures; isolated: MemoryFigures };
   /** The same provider in a process of its own and in this one: chat throughput per round, and the latency of one call at a time (µs), in pairs. */
   isolation: { isolated: number[]; inProcess: number[]; isolatedUs: number[]; inProcessUs: number[] };
 }
@@ -152,7 +152,21 @@ const MEMORY_SCRIPT = `
 const a = JSON.parse(process.env.BENCH_ARGS);
 const prompt = (i) => 'memory benchmark image ' + i;
 let generate;
-if (a.mode === 'ours') {
+let childPeak = () => 0;
+let childBefore = () => 0;
+if (a.mode === 'isolated') {
+  const core = await import(a.core);
+  const { readFileSync } = await import('node:fs');
+  const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: false, env: { TOGETHER_API_KEY: 'bench' }, secretOrigins: { TOGETHER_API_KEY: [new URL(a.baseURL).origin] } });
+  const provider = await registry.getProvider(a.spec, { isolation: 'process', config: { baseURL: a.baseURL } });
+  const model = await provider.getModel('black-forest-labs/FLUX.1-schnell', { capability: 'text-to-image' });
+  generate = async (i, size) => (await model.transform(prompt(i), { width: size, height: size, format: 'png' })).bytes;
+  // The provider's process: this one's child (Linux: /proc); its peak resident set counts too.
+  const kB = (pid, field) => Number((readFileSync('/proc/' + pid + '/status', 'utf8').split('\\n').find((line) => line.startsWith(field + ':')) ?? '').replace(/\\D+/g, '') || 0) * 1024;
+  const children = () => readFileSync('/proc/' + process.pid + '/task/' + process.pid + '/children', 'utf8').trim().split(/\\s+/).filter(Boolean);
+  childPeak = () => children().reduce((sum, pid) => sum + kB(pid, 'VmHWM'), 0);
+  childBefore = () => children().reduce((sum, pid) => sum + kB(pid, 'VmRSS'), 0);
+} else if (a.mode === 'ours') {
   const core = await import(a.core);
   const registry = core.createProviderRegistry({ cacheDir: a.cache, lockfile: false, env: {} });
   const provider = await registry.getProvider(a.spec, { config: { apiKey: 'bench', baseURL: a.baseURL } });
@@ -175,9 +189,9 @@ if (!(await generate(0, 64)).length) throw new Error('warm-up failed');
 globalThis.gc();
 await new Promise((resolve) => setTimeout(resolve, 50));
 globalThis.gc();
-const before = process.memoryUsage.rss();
+const before = process.memoryUsage.rss() + childBefore();
 const images = await Promise.all([1, 2, 3, 4].map((i) => generate(i, a.size)));
-const peak = process.resourceUsage().maxRSS * 1024;
+const peak = process.resourceUsage().maxRSS * 1024 + childPeak();
 process.stdout.write(JSON.stringify({ peakIncrease: peak - before, decoded: images.reduce((sum, bytes) => sum + bytes.byteLength, 0) }));
 process.exit(0);
 `;
@@ -293,6 +307,7 @@ export async function runRequestsBench(options: { work: string; rounds: number; 
     memory = {
       ours: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'ours' }, ['--expose-gc']),
       naive: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'naive' }, ['--expose-gc']),
+      isolated: await runChild<MemoryFigures>(memoryFile, { ...memoryArgs, mode: 'isolated' }, ['--expose-gc']),
     };
   } finally {
     await noisy.stop();

@@ -11,12 +11,12 @@ import { moduleUrl } from '../pipeline/instantiate.js';
 import { providerShapeProblems } from '../pipeline/validate-provider.js';
 import { memberNames } from '../util/member-names.js';
 import { ChildHttp } from './child-http.js';
-import type { ChildToHost, HostToChild, InitMessage } from './protocol.js';
+import { batchedSender, type ChildToHost, type HostToChild, type InitMessage, unbatch } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
-const send = (message: ChildToHost): void => {
-  if (process.connected) process.send?.(message);
-};
+const send: (message: ChildToHost) => void = batchedSender((batch) => {
+  if (process.connected) process.send?.(batch);
+});
 // The host is gone (it exited, or was killed): so is this process.
 process.on('disconnect', () => process.exit(0));
 
@@ -141,7 +141,9 @@ async function call(message: Extract<HostToChild, { t: 'call' }>): Promise<void>
     if (typeof method !== 'function') throw new TypeError(`${message.method} is not a method of this object`);
     const args = message.args.map((arg) => decode(arg, decoder));
     const value = await (method as (...a: unknown[]) => unknown).apply(target, args);
-    send({ t: 'result', id: message.id, value: encode(value, encoder), ...(message.ref === 0 ? { models: models() } : {}) });
+    if (message.ref === 0) send({ t: 'result', id: message.id, value: encode(value, encoder), models: models() });
+    // For another object, its data members as they are now: a training job's `info` moves on with each call.
+    else send({ t: 'result', id: message.id, value: { result: encode(value, encoder), props: describe(target as object, message.ref).props } });
   } catch (error) {
     send({ t: 'error', id: message.id, error: encodeError(error, contract) });
   }
@@ -188,7 +190,11 @@ async function pump(id: number): Promise<void> {
   }
 }
 
-process.on('message', (message: HostToChild) => {
+process.on('message', (raw: unknown) => {
+  for (const message of unbatch(raw) as HostToChild[]) receive(message);
+});
+
+function receive(message: HostToChild): void {
   switch (message.t) {
     case 'init':
       void init(message);
@@ -226,6 +232,11 @@ process.on('message', (message: HostToChild) => {
     case 'http-head':
       http.head(message.req, message.status, message.headers);
       break;
+    case 'http-whole':
+      http.head(message.req, message.status, message.headers);
+      http.data(message.req, message.bytes);
+      http.end(message.req);
+      break;
     case 'http-data':
       http.data(message.req, message.bytes);
       break;
@@ -244,8 +255,9 @@ process.on('message', (message: HostToChild) => {
         .catch(() => {})
         .finally(() => {
           send({ t: 'closed' });
-          process.disconnect?.();
+          // After the batch holding 'closed' is written (its flush was queued first).
+          queueMicrotask(() => process.disconnect?.());
         });
       break;
   }
-});
+}

@@ -8,9 +8,10 @@ import { isolatedVariables, hostValue, type ProviderVariables } from '../context
 import { createHttpClient, type RawBodyRequest } from '../http/http-client.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 import { loadFailed } from '../pipeline/instantiate.js';
+import { forbiddenHostReason } from '../source/parse-specifier.js';
 import { mcError } from '../util/errors.js';
 import { addKeptSecrets, keptSecrets, SECRET_NAME, warnWithheld } from '../context/kept-secrets.js';
-import type { ChildToHost, HostToChild, WireHttpRequest } from './protocol.js';
+import { batchedSender, type ChildToHost, type HostToChild, unbatch, type WireHttpRequest } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
 /** How providers in their own process run. */
@@ -101,6 +102,8 @@ interface Remote {
   generation: number;
   id: number;
   recipe?: Recipe | undefined;
+  /** The host-side stand-in, whose data members are refreshed after each call. */
+  object?: Record<string, unknown> | undefined;
 }
 
 interface PendingCall {
@@ -118,6 +121,9 @@ interface StreamState {
   error?: unknown;
   cleanup: (() => void)[];
 }
+
+/** Largest response (by its content-length) that crosses to the child in one message. */
+const WHOLE_RESPONSE_MAX = 256 * 1024;
 
 /** Items a stream may send ahead of its reader; more are granted as the reader takes them. */
 const STREAM_WINDOW = 32;
@@ -209,7 +215,10 @@ class ChildHost {
             if (!settled) settle(this.crashError(code, signal, 'while it was loading'));
             this.onExit(generation, code, signal);
           });
-          child.on('message', (message: ChildToHost) => {
+          this.sendBatch = batchedSender((batch) => {
+            if (child.connected) child.send(batch as object);
+          });
+          const received = (message: ChildToHost) => {
             if (message.t === 'ready') {
               this.provider = { ref: message.provider, models: message.models };
               this.startHeartbeat(generation);
@@ -226,6 +235,9 @@ class ChildHost {
               );
               this.kill();
             } else this.onMessage(message);
+          };
+          child.on('message', (raw: unknown) => {
+            for (const message of unbatch(raw) as ChildToHost[]) received(message);
           });
           const { manifest } = options;
           this.post({
@@ -243,9 +255,11 @@ class ChildHost {
     });
   }
 
+  /** Sends to the current child, batched with what else this task sends. */
+  private sendBatch: (message: unknown) => void = () => {};
+
   private post(message: HostToChild): void {
-    const child = this.child;
-    if (child?.connected) child.send(message);
+    this.sendBatch(message);
   }
 
   private kill(): void {
@@ -418,6 +432,8 @@ class ChildHost {
     const generation = this.generation;
     try {
       const url = new URL(request.url);
+      const forbidden = forbiddenHostReason(url.host);
+      if (forbidden) throw mcError('PERMISSION_DENIED', `${request.operation}: a provider may not ask the host for ${forbidden}`);
       let client = this.clients.get(url.origin);
       if (!client) {
         client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher });
@@ -437,7 +453,17 @@ class ChildHost {
       if (request.json !== undefined) headers['content-type'] = 'application/json';
       const response = await client.request(sent);
       if (generation !== this.generation) return;
-      this.post({ t: 'http-head', req, status: response.status, headers: response.headers as Record<string, string | string[] | undefined> });
+      const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
+      // A small response that is not a stream of events crosses whole, in one message: two hops fewer
+      // a call. A large one (an image) crosses in chunks, so that neither side holds it twice.
+      const length = Number(responseHeaders['content-length'] ?? Number.NaN);
+      if (!/event-stream/i.test(String(responseHeaders['content-type'] ?? '')) && length <= WHOLE_RESPONSE_MAX) {
+        const body = Buffer.from(await response.body.arrayBuffer());
+        if (generation !== this.generation) return;
+        this.post({ t: 'http-whole', req, status: response.status, headers: responseHeaders, bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) });
+        return;
+      }
+      this.post({ t: 'http-head', req, status: response.status, headers: responseHeaders });
       for await (const chunk of response.body) {
         if (generation !== this.generation) return;
         const bytes = chunk as Buffer;
@@ -525,8 +551,11 @@ class ChildHost {
   private async call(remote: Remote, method: string, args: unknown[]): Promise<unknown> {
     const staged = await this.stageInputs(method, args);
     const ref = await this.current(remote);
-    const value = await this.send(ref, method, staged);
-    return decode(value, { ...this.decoder, ref: (wire) => this.remoteObject(wire, recipeFor(method, staged, wire)) });
+    const value = (await this.send(ref, method, staged)) as unknown;
+    const { result, props } = ref === 0 ? { result: value, props: undefined } : (value as { result: unknown; props?: Record<string, unknown> });
+    // The object's data members as they are now (a training job's `info` moves on with each call).
+    if (props && remote.object) for (const [name, data] of Object.entries(props)) remote.object[name] = decode(data, this.decoder);
+    return decode(result, { ...this.decoder, ref: (wire) => this.remoteObject(wire, recipeFor(method, staged, wire)) });
   }
 
   /** A streaming call: an async iterable at once, fed by the child at the reader's pace. */
@@ -599,8 +628,8 @@ class ChildHost {
 
   /** A host-side stand-in for an object of the child: its data, and methods that call it. */
   private remoteObject(wire: WireRef, recipe: Recipe | undefined): object {
-    const remote: Remote = { generation: this.generation, id: wire.id, recipe };
     const object: Record<string, unknown> = {};
+    const remote: Remote = { generation: this.generation, id: wire.id, recipe, object };
     for (const [name, value] of Object.entries(wire.props)) {
       object[name] = decode(value, this.decoder);
     }
@@ -651,7 +680,7 @@ class ChildHost {
         clearTimeout(timer);
         resolve();
       });
-      if (child.connected) child.send({ t: 'close' } satisfies HostToChild);
+      if (child.connected) this.post({ t: 'close' });
       else child.kill('SIGKILL');
     });
   }

@@ -46,6 +46,8 @@ export type HostToChild =
   | { t: 'abort'; signal: number; reason: WireError }
   | { t: 'release'; ref: number }
   | { t: 'http-head'; req: number; status: number; headers: Record<string, string | string[] | undefined> }
+  /** A whole response in one message: status, headers and body (what is not a stream of events). */
+  | { t: 'http-whole'; req: number; status: number; headers: Record<string, string | string[] | undefined>; bytes: Uint8Array }
   | { t: 'http-data'; req: number; bytes: Uint8Array }
   | { t: 'http-end'; req: number }
   | { t: 'http-fail'; req: number; error: WireError }
@@ -65,3 +67,29 @@ export type ChildToHost =
   | { t: 'log'; level: 'debug' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }
   | { t: 'pong'; n: number }
   | { t: 'closed' };
+
+/**
+ * Sends messages in batches: those posted while one task runs go out as one write (under load,
+ * dozens of calls' messages share one system call; a write per message costs more than the
+ * message). The other side reads a batch with {@link unbatch}.
+ */
+export function batchedSender(write: (batch: unknown) => void): (message: unknown) => void {
+  let queue: unknown[] | undefined;
+  return (message) => {
+    if (queue) {
+      queue.push(message);
+      return;
+    }
+    queue = [message];
+    queueMicrotask(() => {
+      const batch = queue!;
+      queue = undefined;
+      write(batch);
+    });
+  };
+}
+
+/** The messages of a batch {@link batchedSender} wrote, restored. */
+export function unbatch(raw: unknown): unknown[] {
+  return Array.isArray(raw) ? raw : [raw];
+}
