@@ -376,7 +376,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
         const dir = await fixture.runDir('cold-in');
         const registry = core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, npmRegistry: fixture.npm.url, env: {} });
         const started = performance.now();
-        await registry.getProvider(fixture.specs.plain);
+        await registry.getProvider(fixture.specs.plain, { isolation: 'none' });
         const ms = performance.now() - started;
         await registry.close();
         return ms;
@@ -510,7 +510,14 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
 
       // Warm-memory: a repeated getProvider in the same process.
       step('warm loads in memory');
-      const registry = core.createProviderRegistry({ cacheDir: warmCache, lockfile: warmLock, rewrites: fixture.rewrites, npmRegistry: fixture.npm.url, env: {} });
+      const registry = core.createProviderRegistry({
+        cacheDir: warmCache,
+        lockfile: warmLock,
+        rewrites: fixture.rewrites,
+        npmRegistry: fixture.npm.url,
+        env: {},
+        isolation: 'none',
+      });
       await registry.getProvider(fixture.specs.plain);
       const perCall: number[] = [];
       const noop: number[] = [];
@@ -556,7 +563,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           core.createProviderRegistry({ cacheDir: join(dir, 'cache'), lockfile: false, rewrites: fixture.rewrites, npmRegistry: fixture.npm.url, env: {}, onProgress }),
         );
         let started = performance.now();
-        await Promise.all(registries.map((r, k) => r.getProvider(k % 2 ? fixture.specs.withDep : fixture.specs.plain)));
+        await Promise.all(registries.map((r, k) => r.getProvider(k % 2 ? fixture.specs.withDep : fixture.specs.plain, { isolation: 'none' })));
         inOne.push(performance.now() - started);
         inOneCounts.push(counts);
         for (const r of registries) await r.close();

@@ -172,7 +172,8 @@ class Registry implements ProviderRegistry, RegistryCore {
   }
 
   getProvider(specifier: string, options: GetProviderOptions = {}): Promise<MediaProviderV1> {
-    const memo = `${specifier}\0${options.isolation ?? ''}${options.config ? `\0${stableJson(options.config)}` : ''}`;
+    // The common call (a specifier alone) looks itself up as it is: no key is built.
+    const memo = options.config || options.isolation ? `${specifier}\0${options.isolation ?? ''}\0${options.config ? stableJson(options.config) : ''}` : specifier;
     let pending = this.bySpecifier.get(memo);
     if (!pending) {
       pending = this.loadShared(specifier, options.config ?? {}, options.isolation);
