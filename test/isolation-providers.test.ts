@@ -17,7 +17,7 @@ import {
   type ProviderRegistry,
   type ProviderRegistryOptions,
 } from '@mediaconduit/core';
-import { checkPng, checkWav } from '@mediaconduit/testing';
+import { checkPng, checkWav, sineWav } from '@mediaconduit/testing';
 import { startFakeTogether, type FakeTogetherServer } from '@mediaconduit/together-provider/testing';
 import { commitProviders } from './support/provider-repo.js';
 
@@ -142,6 +142,30 @@ describe('Together in a process of its own', () => {
     expect(picture).toBeInstanceOf(Image);
     expect(checkPng(picture.bytes)).toBeUndefined();
     expect([picture.width, picture.height]).toEqual([256, 256]);
+  });
+
+  it('transcribes (a multipart upload through the host) and starts a fine-tuning job from a file on the host’s disk', async () => {
+    const together = await registry({ env: { TOGETHER_API_KEY: KEY, TOGETHER_BASE_URL: fake.baseURL }, secretOrigins: origins() }).getProvider(TOGETHER, {
+      isolation: 'process',
+    });
+    const [listener] = await together.listModels({ capability: 'audio-to-text' });
+    const transcript = await (await together.getModel(listener!.id, { capability: 'audio-to-text' })).transform({ data: sineWav(1), mimeType: 'audio/wav', fileName: 'tone.wav' });
+    expect(transcript).toBeInstanceOf(Text);
+    const data = join(work, 'chat.jsonl');
+    await writeFile(
+      data,
+      `${JSON.stringify({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      })}\n`,
+    );
+    const job = await together.createTrainingJob!({ baseModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', data, epochs: 1 });
+    expect(job.info.trainingFiles).toEqual([expect.stringMatching(/^file-/)]); // uploaded by the host's broker, from the copy in the child's scratch folder
+    expect((await job.status()).id).toBe(job.id);
+    expect(fake.requests.some((r) => r.path === '/files/upload')).toBe(true);
+    expect(fake.requests.some((r) => r.path === '/audio/transcriptions')).toBe(true);
   });
 
   it('does not send the key to an origin the operator has not allowed, and says how to allow it', async () => {
