@@ -22,6 +22,7 @@ process.on('disconnect', () => process.exit(0));
 
 const closing = new AbortController();
 const http = new ChildHttp(send, contract);
+// The objects handed to the host (models, jobs) live as long as this process: a restart frees them.
 const objects = new Map<number, object>();
 const objectIds = new WeakMap<object, number>();
 let nextObject = 1;
@@ -225,9 +226,6 @@ function receive(message: HostToChild): void {
     case 'abort':
       signals.get(message.signal)?.abort(decodeError(message.reason, contract));
       signals.delete(message.signal);
-      break;
-    case 'release':
-      if (message.ref !== 0) objects.delete(message.ref);
       break;
     case 'http-head':
       http.head(message.req, message.status, message.headers);

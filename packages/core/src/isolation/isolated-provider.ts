@@ -144,7 +144,8 @@ class ChildHost {
   private starting: Promise<void> | undefined;
   private crashes = 0;
   private restartAt = 0;
-  private lastCrash: unknown;
+  /** The heartbeat found the child silent and killed it: its exit is a hang, not a crash. */
+  private hung = false;
   private closed = false;
   private stderrTail = '';
   private lastPong = 0;
@@ -274,7 +275,7 @@ class ChildHost {
     this.heartbeat = setInterval(() => {
       if (generation !== this.generation) return;
       if (Date.now() - this.lastPong > this.options.settings.heartbeatMs * 3) {
-        this.lastCrash = 'hung';
+        this.hung = true;
         this.kill();
         return;
       }
@@ -310,8 +311,8 @@ class ChildHost {
   private onExit(generation: number, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
     if (generation !== this.generation) return;
     clearInterval(this.heartbeat);
-    const hung = this.lastCrash === 'hung';
-    this.lastCrash = undefined;
+    const hung = this.hung;
+    this.hung = false;
     this.child = undefined;
     this.provider = undefined;
     if (this.closed) return;

@@ -44,7 +44,6 @@ export type HostToChild =
   /** The host stopped reading a stream. */
   | { t: 'stop'; id: number }
   | { t: 'abort'; signal: number; reason: WireError }
-  | { t: 'release'; ref: number }
   | { t: 'http-head'; req: number; status: number; headers: Record<string, string | string[] | undefined> }
   /** A whole response in one message: status, headers and body (what is not a stream of events). */
   | { t: 'http-whole'; req: number; status: number; headers: Record<string, string | string[] | undefined>; bytes: Uint8Array }
