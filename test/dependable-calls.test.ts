@@ -45,13 +45,29 @@ afterEach(async () => {
   registries = [];
 });
 
+/**
+ * Where this file's providers run: in the host process here; `dependable-calls.isolated.test.ts`
+ * runs every test again with each provider in a process of its own. There the Together key is the
+ * host's (an isolated provider takes no secret in its config), sent to the fake's origin.
+ */
+const ISOLATION: 'none' | 'process' = (globalThis as { mediaconduitTestIsolation?: 'process' }).mediaconduitTestIsolation ?? 'none';
+const hostKey = (env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv => (ISOLATION === 'process' ? { TOGETHER_API_KEY: KEY, ...env } : (env ?? {}));
+
 const FAST: ProviderRegistryOptions['retry'] = { baseDelayMs: 5 };
 function registry(options: ProviderRegistryOptions = {}): ProviderRegistry {
-  const created = createProviderRegistry({ cacheDir: join(work, 'cache'), lockfile: false, env: {}, retry: FAST, ...options });
+  const created = createProviderRegistry({
+    cacheDir: join(work, 'cache'),
+    lockfile: false,
+    retry: FAST,
+    isolation: ISOLATION,
+    ...options,
+    env: hostKey(options.env),
+    secretOrigins: { TOGETHER_API_KEY: [new URL(fake.baseURL).origin], ...options.secretOrigins },
+  });
   registries.push(created);
   return created;
 }
-const togetherConfig = (extra: Record<string, unknown> = {}) => ({ apiKey: KEY, baseURL: fake.baseURL, ...extra });
+const togetherConfig = (extra: Record<string, unknown> = {}) => ({ ...(ISOLATION === 'none' ? { apiKey: KEY } : {}), baseURL: fake.baseURL, ...extra });
 const together = (r: ProviderRegistry, extra: Record<string, unknown> = {}) => r.getProvider(TOGETHER, { config: togetherConfig(extra) });
 const served = (path: string) => fake.requests.filter((r) => r.path === path).length;
 const elapsed = async (work: () => Promise<unknown>) => {
@@ -464,7 +480,7 @@ describe('what the outside campaign found in calls', () => {
   it('a failure at one endpoint never cools down the same model at another: cooldowns belong to the provider instance', async () => {
     const dead = await startFakeTogether({ apiKey: KEY });
     try {
-      const r = registry({ retry: false });
+      const r = registry({ retry: false, secretOrigins: { TOGETHER_API_KEY: [new URL(fake.baseURL).origin, new URL(dead.baseURL).origin] } });
       const broken = r.withFallback([togetherRef(LLAMA, { baseURL: dead.baseURL }), mockRef('mock/echo-1')], { capability: 'text-to-text' });
       const healthy = r.withFallback([togetherRef(LLAMA), mockRef('mock/echo-1')], { capability: 'text-to-text' });
       dead.addFault({ path: '/chat/completions', status: 503, times: 100 });
@@ -544,7 +560,12 @@ describe('what the outside campaign found in calls', () => {
     const warnings: string[] = [];
     const log = memoryCallLog();
     let now = Date.parse('2026-01-01T00:00:00Z');
-    const r = registry({ callLog: [log], now: () => now, logger: { debug() {}, error() {}, warn: (message) => warnings.push(message) } });
+    const r = registry({
+      callLog: [log],
+      now: () => now,
+      logger: { debug() {}, error() {}, warn: (message) => warnings.push(message) },
+      env: { TOGETHER_API_KEY: undefined }, // no key in the config, nor with the host
+    });
     const chain = r.withFallback([{ provider: TOGETHER, model: LLAMA, config: { baseURL: fake.baseURL } }, mockRef('mock/echo-1')], {
       capability: 'text-to-text',
       cooldown: false,
@@ -565,4 +586,10 @@ describe('what the outside campaign found in calls', () => {
     await chain.transform('three');
     expect(warnings.filter((w) => w.includes('is not configured'))).toHaveLength(2);
   });
+});
+
+it('runs its providers where this file says (in the host, or each in a process of its own)', async () => {
+  const r = registry();
+  await r.getProvider(MOCK);
+  expect(r.listProviders().map((p) => p.isolation)).toEqual([ISOLATION]);
 });
