@@ -153,7 +153,7 @@ describe('a provider in a process of its own', () => {
     }
   });
 
-  it('may read nothing outside its folder, write only its scratch folder, and start no process or worker', async () => {
+  it('may read nothing outside its folder, write only its scratch folder, and start no process, worker or native addon', async () => {
     const secretFile = join(work, 'host-secret.txt');
     await writeFile(secretFile, 'the host only');
     const r = registry();
@@ -164,10 +164,13 @@ describe('a provider in a process of its own', () => {
       expect(existsSync(join(work, 'planted.txt'))).toBe(false);
       expect(await command(model, 'spawn')).toEqual({ error: 'ERR_ACCESS_DENIED' });
       expect(await command(model, 'worker')).toEqual({ error: 'ERR_ACCESS_DENIED' });
+      // No native addon loads, whatever the file: the permission model refuses before looking.
+      expect(await command(model, `addon ${join(work, 'any.node')}`)).toEqual({ error: 'ERR_DLOPEN_DISABLED' });
       expect(await command(model, 'scratch')).toEqual({ ok: 'mine' });
       // The same provider in this process reads the file: the test above can fail.
       const inProcess = (await (await r.getProvider(hostile.url, { isolation: 'none' })).getModel('cmd')) as TextModelV1;
       expect(await command(inProcess, `read ${secretFile}`)).toEqual({ ok: 'the host only' });
+      expect(await command(inProcess, `addon ${join(work, 'any.node')}`)).toEqual({ error: 'ERR_DLOPEN_FAILED' });
     } finally {
       await r.close();
     }
@@ -376,7 +379,7 @@ describe('a provider in a process of its own', () => {
     }
   });
 
-  it('ends every child on registry.close(), and when its host is killed with SIGKILL', async () => {
+  it('ends every child on registry.close(), and when its host ends on SIGKILL, SIGTERM or SIGINT', async () => {
     const r = registry();
     const model = (await (await r.getProvider(hostile.url, { isolation: 'process' })).getModel('cmd')) as TextModelV1;
     const pid = (await command(model, 'pid')) as number;
@@ -390,14 +393,16 @@ describe('a provider in a process of its own', () => {
       console.log((await model.transform('pid')).text);
       setInterval(() => {}, 1000);
     `;
-    const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const childPid = await new Promise<number>((resolve, reject) => {
-      host.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      host.once('exit', (code) => reject(new Error(`host exited early (${code})`)));
-    });
-    expect(() => process.kill(childPid, 0)).not.toThrow(); // alive while its host is
-    host.kill('SIGKILL');
-    expect(await ended(childPid)).toBe(true);
+    for (const signal of ['SIGKILL', 'SIGTERM', 'SIGINT'] as const) {
+      const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const childPid = await new Promise<number>((resolve, reject) => {
+        host.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+        host.once('exit', (code) => reject(new Error(`host exited early (${code})`)));
+      });
+      expect(() => process.kill(childPid, 0), signal).not.toThrow(); // alive while its host is
+      host.kill(signal);
+      expect(await ended(childPid), signal).toBe(true);
+    }
   });
 });
 

@@ -52,6 +52,7 @@ async function run(context: ProviderContextV1, command: string): Promise<unknown
     case 'spawn': return attempt(() => childProcess.execFileSync('true').toString());
     case 'worker': return attempt(() => { const w = new workers.Worker('1', { eval: true }); void w.terminate(); return 'started'; });
     case 'heap': return attempt(() => v8.writeHeapSnapshot(join(context.dataDir!, 'heap.heapsnapshot')));
+    case 'addon': return attempt(() => { process.dlopen({ exports: {} }, arg); return 'loaded'; });
     case 'pid': return process.pid;
     case 'exit': process.exit(3);
     case 'throw-later': setTimeout(() => { throw new Error('thrown outside any call'); }, 0); return 'scheduled';
