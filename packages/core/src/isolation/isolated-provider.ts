@@ -40,8 +40,6 @@ export interface IsolatedOptions {
   timeoutMs: number;
   /** The child's scratch folder (its `context.dataDir`): the only place it may write. */
   dataDir: string;
-  /** The installed dependencies' folder, which the child may read. */
-  dependenciesDir?: string | undefined;
   secretOrigins: Readonly<Record<string, readonly string[]>>;
   settings: IsolationSettings;
   now: () => number;
@@ -174,7 +172,8 @@ class ChildHost {
   private spawnChild(): Promise<void> {
     const { options } = this;
     const generation = ++this.generation;
-    const reads = [childEntry(), ...(options.dependenciesDir ? [options.dependenciesDir] : []), options.dataDir];
+    // Its dependencies are bundled into the bundle it is sent: it reads no folder of theirs.
+    const reads = [childEntry(), options.dataDir];
     // One flag per path: Node 20.20 no longer reads a comma-separated list.
     const args = [
       ...permissionFlags(),
