@@ -10,6 +10,18 @@ export const SECRET_NAME = /key|token|secret|password|passwd|auth|credential|coo
  */
 export const KEPT_BY_HOST = '[kept by the host]';
 
+/** How deep a provider's config is searched for secret values. */
+const MAX_CONFIG_DEPTH = 6;
+
+/** Every string in `value` (a provider's config), at any depth, whose key says it is secret, with its dotted path. */
+export function* secretConfigEntries(value: unknown, prefix = '', depth = 0): Iterable<{ path: string; value: string }> {
+  if (typeof value !== 'object' || value === null || depth > MAX_CONFIG_DEPTH) return;
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item === 'string' && SECRET_NAME.test(name)) yield { path: prefix + name, value: item };
+    else yield* secretConfigEntries(item, `${prefix}${name}.`, depth + 1);
+  }
+}
+
 /** Whether a declared variable holds a secret: by declaration, else by its name. */
 export function isSecretVariable(variable: Pick<ManifestEnvVar, 'name' | 'secret'>): boolean {
   return variable.secret === undefined ? SECRET_NAME.test(variable.name) : variable.secret !== false;

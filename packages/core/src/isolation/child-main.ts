@@ -74,11 +74,11 @@ function describe(object: object, id: number): WireRef {
   return { $: 'ref', id, props, methods };
 }
 
-const logger: LoggerV1 = {
-  debug: (message, fields) => send({ t: 'log', level: 'debug', message: String(message), ...(fields ? { fields: encode(fields, encoder) as Record<string, unknown> } : {}) }),
-  warn: (message, fields) => send({ t: 'log', level: 'warn', message: String(message), ...(fields ? { fields: encode(fields, encoder) as Record<string, unknown> } : {}) }),
-  error: (message, fields) => send({ t: 'log', level: 'error', message: String(message), ...(fields ? { fields: encode(fields, encoder) as Record<string, unknown> } : {}) }),
-};
+const log =
+  (level: 'debug' | 'warn' | 'error') =>
+  (message: string, fields?: Readonly<Record<string, unknown>>): void =>
+    send({ t: 'log', level, message: String(message), ...(fields ? { fields: encode(fields, encoder) as Record<string, unknown> } : {}) });
+const logger: LoggerV1 = { debug: log('debug'), warn: log('warn'), error: log('error') };
 
 /** The models the provider knows per capability: what the host's `getModelsForCapability` answers from. */
 function models(): Record<string, unknown[]> {

@@ -10,7 +10,7 @@ import type { ProviderManifest } from '../manifest/manifest.js';
 import { loadFailed } from '../pipeline/instantiate.js';
 import { forbiddenHostReason } from '../source/parse-specifier.js';
 import { mcError } from '../util/errors.js';
-import { addKeptSecrets, keptSecrets, SECRET_NAME, warnWithheld } from '../context/kept-secrets.js';
+import { addKeptSecrets, keptSecrets, secretConfigEntries, warnWithheld } from '../context/kept-secrets.js';
 import { batchedSender, type ChildToHost, type HostToChild, unbatch, type WireHttpRequest } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
@@ -32,7 +32,7 @@ export interface IsolatedOptions {
   manifest: ProviderManifest;
   label: string;
   config: Readonly<Record<string, unknown>>;
-  environment: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   dispatcher: object | undefined;
   logger: LoggerV1;
   signal: AbortSignal;
@@ -69,7 +69,8 @@ function permissionFlags(): string[] {
  * @throws what an in-process load throws (`PROVIDER_LOAD_FAILED`, `INCOMPATIBLE_PROVIDER`, `TIMEOUT`), and `INVALID_OPTIONS` for a secret in the config.
  */
 export async function instantiateIsolated(options: IsolatedOptions): Promise<MediaProviderV1> {
-  const secretConfig = secretConfigKeys(options.config);
+  // `env` holds overrides of the host's variables: the host's to keep, never sent to the child.
+  const secretConfig = [...secretConfigEntries(stripEnv(options.config))].map((entry) => entry.path);
   if (secretConfig.length > 0) {
     throw mcError(
       'INVALID_OPTIONS',
@@ -79,17 +80,6 @@ export async function instantiateIsolated(options: IsolatedOptions): Promise<Med
   const host = new ChildHost(options);
   await host.start();
   return host.providerProxy();
-}
-
-/** Config keys (at any depth) whose name says they hold a secret; `env` overrides are the host's, not the provider's. */
-function secretConfigKeys(config: Readonly<Record<string, unknown>>, prefix = '', depth = 0): string[] {
-  const found: string[] = [];
-  for (const [key, value] of Object.entries(config)) {
-    if (depth === 0 && key === 'env') continue;
-    if (typeof value === 'string' && SECRET_NAME.test(key)) found.push(prefix + key);
-    else if (value && typeof value === 'object' && depth < 6) found.push(...secretConfigKeys(value as Record<string, unknown>, `${prefix}${key}.`, depth + 1));
-  }
-  return found;
 }
 
 /** How the host gets an object of the child back after a restart. */
@@ -153,7 +143,7 @@ class ChildHost {
   private readonly decoder: Decoder;
 
   constructor(private readonly options: IsolatedOptions) {
-    this.variables = { declared: options.manifest.env, overrides: (options.config.env ?? {}) as Record<string, string | undefined>, environment: options.environment };
+    this.variables = { declared: options.manifest.env, overrides: (options.config.env ?? {}) as Record<string, string | undefined>, environment: options.env };
     this.kept = keptSecrets(options.manifest.env, options.secretOrigins);
     this.withheld = warnWithheld((message) => options.logger.warn(`${options.label}: ${message}`));
     this.encoder = { contract, fn: (fn) => this.registerCallback(fn), signal: (signal) => this.registerSignal(signal) };

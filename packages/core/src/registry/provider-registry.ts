@@ -220,39 +220,25 @@ class Registry implements ProviderRegistry, RegistryCore {
     const started = performance.now();
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'start', detail: located.record.bundleFile });
     const dataDir = join(this.options.cacheDir, 'state', 'providers', manifest.id);
+    const instance = {
+      bytes: located.bytes,
+      bundlePath: located.path,
+      manifest,
+      label: source.specifier,
+      config,
+      dispatcher: this.options.dispatcher,
+      logger: this.options.logger,
+      signal: this.controller.signal,
+      env: this.options.env,
+      timeoutMs: this.options.initializeTimeoutMs,
+      now: this.options.now,
+      dataDir,
+      secretOrigins: this.options.secretOrigins,
+    };
     const provider =
       isolation === 'process'
-        ? await (await import('../isolation/isolated-provider.js')).instantiateIsolated({
-            bytes: located.bytes,
-            bundlePath: located.path,
-            manifest,
-            label: source.specifier,
-            config,
-            environment: this.options.env,
-            dispatcher: this.options.dispatcher,
-            logger: this.options.logger,
-            signal: this.controller.signal,
-            timeoutMs: this.options.initializeTimeoutMs,
-            dataDir,
-            secretOrigins: this.options.secretOrigins,
-            settings: this.options.isolationSettings,
-            now: this.options.now,
-          })
-        : await instantiateProvider({
-            bytes: located.bytes,
-            bundlePath: located.path,
-            manifest,
-            label: source.specifier,
-            config,
-            dispatcher: this.options.dispatcher,
-            logger: this.options.logger,
-            signal: this.controller.signal,
-            env: this.options.env,
-            timeoutMs: this.options.initializeTimeoutMs,
-            now: this.options.now,
-            dataDir,
-            secretOrigins: this.options.secretOrigins,
-          });
+        ? await (await import('../isolation/isolated-provider.js')).instantiateIsolated({ ...instance, settings: this.options.isolationSettings })
+        : await instantiateProvider(instance);
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
       // Written only now: a provider that fails to import or initialise leaves no lockfile entry.

@@ -2,11 +2,8 @@ import type { MediaProviderV1 } from '@mediaconduit/provider';
 import { boundProxy } from '../util/bound-proxy.js';
 import { memberNames } from '../util/member-names.js';
 import { redact, redactError } from '../util/redact.js';
-import { isSecretVariable, SECRET_NAME } from '../context/kept-secrets.js';
+import { isSecretVariable, secretConfigEntries } from '../context/kept-secrets.js';
 import type { ManifestEnvVar } from '../manifest/manifest.js';
-
-/** How deep a provider's config is searched for secret values. */
-const MAX_CONFIG_DEPTH = 6;
 
 /** Where one loaded provider instance's secrets are: its declared variables and its config. */
 interface SecretSource {
@@ -47,7 +44,7 @@ export class Secrets {
         const value = overrides[variable.name] ?? this.env[variable.name];
         if (typeof value === 'string') yield value;
       }
-      yield* secretConfigValues(config, 0);
+      for (const entry of secretConfigEntries(config)) yield entry.value;
     }
   }
 
@@ -56,15 +53,6 @@ export class Secrets {
 
   /** `error` (message, stack, details, cause chain) without any known secret, in place. */
   redactError = <T>(error: T): T => redactError(error, this.redact);
-}
-
-/** Config values whose key says they are secret, at any depth. */
-function* secretConfigValues(value: unknown, depth: number): Iterable<string> {
-  if (typeof value !== 'object' || value === null || depth > MAX_CONFIG_DEPTH) return;
-  for (const [name, item] of Object.entries(value)) {
-    if (typeof item === 'string' && SECRET_NAME.test(name)) yield item;
-    else yield* secretConfigValues(item, depth + 1);
-  }
 }
 
 /**
