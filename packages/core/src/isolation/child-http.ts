@@ -110,6 +110,49 @@ export class ChildHttp {
     pending.resolve({ status, headers, body: withHelpers });
   }
 
+  /**
+   * A whole response in one message. Its body is still a stream, but `json()`, `text()` and
+   * `arrayBuffer()` read the bytes as they are, without streaming them (the common case).
+   */
+  whole(id: number, status: number, headers: Record<string, string | string[] | undefined>, bytes: Uint8Array): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    let buffer: Buffer | undefined = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    /** The bytes, once: undefined when the stream has been read (a body is read once). */
+    const take = () => {
+      const taken = buffer;
+      buffer = undefined;
+      return taken;
+    };
+    const body = new Readable({
+      read() {
+        const taken = take();
+        if (taken) this.push(taken);
+        this.push(null);
+      },
+    });
+    const fromStream = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const all = async () => take() ?? (await fromStream());
+    const withHelpers = Object.assign(body, {
+      async arrayBuffer() {
+        const bytes = await all();
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      },
+      async text() {
+        return (await all()).toString('utf8');
+      },
+      async json() {
+        return JSON.parse((await all()).toString('utf8')) as unknown;
+      },
+    });
+    pending.resolve({ status, headers, body: withHelpers });
+  }
+
   data(id: number, bytes: Uint8Array): void {
     this.pending.get(id)?.body?.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }

@@ -14,9 +14,10 @@ import { ChildHttp } from './child-http.js';
 import { batchedSender, type ChildToHost, type HostToChild, type InitMessage, unbatch } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
-const send: (message: ChildToHost) => void = batchedSender((batch) => {
+const sender = batchedSender((batch) => {
   if (process.connected) process.send?.(batch);
 });
+const send: (message: ChildToHost) => void = sender.send;
 // The host is gone (it exited, or was killed): so is this process.
 process.on('disconnect', () => process.exit(0));
 
@@ -231,9 +232,7 @@ function receive(message: HostToChild): void {
       http.head(message.req, message.status, message.headers);
       break;
     case 'http-whole':
-      http.head(message.req, message.status, message.headers);
-      http.data(message.req, message.bytes);
-      http.end(message.req);
+      http.whole(message.req, message.status, message.headers, message.bytes);
       break;
     case 'http-data':
       http.data(message.req, message.bytes);
@@ -253,8 +252,8 @@ function receive(message: HostToChild): void {
         .catch(() => {})
         .finally(() => {
           send({ t: 'closed' });
-          // After the batch holding 'closed' is written (its flush was queued first).
-          queueMicrotask(() => process.disconnect?.());
+          // After the batch holding 'closed' is written.
+          sender.afterFlush(() => process.disconnect?.());
         });
       break;
   }

@@ -207,7 +207,7 @@ class ChildHost {
           });
           this.sendBatch = batchedSender((batch) => {
             if (child.connected) child.send(batch as object);
-          });
+          }).send;
           const received = (message: ChildToHost) => {
             if (message.t === 'ready') {
               this.provider = { ref: message.provider, models: message.models };
@@ -420,22 +420,25 @@ class ChildHost {
     const controller = new AbortController();
     this.requests.set(req, controller);
     const generation = this.generation;
+    let client: HttpClientV1 | undefined;
     try {
       const url = new URL(request.url);
       const forbidden = forbiddenHostReason(url.host);
       if (forbidden) throw mcError('PERMISSION_DENIED', `${request.operation}: a provider may not ask the host for ${forbidden}`);
-      let client = this.clients.get(url.origin);
+      // One client per origin and time limit: the limit is its pool's default, not set per request.
+      const key = `${request.timeoutMs} ${url.origin}`;
+      client = this.clients.get(key);
       if (!client) {
-        client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher });
-        this.clients.set(url.origin, client);
+        client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher, timeoutMs: request.timeoutMs });
+        this.clients.set(key, client);
       }
       const headers = addKeptSecrets(url.origin, request.headers, this.kept, (name) => hostValue(this.variables, name), this.withheld);
       const sent: RawBodyRequest = {
         method: request.method,
-        path: request.url,
+        // Relative to the client's origin: the URL is not parsed again.
+        path: url.pathname + url.search,
         headers,
         signal: controller.signal,
-        timeoutMs: request.timeoutMs,
         operation: request.operation,
         ...(request.json !== undefined ? { rawBody: request.json } : {}),
         ...(request.form ? { form: toFormData(request.form) } : {}),
@@ -461,7 +464,8 @@ class ChildHost {
       }
       this.post({ t: 'http-end', req });
     } catch (error) {
-      const typed = this.clients.get(new URL(request.url).origin)?.toError(request.operation, error, controller.signal, request.timeoutMs) ?? error;
+      // (Before a client exists, the error is the broker's own refusal, or a URL that does not parse.)
+      const typed = client ? client.toError(request.operation, error, controller.signal, request.timeoutMs) : error;
       this.post({ t: 'http-fail', req, error: encodeError(typed, contract) });
     } finally {
       this.requests.delete(req);

@@ -68,23 +68,29 @@ export type ChildToHost =
   | { t: 'closed' };
 
 /**
- * Sends messages in batches: those posted while one task runs go out as one write (under load,
- * dozens of calls' messages share one system call; a write per message costs more than the
- * message). The other side reads a batch with {@link unbatch}.
+ * Sends messages in batches: those posted during one turn of the event loop go out as one write,
+ * just after its I/O callbacks (`setImmediate`). Under load, the answers to dozens of calls share
+ * one system call and one wake-up of the other process; a write per message costs more than the
+ * message. A lone message waits for no timer: the flush runs in the same turn. The other side
+ * reads a batch with {@link unbatch}; `afterFlush` runs a callback after what is queued now is written.
  */
-export function batchedSender(write: (batch: unknown) => void): (message: unknown) => void {
+export function batchedSender(write: (batch: unknown) => void): { send: (message: unknown) => void; afterFlush: (then: () => void) => void } {
   let queue: unknown[] | undefined;
-  return (message) => {
-    if (queue) {
-      queue.push(message);
-      return;
-    }
-    queue = [message];
-    queueMicrotask(() => {
-      const batch = queue!;
-      queue = undefined;
-      write(batch);
-    });
+  return {
+    send(message) {
+      if (queue) {
+        queue.push(message);
+        return;
+      }
+      queue = [message];
+      setImmediate(() => {
+        const batch = queue!;
+        queue = undefined;
+        write(batch);
+      });
+    },
+    // Immediates run in the order they were queued: this one runs after the pending flush.
+    afterFlush: (then) => void setImmediate(then),
   };
 }
 
