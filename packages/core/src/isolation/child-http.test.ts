@@ -1,7 +1,7 @@
 import * as contract from '@mediaconduit/provider';
 import { describe, expect, it } from 'vitest';
 import { ChildHttp } from './child-http.js';
-import { batchedSender, type ChildToHost } from './protocol.js';
+import type { ChildToHost } from './protocol.js';
 
 /** A ChildHttp whose messages to the host are kept, and one request it sent. */
 async function requested(): Promise<{ http: ChildHttp; sent: ChildToHost[]; response: Promise<contract.HttpResponseV1> }> {
@@ -47,18 +47,35 @@ describe('a whole response in a provider process', () => {
   });
 });
 
-describe('batchedSender', () => {
-  it('writes what one turn of the event loop sends as one batch, and runs afterFlush after that write', async () => {
-    const writes: unknown[] = [];
-    const sender = batchedSender((batch) => writes.push(batch));
-    sender.send({ n: 1 });
-    sender.send({ n: 2 });
-    const flushed = new Promise<number>((resolve) => sender.afterFlush(() => resolve(writes.length)));
-    expect(writes).toEqual([]);
-    expect(await flushed).toBe(1);
-    expect(writes).toEqual([[{ n: 1 }, { n: 2 }]]);
-    sender.send({ n: 3 });
+describe('a streamed response in a provider process', () => {
+  it("asks the host for a chunk per read, so the body comes at the provider's pace; a dropped body stops the request", async () => {
+    const { http, sent, response } = await requested();
+    const id = reqId(sent);
+    http.head(id, 200, {});
+    const { body } = await response;
+    const credits = () => sent.filter((m) => m.t === 'http-credit').length;
+    expect(credits()).toBe(0); // nothing is asked for before the provider reads
+    const chunks: string[] = [];
+    body.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toEqual([[{ n: 1 }, { n: 2 }], [{ n: 3 }]]);
+    const asked = credits();
+    expect(asked).toBeGreaterThan(0);
+    for (const part of ['a', 'b', 'c']) http.data(id, new TextEncoder().encode(part));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks.join('')).toBe('abc');
+    expect(credits()).toBeGreaterThan(asked); // each chunk read asks for the next
+    body.destroy();
+    expect(sent.at(-1)).toEqual({ t: 'http-abort', req: id });
+
+    // A body the host ended asks for nothing more, and does not abort.
+    const second = await requested();
+    const other = reqId(second.sent);
+    second.http.head(other, 200, {});
+    second.http.data(other, new TextEncoder().encode('whole'));
+    second.http.end(other);
+    expect(await (await second.response).body.text()).toBe('whole');
+    const after = second.sent.length;
+    (await second.response).body.destroy();
+    expect(second.sent.slice(after).filter((m) => m.t === 'http-abort' || m.t === 'http-credit')).toEqual([]);
   });
 });

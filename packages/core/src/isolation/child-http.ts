@@ -9,6 +9,8 @@ interface Pending {
   reject(error: unknown): void;
   body?: Readable;
   operation: string;
+  /** The host ended or failed it (or the provider dropped its body): no more credit or abort to send. */
+  done?: boolean;
 }
 
 /**
@@ -91,7 +93,19 @@ export class ChildHttp {
   head(id: number, status: number, headers: Record<string, string | string[] | undefined>): void {
     const pending = this.pending.get(id);
     if (!pending) return;
-    const body = new Readable({ read() {} });
+    const send = this.send;
+    // Each read the provider makes grants the host one more chunk: the body comes at its pace. A
+    // body dropped before its end stops the host's request.
+    const body = new Readable({
+      read() {
+        if (!pending.done) send({ t: 'http-credit', req: id, n: 1 });
+      },
+      destroy(error, callback) {
+        if (!pending.done) send({ t: 'http-abort', req: id });
+        pending.done = true;
+        callback(error);
+      },
+    });
     pending.body = body;
     const withHelpers = Object.assign(body, {
       async arrayBuffer() {
@@ -160,13 +174,16 @@ export class ChildHttp {
   end(id: number): void {
     const pending = this.pending.get(id);
     this.pending.delete(id);
-    pending?.body?.push(null);
+    if (!pending) return;
+    pending.done = true;
+    pending.body?.push(null);
   }
 
   fail(id: number, error: WireError): void {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
+    pending.done = true;
     const rebuilt = decodeError(error, this.contract);
     if (pending.body) pending.body.destroy(rebuilt);
     else pending.reject(rebuilt);

@@ -3,6 +3,7 @@
 // its dependencies, write only its scratch folder, and start no process or worker. It imports the
 // bundle's verified bytes that the host sends, makes the provider, and serves the host's calls.
 // Every request the provider makes goes to the host, which adds the secrets it keeps.
+import { Socket } from 'node:net';
 import * as contract from '@mediaconduit/provider';
 import type { LoggerV1, MediaProviderV1 } from '@mediaconduit/provider';
 import { bindContract } from '../build/contract-binding.js';
@@ -11,15 +12,40 @@ import { moduleUrl } from '../pipeline/instantiate.js';
 import { providerShapeProblems } from '../pipeline/validate-provider.js';
 import { memberNames } from '../util/member-names.js';
 import { ChildHttp } from './child-http.js';
-import { batchedSender, type ChildToHost, type HostToChild, type InitMessage, unbatch } from './protocol.js';
+import { Channel } from './channel.js';
+import type { ChildToHost, HostToChild, InitMessage } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
-const sender = batchedSender((batch) => {
-  if (process.connected) process.send?.(batch);
-});
-const send: (message: ChildToHost) => void = sender.send;
+// The channel to the host: the socket it passed as fd 3.
+const socket = new Socket({ fd: 3, readable: true, writable: true });
+const channel = new Channel(
+  socket,
+  (message) => receive(message as HostToChild),
+  // The host sent what this side cannot read: nothing more can be trusted to arrive.
+  () => process.exit(70),
+  // A result or part that cannot cross (a value over the channel's limits) fails its call instead.
+  (message, error) => {
+    const { t, id } = message as { t: string; id?: number };
+    if ((t === 'result' || t === 'item') && id !== undefined) {
+      send({
+        t: 'error',
+        id,
+        error: encodeError(
+          new contract.MediaConduitError({
+            code: error instanceof RangeError ? 'LIMIT_EXCEEDED' : 'PROVIDER_ERROR',
+            message: `the result cannot cross to the host: ${error.message}`,
+          }),
+          contract,
+        ),
+      });
+    }
+  },
+);
+const send = (message: ChildToHost): void => channel.send(message);
 // The host is gone (it exited, or was killed): so is this process.
-process.on('disconnect', () => process.exit(0));
+socket.on('end', () => process.exit(0));
+socket.on('close', () => process.exit(0));
+socket.on('error', () => process.exit(0));
 
 const closing = new AbortController();
 const http = new ChildHttp(send, contract);
@@ -192,10 +218,6 @@ async function pump(id: number): Promise<void> {
   }
 }
 
-process.on('message', (raw: unknown) => {
-  for (const message of unbatch(raw) as HostToChild[]) receive(message);
-});
-
 function receive(message: HostToChild): void {
   switch (message.t) {
     case 'init':
@@ -252,8 +274,8 @@ function receive(message: HostToChild): void {
         .catch(() => {})
         .finally(() => {
           send({ t: 'closed' });
-          // After the batch holding 'closed' is written.
-          sender.afterFlush(() => process.disconnect?.());
+          // After the frame holding 'closed' is written: ending the socket tells the host this process is done.
+          channel.afterFlush(() => socket.end(() => process.exit(0)));
         });
       break;
   }

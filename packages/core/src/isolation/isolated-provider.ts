@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { cp, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,8 @@ import { loadFailed } from '../pipeline/instantiate.js';
 import { forbiddenHostReason } from '../source/parse-specifier.js';
 import { mcError } from '../util/errors.js';
 import { addKeptSecrets, keptSecrets, secretConfigEntries, warnWithheld } from '../context/kept-secrets.js';
-import { batchedSender, type ChildToHost, type HostToChild, unbatch, type WireHttpRequest } from './protocol.js';
+import { Channel } from './channel.js';
+import type { ChildToHost, HostToChild, WireHttpRequest } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
 /** How providers in their own process run. */
@@ -116,6 +118,17 @@ const WHOLE_RESPONSE_MAX = 256 * 1024;
 /** Items a stream may send ahead of its reader; more are granted as the reader takes them. */
 const STREAM_WINDOW = 32;
 
+/** Chunks of a response body sent ahead of the provider's reading (about 1 MB); then the host waits and undici stops reading. */
+const BODY_WINDOW = 16;
+
+/** A request the host is making for the child: how to abort it, and the chunks it may still send. */
+interface Forwarded {
+  controller: AbortController;
+  credit: number;
+  /** Wakes the sending loop (more credit, or an abort). */
+  wake?: (() => void) | undefined;
+}
+
 class ChildHost {
   private child: ChildProcess | undefined;
   private generation = 0;
@@ -123,7 +136,7 @@ class ChildHost {
   private readonly calls = new Map<number, PendingCall>();
   private readonly streams = new Map<number, StreamState>();
   private readonly callbacks = new Map<number, (...args: unknown[]) => unknown>();
-  private readonly requests = new Map<number, AbortController>();
+  private readonly requests = new Map<number, Forwarded>();
   private readonly clients = new Map<string, HttpClientV1>();
   private readonly kept;
   private readonly withheld;
@@ -193,9 +206,11 @@ class ChildHost {
       }, options.timeoutMs);
       void mkdir(options.dataDir, { recursive: true })
         .then(() => {
-          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: {}, serialization: 'advanced' });
+          // fd 3: the channel (a socket pair; see channel.ts).
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {} });
           this.child = child;
           this.stderrTail = '';
+          this.malformed = undefined;
           child.stdout?.on('data', (chunk: Buffer) => options.logger.debug(`${options.label}: ${chunk.toString('utf8').trimEnd()}`));
           child.stderr?.on('data', (chunk: Buffer) => {
             this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
@@ -205,9 +220,19 @@ class ChildHost {
             if (!settled) settle(this.crashError(code, signal, 'while it was loading'));
             this.onExit(generation, code, signal);
           });
-          this.sendBatch = batchedSender((batch) => {
-            if (child.connected) child.send(batch as object);
-          }).send;
+          const socket = child.stdio[3] as Duplex;
+          // A write to a child that just died fails; its exit is what reports it.
+          socket.on('error', () => {});
+          const channel = new Channel(
+            socket,
+            (message) => received(message as ChildToHost),
+            (error) => {
+              this.malformed = error.message;
+              this.kill();
+            },
+            (message, error) => this.refused(message as HostToChild, error),
+          );
+          this.channel = channel;
           const received = (message: ChildToHost) => {
             if (message.t === 'ready') {
               this.provider = { ref: message.provider, models: message.models };
@@ -226,9 +251,6 @@ class ChildHost {
               this.kill();
             } else this.onMessage(message);
           };
-          child.on('message', (raw: unknown) => {
-            for (const message of unbatch(raw) as ChildToHost[]) received(message);
-          });
           const { manifest } = options;
           this.post({
             t: 'init',
@@ -245,11 +267,14 @@ class ChildHost {
     });
   }
 
-  /** Sends to the current child, batched with what else this task sends. */
-  private sendBatch: (message: unknown) => void = () => {};
+  /** The channel to the current child. */
+  private channel: Channel | undefined;
+  /** Why the current child's channel was closed from this side: it sent what is not this protocol. */
+  private malformed: string | undefined;
 
+  /** Sends to the current child, batched with what else this turn sends. */
   private post(message: HostToChild): void {
-    this.sendBatch(message);
+    this.channel?.send(message);
   }
 
   private kill(): void {
@@ -287,13 +312,15 @@ class ChildHost {
     const memory = /heap out of memory|Allocation failed/i.test(this.stderrTail);
     const how = memory
       ? `ran out of memory (its heap is capped at ${settings.memoryMb} MB: the \`isolationMemoryMb\` option)`
-      : signal
-        ? `was ended by ${signal}`
-        : `exited with code ${code}`;
+      : this.malformed
+        ? `sent the host ${this.malformed} and was ended`
+        : signal
+          ? `was ended by ${signal}`
+          : `exited with code ${code}`;
     const lastWords = lastError(this.stderrTail);
     return mcError('PROVIDER_CRASHED', `${label}: the provider's process ${how} ${when}; the next call starts it again`, {
       retryable: true,
-      details: { exitCode: code, signal, outOfMemory: memory, ...(lastWords ? { stderr: lastWords } : {}) },
+      details: { exitCode: code, signal, outOfMemory: memory, ...(this.malformed ? { malformed: true } : {}), ...(lastWords ? { stderr: lastWords } : {}) },
     });
   }
 
@@ -303,18 +330,20 @@ class ChildHost {
     const hung = this.hung;
     this.hung = false;
     this.child = undefined;
+    this.channel = undefined;
     this.provider = undefined;
     if (this.closed) return;
     const failure = error
       ? mcError('PROVIDER_CRASHED', `${this.options.label}: the provider's process could not run: ${error.message}`, { retryable: true })
       : this.crashError(code, signal, 'during a call', hung);
+    this.malformed = undefined;
     this.crashes++;
     this.restartAt = this.options.now() + Math.min(this.options.settings.restartMaxMs, this.options.settings.restartBackoffMs * 2 ** (this.crashes - 1));
     for (const [, call] of this.calls) call.reject(failure);
     this.calls.clear();
     for (const [, stream] of this.streams) this.endStream(stream, failure);
     this.streams.clear();
-    for (const [, controller] of this.requests) controller.abort();
+    for (const [, forwarded] of this.requests) forwarded.controller.abort();
     this.requests.clear();
     this.callbacks.clear();
   }
@@ -390,14 +419,41 @@ class ChildHost {
         void this.forward(message.req, message.request);
         break;
       case 'http-abort':
-        this.requests.get(message.req)?.abort();
+        this.requests.get(message.req)?.controller.abort();
         break;
+      case 'http-credit': {
+        const forwarded = this.requests.get(message.req);
+        if (!forwarded) break;
+        forwarded.credit += message.n;
+        forwarded.wake?.();
+        break;
+      }
       case 'log':
         this.options.logger[message.level](`${this.options.label}: ${message.message}`, message.fields);
         break;
       case 'pong':
         this.lastPong = Date.now();
         break;
+    }
+  }
+
+  /** A message that could not cross (a value over the channel's limits): its call fails, typed. */
+  private refused(message: HostToChild, error: Error): void {
+    const failure = mcError(
+      error instanceof RangeError ? 'LIMIT_EXCEEDED' : 'INVALID_INPUT',
+      `${this.options.label}: the input cannot cross to the provider's process: ${error.message}`,
+    );
+    if (message.t === 'call') {
+      const call = this.calls.get(message.id);
+      this.calls.delete(message.id);
+      for (const clean of call?.cleanup ?? []) clean();
+      call?.reject(failure);
+    } else if (message.t === 'stream') {
+      const stream = this.streams.get(message.id);
+      this.streams.delete(message.id);
+      if (stream) this.endStream(stream, failure);
+    } else {
+      this.options.logger.warn(`${this.options.label}: a message to the provider's process could not be sent: ${error.message}`);
     }
   }
 
@@ -418,7 +474,8 @@ class ChildHost {
    */
   private async forward(req: number, request: WireHttpRequest): Promise<void> {
     const controller = new AbortController();
-    this.requests.set(req, controller);
+    const forwarded: Forwarded = { controller, credit: BODY_WINDOW };
+    this.requests.set(req, forwarded);
     const generation = this.generation;
     let client: HttpClientV1 | undefined;
     try {
@@ -457,10 +514,20 @@ class ChildHost {
         return;
       }
       this.post({ t: 'http-head', req, status: response.status, headers: responseHeaders });
+      // At the provider's pace: past its window, the loop waits for credit, so undici stops reading
+      // the socket and neither process piles up the body (an abort wakes it too).
+      controller.signal.addEventListener('abort', () => forwarded.wake?.(), { once: true });
       for await (const chunk of response.body) {
         if (generation !== this.generation) return;
         const bytes = chunk as Buffer;
         this.post({ t: 'http-data', req, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+        forwarded.credit--;
+        while (forwarded.credit <= 0 && !controller.signal.aborted && generation === this.generation) {
+          await new Promise<void>((resolve) => {
+            forwarded.wake = resolve;
+          });
+          forwarded.wake = undefined;
+        }
       }
       this.post({ t: 'http-end', req });
     } catch (error) {
@@ -661,7 +728,7 @@ class ChildHost {
     for (const [, call] of this.calls) call.reject(failure);
     this.calls.clear();
     for (const [, stream] of this.streams) this.endStream(stream, failure);
-    for (const [, controller] of this.requests) controller.abort();
+    for (const [, forwarded] of this.requests) forwarded.controller.abort();
     await Promise.all([...this.clients.values()].map((c) => c.close().catch(() => {})));
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
@@ -674,7 +741,7 @@ class ChildHost {
         clearTimeout(timer);
         resolve();
       });
-      if (child.connected) this.post({ t: 'close' });
+      if (this.channel) this.post({ t: 'close' });
       else child.kill('SIGKILL');
     });
   }

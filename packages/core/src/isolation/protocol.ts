@@ -1,5 +1,5 @@
-// The messages between the host and a provider's own process (over Node's IPC channel, V8
-// serialization). Values inside them are encoded by `wire.ts`.
+// The messages between the host and a provider's own process (over the framed channel of
+// `channel.ts`). Values inside them are encoded by `wire.ts`.
 import type { IsolatedVariables } from '../context/provider-context.js';
 import type { ManifestEnvVar } from '../manifest/manifest.js';
 import type { WireError, WireRef } from './wire.js';
@@ -63,38 +63,8 @@ export type ChildToHost =
   | { t: 'fn'; fn: number; args: unknown[] }
   | { t: 'http'; req: number; request: WireHttpRequest }
   | { t: 'http-abort'; req: number }
+  /** The provider read its response body: the host may send `n` more chunks of it. */
+  | { t: 'http-credit'; req: number; n: number }
   | { t: 'log'; level: 'debug' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }
   | { t: 'pong'; n: number }
   | { t: 'closed' };
-
-/**
- * Sends messages in batches: those posted during one turn of the event loop go out as one write,
- * just after its I/O callbacks (`setImmediate`). Under load, the answers to dozens of calls share
- * one system call and one wake-up of the other process; a write per message costs more than the
- * message. A lone message waits for no timer: the flush runs in the same turn. The other side
- * reads a batch with {@link unbatch}; `afterFlush` runs a callback after what is queued now is written.
- */
-export function batchedSender(write: (batch: unknown) => void): { send: (message: unknown) => void; afterFlush: (then: () => void) => void } {
-  let queue: unknown[] | undefined;
-  return {
-    send(message) {
-      if (queue) {
-        queue.push(message);
-        return;
-      }
-      queue = [message];
-      setImmediate(() => {
-        const batch = queue!;
-        queue = undefined;
-        write(batch);
-      });
-    },
-    // Immediates run in the order they were queued: this one runs after the pending flush.
-    afterFlush: (then) => void setImmediate(then),
-  };
-}
-
-/** The messages of a batch {@link batchedSender} wrote, restored. */
-export function unbatch(raw: unknown): unknown[] {
-  return Array.isArray(raw) ? raw : [raw];
-}

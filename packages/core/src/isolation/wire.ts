@@ -1,8 +1,8 @@
-// How values cross between the host and a provider's process. Node's IPC channel runs with
-// `serialization: 'advanced'` (V8's structured clone: typed arrays, Dates, Maps), and what it
-// cannot carry is encoded here: errors (rebuilt as MediaConduitError with their fields), media
-// assets (rebuilt as the host's own classes), callbacks and abort signals (replaced by ids), and
-// objects with methods (models, training jobs: replaced by remote references).
+// How values cross between the host and a provider's process. The channel (`channel.ts`) carries
+// JSON, byte arrays as raw bytes beside it, and Dates, big integers and the numbers JSON lacks;
+// what it cannot carry is encoded here: errors (rebuilt as MediaConduitError with their fields),
+// media assets (rebuilt as the host's own classes), callbacks and abort signals (replaced by ids),
+// and objects with methods (models, training jobs: replaced by remote references).
 // Shared by both sides, so it imports the contract's types only: each side passes its own copy of
 // the contract module.
 import type * as Contract from '@mediaconduit/provider';
