@@ -119,7 +119,7 @@ export function encodeFrame(batch: unknown[], refused: (message: unknown, error:
   header.writeUInt32LE(json.length, 0);
   header.writeUInt32LE(blobs.length, 4);
   header.writeUInt32LE(marked ? 1 : 0, 8);
-  blobs.forEach((blob, i) => header.writeUInt32LE(blob.byteLength, HEADER_BYTES + 4 * i));
+  for (let i = 0; i < blobs.length; i++) header.writeUInt32LE(blobs[i]!.byteLength, HEADER_BYTES + 4 * i);
   return [header, json, ...blobs.filter((blob) => blob.byteLength > 0)];
 }
 
