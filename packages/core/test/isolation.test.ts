@@ -227,6 +227,61 @@ describe('a provider in a process of its own', () => {
     }
   });
 
+  it("starts a warm load's process before verifying its bundle, and ends, unused, one started for an id the lockfile got wrong", async () => {
+    // Every provider process spawned, and how each ended.
+    const spawned: { pid: number; args: string[]; exit?: string }[] = [];
+    const childProcesses = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+    const realSpawn = childProcesses.spawn;
+    childProcesses.spawn = ((...args: Parameters<typeof realSpawn>) => {
+      const child = realSpawn(...args);
+      const argv = (args[1] ?? []) as string[];
+      if (argv.some((arg) => arg.endsWith('child-main.mjs'))) {
+        const entry = { pid: child.pid ?? -1, args: argv } as (typeof spawned)[number];
+        spawned.push(entry);
+        child.once('exit', (code, signal) => {
+          entry.exit = signal ?? String(code);
+        });
+      }
+      return child;
+    }) as typeof realSpawn;
+    syncBuiltinESMExports();
+    const cacheDir = join(work, 'cache-prestart');
+    const lockfile = join(work, 'lock-prestart.json');
+    const load = async () => {
+      const r = registry({ cacheDir, lockfile });
+      try {
+        const model = (await (await r.getProvider(hostile.url, { isolation: 'process' })).getModel('cmd')) as TextModelV1;
+        return { pid: await command(model, 'pid'), scratch: await command(model, 'scratch') };
+      } finally {
+        await r.close();
+      }
+    };
+    try {
+      await load(); // cold: pins the provider, with its id, in the lockfile
+      spawned.length = 0;
+      // Warm: one process, started before the bundle was verified, and it is the one serving.
+      const warm = await load();
+      expect(spawned).toHaveLength(1);
+      expect(warm).toEqual({ pid: spawned[0]!.pid, scratch: { ok: 'mine' } });
+      expect(spawned[0]!.args).toContain(`--allow-fs-write=${join(cacheDir, 'state', 'providers', 'hostile')}`);
+
+      // A lockfile naming another id: the process started for it may write only that id's folder, so it is not used.
+      const pinned = JSON.parse(await readFile(lockfile, 'utf8')) as { providers: Record<string, { provider: { id: string } }> };
+      for (const entry of Object.values(pinned.providers)) entry.provider.id = 'someone-else';
+      await writeFile(lockfile, JSON.stringify(pinned));
+      spawned.length = 0;
+      const relabelled = await load();
+      expect(spawned).toHaveLength(2);
+      expect(spawned[0]!.args).toContain(`--allow-fs-write=${join(cacheDir, 'state', 'providers', 'someone-else')}`);
+      expect(await ended(spawned[0]!.pid)).toBe(true);
+      expect(spawned[0]!.exit).toBe('SIGKILL');
+      expect(relabelled).toEqual({ pid: spawned[1]!.pid, scratch: { ok: 'mine' } });
+    } finally {
+      childProcesses.spawn = realSpawn;
+      syncBuiltinESMExports();
+    }
+  });
+
   it('stops the attacks of the campaign: a key stolen at import, a replaced fetch, a polluted prototype', async () => {
     const stolen = join(work, 'stolen.txt');
     const r = registry();

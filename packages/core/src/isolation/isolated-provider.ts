@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { cp, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as contract from '@mediaconduit/provider';
 import type { Capability, HttpClientV1, LoggerV1, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
 import { isolatedVariables, hostValue, type ProviderVariables } from '../context/provider-context.js';
@@ -13,6 +12,7 @@ import { forbiddenHostReason } from '../source/parse-specifier.js';
 import { mcError } from '../util/errors.js';
 import { addKeptSecrets, keptSecrets, secretConfigEntries, warnWithheld } from '../context/kept-secrets.js';
 import { Channel } from './channel.js';
+import { childArgs, type PrestartedProcess, spawnProviderProcess } from './process-start.js';
 import type { ChildToHost, HostToChild, WireHttpRequest } from './protocol.js';
 import { decode, type Decoder, decodeError, encode, type Encoder, encodeError, type WireRef } from './wire.js';
 
@@ -45,23 +45,13 @@ export interface IsolatedOptions {
   secretOrigins: Readonly<Record<string, readonly string[]>>;
   settings: IsolationSettings;
   now: () => number;
-}
-
-/** The child's entry: beside this module in the built core (`dist/isolation/child-main.mjs`), also when core runs from its sources. */
-function childEntry(): string {
-  const here = import.meta.url;
-  return fileURLToPath(new URL(/\/src\/isolation\/[^/]+$/.test(here) ? '../../dist/isolation/child-main.mjs' : './child-main.mjs', here));
-}
-
-/** The permission flags this Node offers: `--permission` (Node ≥ 23.5) or `--experimental-permission`. */
-function permissionFlags(): string[] {
-  const flags = process.allowedNodeEnvironmentFlags;
-  return [flags.has('--permission') ? '--permission' : '--experimental-permission', ...(flags.has('--disable-warning') ? ['--disable-warning=ExperimentalWarning'] : [])];
+  /** A process started while the host verified the bundle (see {@link prestartProviderProcess}); used when it matches. */
+  prestarted?: PrestartedProcess | undefined;
 }
 
 /**
  * The provider, started in a child Node process of its own, as a {@link MediaProviderV1} whose
- * every member crosses IPC. The child runs under Node's permission model (reads: its entry and
+ * every member crosses its channel. The child runs under Node's permission model (reads: its entry and
  * dependencies; writes: `dataDir`; no processes, workers or addons), with an empty environment, a
  * heap cap, and none of the secrets: its requests come back to the host, which adds the secrets
  * the manifest lets it send to their origin. A crash, an exit, a heap overflow or a hang rejects
@@ -175,16 +165,10 @@ class ChildHost {
   private spawnChild(): Promise<void> {
     const { options } = this;
     const generation = ++this.generation;
-    // Its dependencies are bundled into the bundle it is sent: it reads no folder of theirs.
-    const reads = [childEntry(), options.dataDir];
-    // One flag per path: Node 20.20 no longer reads a comma-separated list.
-    const args = [
-      ...permissionFlags(),
-      ...reads.map((path) => `--allow-fs-read=${path}`),
-      `--allow-fs-write=${options.dataDir}`,
-      `--max-old-space-size=${options.settings.memoryMb}`,
-      childEntry(),
-    ];
+    const args = childArgs(options.dataDir, options.settings.memoryMb);
+    // A process started ahead of this load serves its first start only.
+    const prestarted = options.prestarted;
+    options.prestarted = undefined;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (error?: unknown) => {
@@ -206,10 +190,11 @@ class ChildHost {
       }, options.timeoutMs);
       void mkdir(options.dataDir, { recursive: true })
         .then(() => {
-          // fd 3: the channel (a socket pair; see channel.ts).
-          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {} });
+          const adopted = prestarted?.adopt(args);
+          prestarted?.release();
+          const child = adopted?.child ?? spawnProviderProcess(args);
           this.child = child;
-          this.stderrTail = '';
+          this.stderrTail = adopted?.stderr ?? '';
           this.malformed = undefined;
           child.stdout?.on('data', (chunk: Buffer) => options.logger.debug(`${options.label}: ${chunk.toString('utf8').trimEnd()}`));
           child.stderr?.on('data', (chunk: Buffer) => {

@@ -3,6 +3,7 @@ import valid from 'semver/functions/valid.js';
 import validRange from 'semver/ranges/valid.js';
 // zod's tree-shakable API: the package build keeps only the parts this schema uses.
 import * as z from 'zod/mini';
+import { MANIFEST_ID } from './manifest.js';
 
 const capability = z.string().check(
   z.refine((v) => (CAPABILITIES as readonly string[]).includes(v), {
@@ -47,7 +48,7 @@ export function httpsOriginProblem(text: string): string | undefined {
 export const manifestSchema = z.pipe(
   z
     .strictObject({
-      id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be lower-case letters, digits and "-", starting with a letter or digit (max 64)' })),
+      id: z.string().check(z.regex(MANIFEST_ID, { error: 'must be lower-case letters, digits and "-", starting with a letter or digit (max 64)' })),
       name: nonEmpty().check(atMost(120)),
       version: z.string().check(z.refine((v) => valid(v) !== null, { error: (i) => `${JSON.stringify(i.input)} is not a semver version such as "1.0.0"` })),
       description: z._default(z.string().check(atMost(2000)), ''),

@@ -3,6 +3,9 @@ import type { Capability } from '@mediaconduit/provider';
 /** File name of a provider manifest. */
 export const MANIFEST_FILE = 'MediaConduit.provider.yml';
 
+/** What a manifest's `id` may be: it names folders (`state/providers/<id>`), so nothing that walks out of one. */
+export const MANIFEST_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 /** An environment variable a provider reads. */
 export interface ManifestEnvVar {
   name: string;

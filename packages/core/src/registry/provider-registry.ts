@@ -5,8 +5,10 @@ import { resolveModelConfig, type LayeredModelConfig } from '../calls/model-conf
 import type { UsageReport } from '../calls/usage-meter.js';
 import { abortError, mcError } from '../util/errors.js';
 import { cacheDirs } from '../cache/cache-dirs.js';
+import type { PrestartedProcess } from '../isolation/process-start.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
+import { MANIFEST_ID } from '../manifest/manifest.js';
 import { instantiateProvider } from '../pipeline/instantiate.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
 import { warmLoad } from '../pipeline/warm-load.js';
@@ -212,6 +214,34 @@ class Registry implements ProviderRegistry, RegistryCore {
   /** Loads `source` with `config`; `key` names the instance (specifier key and config). */
   private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string, isolation: IsolationMode): Promise<MediaProviderV1> {
     const locked = await this.lock.get(source.key);
+    // A warm isolated load starts the provider's process first, with the id the lockfile names, so
+    // that Node's start-up there overlaps the checks here; it is ended unused if the id differs.
+    const prestarted =
+      isolation === 'process' && locked && MANIFEST_ID.test(locked.provider.id)
+        ? await import('../isolation/process-start.js').then(
+            (starter) => starter.prestartProviderProcess(join(this.options.cacheDir, 'state', 'providers', locked.provider.id), this.options.isolationSettings.memoryMb),
+            () => undefined,
+          )
+        : undefined;
+    const isolated = isolation === 'process' ? import('../isolation/isolated-provider.js') : undefined;
+    // (Awaited where it is used; a load that fails before then leaves no unhandled rejection.)
+    isolated?.catch(() => {});
+    try {
+      return await this.instantiate(source, config, key, isolation, locked, isolated, prestarted);
+    } finally {
+      prestarted?.release();
+    }
+  }
+
+  private async instantiate(
+    source: ProviderSource,
+    config: Readonly<Record<string, unknown>>,
+    key: string,
+    isolation: IsolationMode,
+    locked: LockEntry | undefined,
+    isolated: Promise<typeof import('../isolation/isolated-provider.js')> | undefined,
+    prestarted: PrestartedProcess | undefined,
+  ): Promise<MediaProviderV1> {
     const located = (locked && this.warm(source, locked)) || (await this.cold(source, locked));
     const { manifest } = located.record;
     this.claimId(source, manifest.id);
@@ -235,10 +265,9 @@ class Registry implements ProviderRegistry, RegistryCore {
       dataDir,
       secretOrigins: this.options.secretOrigins,
     };
-    const provider =
-      isolation === 'process'
-        ? await (await import('../isolation/isolated-provider.js')).instantiateIsolated({ ...instance, settings: this.options.isolationSettings })
-        : await instantiateProvider(instance);
+    const provider = isolated
+      ? await (await isolated).instantiateIsolated({ ...instance, settings: this.options.isolationSettings, prestarted })
+      : await instantiateProvider(instance);
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
       // Written only now: a provider that fails to import or initialise leaves no lockfile entry.
