@@ -227,7 +227,7 @@ describe('a provider in a process of its own', () => {
     }
   });
 
-  it("starts a warm load's process before verifying its bundle, and ends, unused, one started for an id the lockfile got wrong", async () => {
+  it("starts a load's process as soon as the provider's id is known, and ends, unused, one started for an id the lockfile got wrong", async () => {
     // Every provider process spawned, and how each ended.
     const spawned: { pid: number; args: string[]; exit?: string }[] = [];
     const childProcesses = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
@@ -257,7 +257,10 @@ describe('a provider in a process of its own', () => {
       }
     };
     try {
-      await load(); // cold: pins the provider, with its id, in the lockfile
+      // Cold: the process starts once the manifest is read (before install and build), and it is the one serving.
+      const cold = await load();
+      expect(spawned).toHaveLength(1);
+      expect(cold).toEqual({ pid: spawned[0]!.pid, scratch: { ok: 'mine' } });
       spawned.length = 0;
       // Warm: one process, started before the bundle was verified, and it is the one serving.
       const warm = await load();
@@ -276,6 +279,26 @@ describe('a provider in a process of its own', () => {
       expect(await ended(spawned[0]!.pid)).toBe(true);
       expect(spawned[0]!.exit).toBe('SIGKILL');
       expect(relabelled).toEqual({ pid: spawned[1]!.pid, scratch: { ok: 'mine' } });
+
+      // A cold load whose build fails: its process was started once the manifest was read, before
+      // the build, and is ended with the load (a load that spawned only after building never would).
+      const broken = await createTestRepo('broken');
+      try {
+        await broken.commit({ ...hostileProviderFiles({ id: 'broken' }), 'src/index.ts': 'export default (' });
+        spawned.length = 0;
+        const r = registry();
+        try {
+          await expect(r.getProvider(broken.url, { isolation: 'process' })).rejects.toMatchObject({ code: 'BUILD_FAILED' });
+        } finally {
+          await r.close();
+        }
+        expect(spawned).toHaveLength(1);
+        expect(spawned[0]!.args.some((arg) => arg.startsWith('--allow-fs-write=') && arg.endsWith(join('state', 'providers', 'broken')))).toBe(true);
+        expect(await ended(spawned[0]!.pid)).toBe(true);
+        expect(spawned[0]!.exit).toBe('SIGKILL');
+      } finally {
+        await broken.remove();
+      }
     } finally {
       childProcesses.spawn = realSpawn;
       syncBuiltinESMExports();

@@ -29,7 +29,7 @@ export async function coldLoad(
     const { readProviderManifest, ensureDependencies, buildBundle } = await buildSide();
     // The manifest is parsed while the build step takes its lock; the dependencies are installed under it.
     const manifest = readProviderManifest(source, verified.providerDir);
-    manifest.catch(() => {}); // awaited by the build step; unused when another process built the bundle meanwhile
+    manifest.then((read) => loadEnv.onManifestId?.(read.id)).catch(() => {}); // awaited by the build step; unused when another process built the bundle meanwhile
     const dependencies = () => ensureDependencies(env, source, verified.providerDir);
     bundle = await buildBundle(env, source, { pin: checkout.pin, key, checkout: verified, manifest, dependencies });
   }

@@ -36,6 +36,8 @@ export interface LoadEnvironment {
   signal: AbortSignal;
   /** Called whenever a git process of this load has started (see {@link GitRunOptions.onStarted}). */
   onGitStarted?: (() => void) | undefined;
+  /** Called with the provider's id once a cold load has read its manifest (before install and build). */
+  onManifestId?: ((id: string) => void) | undefined;
 }
 
 /**

@@ -214,21 +214,40 @@ class Registry implements ProviderRegistry, RegistryCore {
   /** Loads `source` with `config`; `key` names the instance (specifier key and config). */
   private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string, isolation: IsolationMode): Promise<MediaProviderV1> {
     const locked = await this.lock.get(source.key);
-    // A warm isolated load starts the provider's process first, with the id the lockfile names, so
-    // that Node's start-up there overlaps the checks here; it is ended unused if the id differs.
-    const prestarted =
-      isolation === 'process' && locked && MANIFEST_ID.test(locked.provider.id)
-        ? await import('../isolation/process-start.js').then(
-            (starter) => starter.prestartProviderProcess(join(this.options.cacheDir, 'state', 'providers', locked.provider.id), this.options.isolationSettings.memoryMb),
-            () => undefined,
-          )
-        : undefined;
+    // An isolated load starts the provider's process as soon as it knows the provider's id (a warm
+    // load: from the lockfile, before the bundle is verified; a cold one: from the manifest, before
+    // install and build), so that Node's start-up there overlaps the work here. A process started
+    // for an id the manifest does not confirm is ended unused, as is one the load did not use.
+    let prestarted: PrestartedProcess | undefined;
+    let starting: Promise<void> | undefined;
+    let finished = false;
+    const prestart = (id: string) => {
+      if (starting || !MANIFEST_ID.test(id)) return starting;
+      starting = import('../isolation/process-start.js').then(
+        (starter) => {
+          const started = starter.prestartProviderProcess(join(this.options.cacheDir, 'state', 'providers', id), this.options.isolationSettings.memoryMb);
+          if (finished) started?.release();
+          else prestarted = started;
+        },
+        () => {},
+      );
+      return starting;
+    };
+    if (isolation === 'process' && locked) await prestart(locked.provider.id);
     const isolated = isolation === 'process' ? import('../isolation/isolated-provider.js') : undefined;
     // (Awaited where it is used; a load that fails before then leaves no unhandled rejection.)
     isolated?.catch(() => {});
+    const env: LoadEnvironment = isolated ? { ...this.env, onManifestId: (id) => void prestart(id) } : this.env;
     try {
-      return await this.instantiate(source, config, key, isolation, locked, isolated, prestarted);
+      // (A process still starting is waited for: the load uses it rather than start a second.)
+      return await this.instantiate(source, config, key, locked, env, isolated, async () => {
+        await starting;
+        return prestarted;
+      });
     } finally {
+      finished = true;
+      // A process still starting is ended once started: none outlives the load that did not use it.
+      await starting;
       prestarted?.release();
     }
   }
@@ -237,12 +256,12 @@ class Registry implements ProviderRegistry, RegistryCore {
     source: ProviderSource,
     config: Readonly<Record<string, unknown>>,
     key: string,
-    isolation: IsolationMode,
     locked: LockEntry | undefined,
+    env: LoadEnvironment,
     isolated: Promise<typeof import('../isolation/isolated-provider.js')> | undefined,
-    prestarted: PrestartedProcess | undefined,
+    prestarted: () => Promise<PrestartedProcess | undefined>,
   ): Promise<MediaProviderV1> {
-    const located = (locked && this.warm(source, locked)) || (await this.cold(source, locked));
+    const located = (locked && this.warm(source, locked)) || (await this.cold(source, locked, env));
     const { manifest } = located.record;
     this.claimId(source, manifest.id);
     // Its secrets are known before any of its code runs: its own load errors are redacted too.
@@ -266,7 +285,7 @@ class Registry implements ProviderRegistry, RegistryCore {
       secretOrigins: this.options.secretOrigins,
     };
     const provider = isolated
-      ? await (await isolated).instantiateIsolated({ ...instance, settings: this.options.isolationSettings, prestarted })
+      ? await (await isolated).instantiateIsolated({ ...instance, settings: this.options.isolationSettings, prestarted: await prestarted() })
       : await instantiateProvider(instance);
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
@@ -293,7 +312,7 @@ class Registry implements ProviderRegistry, RegistryCore {
       version: manifest.version,
       commit: located.record.commit,
       capabilities: provider.capabilities,
-      isolation,
+      isolation: isolated ? 'process' : 'none',
       provider: served,
     });
     return served;
