@@ -1,6 +1,6 @@
 // Starting a provider's process: its command line (Node's permission model, the heap cap) and the
-// spawn itself. Kept apart from isolated-provider so that a warm load can start the process while
-// the rest of the isolation code is still being imported.
+// spawn itself. Kept apart from isolated-provider so that a load can start the process while the
+// rest of the isolation code is still being imported.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
@@ -40,9 +40,10 @@ export interface PrestartedProcess {
 }
 
 /**
- * Starts the process of a provider the host is about to load (the registry calls this on a warm
- * load, with the id its lockfile names, before it reads and verifies the bundle): Node's start-up,
- * the longest part of an isolated load, then overlaps the host's own work. Nothing runs in it
+ * Starts the process of a provider the host is about to load (the registry calls this as soon as
+ * it knows the provider's id: from the lockfile before a warm load verifies the bundle, from the
+ * manifest before a cold load installs and builds): Node's start-up, the longest part of an
+ * isolated load, then overlaps the host's own work. Nothing runs in it
  * until the verified bundle is sent; a process whose arguments turn out wrong is ended unused.
  * Synchronous, so that the process starts before the host's next task. Undefined when it could
  * not start (the load then starts one itself, and reports what fails).
