@@ -5,10 +5,8 @@ import { resolveModelConfig, type LayeredModelConfig } from '../calls/model-conf
 import type { UsageReport } from '../calls/usage-meter.js';
 import { abortError, mcError } from '../util/errors.js';
 import { cacheDirs } from '../cache/cache-dirs.js';
-import type { PrestartedProcess } from '../isolation/process-start.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { LockfileStore } from '../lockfile/lockfile-store.js';
-import { MANIFEST_ID } from '../manifest/manifest.js';
 import { instantiateProvider } from '../pipeline/instantiate.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
 import { warmLoad } from '../pipeline/warm-load.js';
@@ -18,6 +16,7 @@ import type { ProviderSource } from '../source/provider-source.js';
 import { TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
 import { hashName, preferNodeCrypto } from '../util/hash.js';
 import { debugEnabled } from '../util/logger.js';
+import { EarlyProcess } from './early-process.js';
 import { prepare, update, type PrepareResult, type UpdateResult } from './maintenance.js';
 import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './registry-core.js';
 import { type IsolationMode, resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
@@ -214,41 +213,16 @@ class Registry implements ProviderRegistry, RegistryCore {
   /** Loads `source` with `config`; `key` names the instance (specifier key and config). */
   private async load(source: ProviderSource, config: Readonly<Record<string, unknown>>, key: string, isolation: IsolationMode): Promise<MediaProviderV1> {
     const locked = await this.lock.get(source.key);
-    // An isolated load starts the provider's process as soon as it knows the provider's id (a warm
-    // load: from the lockfile, before the bundle is verified; a cold one: from the manifest, before
-    // install and build), so that Node's start-up there overlaps the work here. A process started
-    // for an id the manifest does not confirm is ended unused, as is one the load did not use.
-    let prestarted: PrestartedProcess | undefined;
-    let starting: Promise<void> | undefined;
-    let finished = false;
-    const prestart = (id: string) => {
-      if (starting || !MANIFEST_ID.test(id)) return starting;
-      starting = import('../isolation/process-start.js').then(
-        (starter) => {
-          const started = starter.prestartProviderProcess(join(this.options.cacheDir, 'state', 'providers', id), this.options.isolationSettings.memoryMb);
-          if (finished) started?.release();
-          else prestarted = started;
-        },
-        () => {},
-      );
-      return starting;
-    };
-    if (isolation === 'process' && locked) await prestart(locked.provider.id);
-    const isolated = isolation === 'process' ? import('../isolation/isolated-provider.js') : undefined;
+    const early = isolation === 'process' ? new EarlyProcess(this.options.cacheDir, this.options.isolationSettings.memoryMb) : undefined;
+    if (early && locked) await early.start(locked.provider.id);
+    const isolated = early ? import('../isolation/isolated-provider.js') : undefined;
     // (Awaited where it is used; a load that fails before then leaves no unhandled rejection.)
     isolated?.catch(() => {});
-    const env: LoadEnvironment = isolated ? { ...this.env, onManifestId: (id) => void prestart(id) } : this.env;
+    const env: LoadEnvironment = early ? { ...this.env, onManifestId: (id) => void early.start(id) } : this.env;
     try {
-      // (A process still starting is waited for: the load uses it rather than start a second.)
-      return await this.instantiate(source, config, key, locked, env, isolated, async () => {
-        await starting;
-        return prestarted;
-      });
+      return await this.instantiate(source, config, key, locked, env, isolated, early);
     } finally {
-      finished = true;
-      // A process still starting is ended once started: none outlives the load that did not use it.
-      await starting;
-      prestarted?.release();
+      await early?.end();
     }
   }
 
@@ -259,7 +233,7 @@ class Registry implements ProviderRegistry, RegistryCore {
     locked: LockEntry | undefined,
     env: LoadEnvironment,
     isolated: Promise<typeof import('../isolation/isolated-provider.js')> | undefined,
-    prestarted: () => Promise<PrestartedProcess | undefined>,
+    early: EarlyProcess | undefined,
   ): Promise<MediaProviderV1> {
     const located = (locked && this.warm(source, locked)) || (await this.cold(source, locked, env));
     const { manifest } = located.record;
@@ -285,7 +259,7 @@ class Registry implements ProviderRegistry, RegistryCore {
       secretOrigins: this.options.secretOrigins,
     };
     const provider = isolated
-      ? await (await isolated).instantiateIsolated({ ...instance, settings: this.options.isolationSettings, prestarted: await prestarted() })
+      ? await (await isolated).instantiateIsolated({ ...instance, settings: this.options.isolationSettings, prestarted: await early?.take() })
       : await instantiateProvider(instance);
     this.env.emit({ specifier: source.specifier, phase: 'import', status: 'done', detail: located.record.bundleFile, durationMs: performance.now() - started });
     try {
