@@ -30,7 +30,7 @@ module.exports = {
       name: 'providers-bind-only-the-contract',
       severity: 'error',
       comment: 'a provider bundle binds to @mediaconduit/provider alone (its testing/ folder, tests and fakes may use the test kit)',
-      from: { path: '^packages/(mock|together)-provider/src', pathNot: '/testing/' },
+      from: { path: '^packages/(mock|together|fal)-provider/src', pathNot: '/testing/' },
       to: { path: '^packages/(core|cli|testing)/' },
     },
     {

@@ -17,7 +17,7 @@ import { dependencyFolders } from './support/dependency-folders.js';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const PACKAGES = ['provider', 'core', 'testing', 'cli', 'mock-provider', 'together-provider'];
+const PACKAGES = ['provider', 'core', 'testing', 'cli', 'mock-provider', 'together-provider', 'fal-provider'];
 let work: string;
 let app: string;
 let today: NpmRegistry;
@@ -54,8 +54,9 @@ beforeAll(async () => {
   const tools = ['typescript', '@types/node', 'yallist'].map(
     (name) => [join(repoRoot, 'node_modules', name), join(repoRoot, 'node_modules/.pnpm/node_modules', name)].find((dir) => existsSync(dir))!,
   );
-  const { folders: thirdParty, absentOptional } = dependencyFolders([...['core', 'testing', 'cli'].map((name) => join(repoRoot, 'packages', name)), ...tools], (name) =>
-    name.startsWith('@mediaconduit/'),
+  const { folders: thirdParty, absentOptional } = dependencyFolders(
+    [...['core', 'testing', 'cli', 'fal-provider'].map((name) => join(repoRoot, 'packages', name)), ...tools],
+    (name) => name.startsWith('@mediaconduit/'),
   );
   const folders = new Set([...tools.map((dir) => realpathSync(dir)), ...thirdParty]);
   const storePackages = [...[...folders].map((folder) => ({ folder })), ...absentOptional.map((otherPlatform) => ({ otherPlatform }))];
@@ -77,7 +78,7 @@ afterAll(async () => {
 describe('installed from tarballs into an application outside the repository', () => {
   it('installs real copies, not workspace links, with compiled JavaScript and types only', async () => {
     const installed = await readdir(join(app, 'node_modules/@mediaconduit'));
-    expect(installed.sort()).toEqual(['cli', 'core', 'mock-provider', 'provider', 'testing', 'together-provider']);
+    expect(installed.sort()).toEqual(['cli', 'core', 'fal-provider', 'mock-provider', 'provider', 'testing', 'together-provider']);
     // The registry had no MediaConduit package (npm asked for some and got 404s): the tarballs satisfied each other.
     expect(today.packages.filter((name) => name.startsWith('@mediaconduit/'))).toEqual([]);
     expect(appInstallRequests).toEqual(expect.arrayContaining(['/esbuild', '/tar', '/undici']));
@@ -124,6 +125,7 @@ import { createProviderRegistry, Image, MediaConduitError, type ImageModelV1 } f
 import type { MediaProviderV1 } from '@mediaconduit/provider';
 import { createTogether } from '@mediaconduit/together-provider';
 import { startFakeTogether } from '@mediaconduit/together-provider/testing';
+import { startFakeFal } from '@mediaconduit/fal-provider/testing';
 import { runConformance } from '@mediaconduit/testing';
 
 const [folder, out] = process.argv.slice(2);
@@ -141,11 +143,37 @@ try {
 } finally {
   await registry.close();
 }
-export type Unused = [typeof createTogether, typeof startFakeTogether, typeof runConformance];
+export type Unused = [typeof createTogether, typeof startFakeTogether, typeof startFakeFal, typeof runConformance];
 `,
     );
     const { stdout, stderr } = await run(join(app, 'node_modules/.bin/tsc'), ['-p', '.'], app).catch((error: { stdout: string; stderr: string }) => error);
     expect(stdout + stderr).toBe('');
+  });
+
+  it('starts the installed fake fal server, whose trainers open the zip its storage received', async () => {
+    const script = `
+import { startFakeFal } from '@mediaconduit/fal-provider/testing';
+const fake = await startFakeFal({ clock: 'manual' });
+const auth = { authorization: 'Key ' + fake.key, 'content-type': 'application/json' };
+const started = await (await fetch(fake.urls.rest + '/storage/upload/initiate?storage_type=fal-cdn-v3', { method: 'POST', headers: auth, body: JSON.stringify({ content_type: 'application/zip', file_name: 'x.zip' }) })).json();
+await fetch(started.upload_url, { method: 'PUT', headers: { 'content-type': 'application/zip' }, body: new Uint8Array([80, 75, 5, 6, ...new Array(18).fill(0)]) });
+const submitted = await (await fetch(fake.urls.queue + '/fal-ai/flux-lora-fast-training', { method: 'POST', headers: auth, body: JSON.stringify({ images_data_url: started.file_url }) })).json();
+fake.advance(1000);
+const app = new URL(submitted.status_url).pathname.split('/').slice(2, 4).join('/');
+const after = await (await fetch(fake.urls.queue + '/' + app + '/requests/' + submitted.request_id + '/status', { headers: auth })).json();
+const models = await (await fetch(fake.urls.api + '/v1/models?category=training')).json();
+console.log(JSON.stringify({ submitted: submitted.status, after: [after.status, after.error], trainers: models.models.map((m) => m.endpoint_id), stored: fake.file(started.file_url).bytes.length }));
+await fake.close();
+`;
+    await writeFile(join(app, 'fal-fake.mjs'), script);
+    const { stdout } = await run(process.execPath, ['fal-fake.mjs'], app);
+    // An empty zip (its end record alone): the trainer opened it and found no image.
+    expect(JSON.parse(stdout)).toEqual({
+      submitted: 'IN_QUEUE',
+      after: ['COMPLETED', 'The archive holds 0 images; at least 4 are needed'],
+      trainers: ['fal-ai/flux-lora-fast-training', 'fal-ai/flux-lora-portrait-trainer'],
+      stored: 22,
+    });
   });
 
   it('runs npx mediaconduit --version', async () => {

@@ -22,7 +22,7 @@ describe('the README', () => {
   it('packs and installs every package its table says can be installed', () => {
     const table = readme.slice(readme.indexOf('| package'), readme.indexOf('Once they are published'));
     const listed = [...table.matchAll(/`@mediaconduit\/([a-z-]+)`/g)].map((m) => m[1]!);
-    expect(listed.sort()).toEqual(['cli', 'core', 'mock-provider', 'provider', 'testing', 'together-provider']);
+    expect(listed.sort()).toEqual(['cli', 'core', 'fal-provider', 'mock-provider', 'provider', 'testing', 'together-provider']);
     const recipe = /for p in ([a-z -]+); do \(cd packages\/\$p && pnpm pack/.exec(readme)?.[1]?.split(' ') ?? [];
     expect(recipe.sort()).toEqual(listed);
     const installed = [...readme.matchAll(/npm install \/tmp\/mediaconduit\/mediaconduit-\{([a-z,-]+)\}-0\.1\.0\.tgz/g)].flatMap((m) => m[1]!.split(','));
