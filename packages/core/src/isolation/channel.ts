@@ -52,8 +52,10 @@ export class Channel {
       try {
         this.reader.push(chunk);
       } catch (error) {
+        // A frame that does not parse, or a message this side could not take in: nothing that
+        // follows on this socket can be trusted.
         socket.destroy();
-        onError(error instanceof ChannelError ? error : new ChannelError(String(error)));
+        onError(error instanceof ChannelError ? error : new ChannelError(`a message this side could not handle (${String(error)})`));
       }
     });
   }

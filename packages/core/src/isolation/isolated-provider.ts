@@ -409,7 +409,9 @@ class ChildHost {
       case 'http-credit': {
         const forwarded = this.requests.get(message.req);
         if (!forwarded) break;
-        forwarded.credit += message.n;
+        // Never more than the window ahead, whatever the child asks for: it cannot make the host push a whole body at once.
+        const n = Number.isInteger(message.n) && message.n > 0 ? message.n : 0;
+        forwarded.credit = Math.min(BODY_WINDOW, forwarded.credit + n);
         forwarded.wake?.();
         break;
       }
