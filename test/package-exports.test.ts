@@ -72,6 +72,7 @@ const EXPORTS: Record<string, string[]> = {
   '@mediaconduit/mock-provider': ['MOCK_MODELS', 'MOCK_TRAINING_DEFAULTS', 'createMockProvider', 'default'],
   '@mediaconduit/together-provider': ['CAPABILITY_OF_TYPE', 'TOGETHER_TRAINING_DEFAULTS', 'createTogether', 'default'],
   '@mediaconduit/together-provider/testing': ['FAKE_MODELS', 'startFakeTogether'],
+  '@mediaconduit/fal-provider': ['FALLBACK_MODELS', 'createFal', 'default'],
   '@mediaconduit/fal-provider/testing': ['ENDPOINTS', 'FAKE_FAL_MODELS', 'FAL_HOSTS', 'IMAGE_SIZES', 'startFakeFal'],
 };
 

@@ -1,0 +1,174 @@
+import { type ErrorCode, type HttpClientFactoryV1, type HttpClientV1, type HttpRequestV1, type HttpResponseV1, type LoggerV1, MediaConduitError } from '@mediaconduit/provider';
+
+/** fal's hosts, by what they serve. */
+export type FalHost = 'queue' | 'run' | 'rest' | 'api';
+
+const FAL_HOSTS: Readonly<Record<FalHost, string>> = {
+  queue: 'https://queue.fal.run',
+  run: 'https://fal.run',
+  rest: 'https://rest.fal.ai',
+  api: 'https://api.fal.ai',
+};
+
+/** What {@link FalClient} needs. */
+export interface FalClientSettings {
+  createHttpClient: HttpClientFactoryV1;
+  /** The key (`<id>:<secret>`), or the host's stand-in for the one it keeps; read at the first call. */
+  key: () => string | undefined;
+  /**
+   * One origin that mounts each of fal's hosts as a path prefix (`/queue`, `/run`, `/rest`, `/api`):
+   * a proxy, or the fake of `@mediaconduit/fal-provider/testing`. Default: fal's own hosts.
+   */
+  baseURL?: string | undefined;
+  timeoutMs: number;
+  logger: LoggerV1;
+  dispatcher?: object | undefined;
+}
+
+/** Longest part of an error body quoted in a message. */
+const MAX_SERVICE_TEXT = 1024;
+
+/** fal's HTTP API: one keep-alive pool per host, `Authorization: Key …`, typed errors, no retries. */
+export class FalClient {
+  private readonly clients = new Map<FalHost | 'files', HttpClientV1>();
+
+  constructor(private readonly settings: FalClientSettings) {}
+
+  /** The base URL of `host`. */
+  base(host: FalHost): string {
+    return this.settings.baseURL ? `${this.settings.baseURL.replace(/\/+$/, '')}/${host}` : FAL_HOSTS[host];
+  }
+
+  hasKey(): boolean {
+    return Boolean(this.settings.key());
+  }
+
+  private key(): string {
+    const key = this.settings.key();
+    if (!key) {
+      throw new MediaConduitError({
+        code: 'MISSING_API_KEY',
+        message: 'fal: no API key. Set FAL_KEY (the "<key id>:<key secret>" from https://fal.ai/dashboard/keys), or pass { apiKey } to createFal()',
+      });
+    }
+    return key;
+  }
+
+  private client(host: FalHost): HttpClientV1 {
+    let client = this.clients.get(host);
+    if (!client) {
+      const key = this.key();
+      client = this.settings.createHttpClient({
+        baseURL: this.base(host),
+        dispatcher: this.settings.dispatcher,
+        timeoutMs: this.settings.timeoutMs,
+        headers: { authorization: `Key ${key}`, accept: 'application/json', 'user-agent': 'MediaConduit-fal/0.1' },
+      });
+      this.clients.set(host, client);
+    }
+    return client;
+  }
+
+  /** A JSON call to `host`; a status other than 2xx is a typed error. */
+  async json<T>(host: FalHost, request: HttpRequestV1): Promise<{ body: T; requestId: string | undefined }> {
+    const response = await this.client(host).request(request);
+    if (response.status < 200 || response.status >= 300) throw await falError(request.operation, response);
+    try {
+      return { body: (await response.body.json()) as T, requestId: header(response, 'x-fal-request-id') };
+    } catch (error) {
+      const typed = this.client(host).toError(request.operation, error, request.signal);
+      throw MediaConduitError.isInstance(typed)
+        ? typed
+        : new MediaConduitError({ code: 'INVALID_RESPONSE', message: `${request.operation}: the answer is not JSON`, cause: error });
+    }
+  }
+
+  /** The bytes at a URL fal handed out (a CDN file): sent without the key, as it is another origin. */
+  async download(url: string, operation: string, signal?: AbortSignal): Promise<Uint8Array> {
+    let files = this.clients.get('files');
+    if (!files) {
+      // A client of its own, with no headers of its own: the key never goes to a CDN.
+      files = this.settings.createHttpClient({ baseURL: this.base('run'), dispatcher: this.settings.dispatcher, timeoutMs: this.settings.timeoutMs });
+      this.clients.set('files', files);
+    }
+    const response = await files.request({ method: 'GET', path: url, signal, operation });
+    if (response.status < 200 || response.status >= 300) throw await falError(operation, response);
+    try {
+      return new Uint8Array(await response.body.arrayBuffer());
+    } catch (error) {
+      throw files.toError(operation, error, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((client) => client.close()));
+    this.clients.clear();
+  }
+}
+
+function header(response: HttpResponseV1, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** One field error of a 422 `detail` array (its `input`, which may echo the prompt, is never shown). */
+interface FieldError {
+  loc?: unknown[];
+  msg?: string;
+  type?: string;
+}
+
+/**
+ * fal's error answers as typed errors: 401 `AUTHENTICATION_FAILED`, 403 `INSUFFICIENT_CREDITS`
+ * (an exhausted balance) or `PERMISSION_DENIED`, 404 `MODEL_NOT_FOUND`, 422 `INVALID_INPUT` with
+ * every field error (`CONTENT_REFUSED` for a content policy violation), 429 `RATE_LIMITED`, request
+ * errors (`X-Fal-Error-Type`) `TIMEOUT` or `PROVIDER_ERROR`, retryable where fal's client retries.
+ */
+export async function falError(operation: string, response: HttpResponseV1): Promise<MediaConduitError> {
+  let text = '';
+  try {
+    text = Buffer.from(await response.body.arrayBuffer())
+      .subarray(0, 64 * 1024)
+      .toString('utf8');
+  } catch {}
+  let body: { detail?: unknown; error?: { type?: string; message?: string }; error_type?: string } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {}
+  const fields = Array.isArray(body?.detail) ? (body.detail as FieldError[]) : [];
+  const errorType = header(response, 'x-fal-error-type') ?? body?.error_type ?? body?.error?.type;
+  const said = fields.length
+    ? fields.map((f) => `${(f.loc ?? []).filter((part) => part !== 'body').join('.') || 'input'}: ${f.msg ?? f.type ?? 'invalid'}`).join('; ')
+    : typeof body?.detail === 'string'
+      ? body.detail
+      : (body?.error?.message ?? (body ? '' : text.trim()));
+  const status = response.status;
+  const code: ErrorCode = fields.some((f) => f.type === 'content_policy_violation')
+    ? 'CONTENT_REFUSED'
+    : status === 401
+      ? 'AUTHENTICATION_FAILED'
+      : status === 403
+        ? /balance|credit/i.test(said)
+          ? 'INSUFFICIENT_CREDITS'
+          : 'PERMISSION_DENIED'
+        : status === 404
+          ? 'MODEL_NOT_FOUND'
+          : status === 422 || status === 400
+            ? 'INVALID_INPUT'
+            : status === 429
+              ? 'RATE_LIMITED'
+              : status === 504 || errorType === 'request_timeout' || errorType === 'startup_timeout'
+                ? 'TIMEOUT'
+                : 'PROVIDER_ERROR';
+  const retryable = status === 429 || status === 502 || status === 503 || status === 504 || (status >= 500 && code === 'PROVIDER_ERROR');
+  const requestId = header(response, 'x-fal-request-id');
+  return new MediaConduitError({
+    code,
+    message: `${operation}: fal answered ${status}${said ? `: ${said.slice(0, MAX_SERVICE_TEXT)}` : ''}`,
+    retryable,
+    status,
+    ...(errorType ? { providerCode: errorType } : {}),
+    ...(requestId ? { requestId } : {}),
+    details: fields.length ? { fieldErrors: fields.map((f) => ({ loc: f.loc ?? [], msg: f.msg ?? '', type: f.type ?? '' })) } : {},
+  });
+}
