@@ -107,21 +107,7 @@ export class ChildHttp {
       },
     });
     pending.body = body;
-    const withHelpers = Object.assign(body, {
-      async arrayBuffer() {
-        const chunks: Buffer[] = [];
-        for await (const chunk of body) chunks.push(chunk as Buffer);
-        const all = Buffer.concat(chunks);
-        return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-      },
-      async text() {
-        return Buffer.from(await withHelpers.arrayBuffer()).toString('utf8');
-      },
-      async json() {
-        return JSON.parse(await withHelpers.text()) as unknown;
-      },
-    });
-    pending.resolve({ status, headers, body: withHelpers });
+    pending.resolve({ status, headers, body: withBodyHelpers(body) });
   }
 
   /**
@@ -146,25 +132,7 @@ export class ChildHttp {
         this.push(null);
       },
     });
-    const fromStream = async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    };
-    const all = async () => take() ?? (await fromStream());
-    const withHelpers = Object.assign(body, {
-      async arrayBuffer() {
-        const bytes = await all();
-        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      },
-      async text() {
-        return (await all()).toString('utf8');
-      },
-      async json() {
-        return JSON.parse((await all()).toString('utf8')) as unknown;
-      },
-    });
-    pending.resolve({ status, headers, body: withHelpers });
+    pending.resolve({ status, headers, body: withBodyHelpers(body, take) });
   }
 
   data(id: number, bytes: Uint8Array): void {
@@ -188,6 +156,29 @@ export class ChildHttp {
     if (pending.body) pending.body.destroy(rebuilt);
     else pending.reject(rebuilt);
   }
+}
+
+/**
+ * `body` with the helpers a response body has: `json()`, `text()` and `arrayBuffer()` read it whole.
+ * `whole`, when given, hands over the bytes of a response that came in one piece (undefined once
+ * the stream was read), so that the helpers need not stream them.
+ */
+function withBodyHelpers(body: Readable, whole?: () => Buffer | undefined): HttpResponseV1['body'] {
+  const all = async () => {
+    const taken = whole?.();
+    if (taken) return taken;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+  return Object.assign(body, {
+    async arrayBuffer() {
+      const bytes = await all();
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+    text: async () => (await all()).toString('utf8'),
+    json: async () => JSON.parse((await all()).toString('utf8')) as unknown,
+  });
 }
 
 /** A FormData's entries as data: strings, and files as their bytes, type and name. */

@@ -274,8 +274,8 @@ export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFa
 
   /** A training run: opens the uploaded zip, counts its images, and "trains" a small real safetensors file. */
   function train(endpoint: string, spec: EndpointSpec, input: Record<string, unknown>): Outcome {
-    const problem = archiveProblem(spec, String(input.images_data_url));
-    if (problem) return { status: 422, body: { detail: [problem] }, error: problem.msg };
+    const failure = trainingFailure(spec, input);
+    if (failure) return failure;
     const trigger = String(input.trigger_word ?? input.trigger_phrase ?? '');
     const steps = typeof input.steps === 'number' ? input.steps : (spec.defaultSteps ?? 1000);
     const weights = safetensors({ trigger_word: trigger, steps: String(steps), endpoint });
@@ -428,6 +428,7 @@ export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFa
     answer(200, { status: 'IN_QUEUE', ...urlsOf(job), queue_position: ahead }, { 'x-fal-request-id': job.id });
   }
 
+  /** What a trainer fails with for this input (an archive it cannot use), if anything. */
   function trainingFailure(spec: EndpointSpec, input: Record<string, unknown>): Outcome | undefined {
     const problem = archiveProblem(spec, String(input.images_data_url));
     return problem ? { status: 422, body: { detail: [problem] }, error: problem.msg } : undefined;
