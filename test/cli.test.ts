@@ -354,6 +354,32 @@ describe('mediaconduit train', () => {
     expect((await cli(['train', 'wait', 'no-such-job'])).err).toMatch(/^error INVALID_INPUT: no recorded training job "no-such-job"/m);
   });
 
+  it('watches every unfinished job until each has ended, with a sample image from each LoRA; refuses a parameter the trainer lacks', async () => {
+    const refused = await cli(['train', 'start', MOCK, '--data', 'photos', '--steps', '500', '--no-lockfile']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(
+      /^error INVALID_INPUT: mock training: an option this trainer cannot apply .* \| - steps: the mock trainer has no such parameter; the mock counts epochs: pass epochs \|/m,
+    );
+    // A job that runs for ten minutes: one round of watching announces it, not ended; then it is cancelled.
+    const long = /^job (mockft-\S+) /m.exec((await cli(['train', 'start', MOCK, '--data', 'photos', '--config', 'trainingMs=600000', '--no-lockfile'])).out)?.[1];
+    const once = await cli(['train', 'watch', '--once', '--no-lockfile', '--config', 'trainingMs=600000']);
+    expect(once.code).toBe(0);
+    expect(once.out).toMatch(new RegExp(`^${long} \\(mock\\): (pending|queued|running)`, 'm'));
+    expect(once.out).toMatch(/^1 job\(s\) not ended$/m);
+    expect((await cli(['train', 'cancel', long!, '--no-lockfile'])).code).toBe(0);
+    // A short job, watched to its end by the loop, which then makes its sample and exits by itself.
+    const started = await cli(['train', 'start', MOCK, '--data', 'photos', '--trigger-word', 'zebra', '--config', 'trainingMs=300', '--no-lockfile']);
+    const id = /^job (mockft-\S+) /m.exec(started.out)?.[1];
+    expect(id).toBeDefined();
+    const watch = await cli(['train', 'watch', '--poll-ms', '50', '--sample-prompt', '{trigger} on a beach', '--no-lockfile', '--config', 'trainingMs=300']);
+    expect(watch.code).toBe(0);
+    const sample = new RegExp(`^${id}: sample "zebra on a beach" saved to (\\S+)$`, 'm').exec(watch.out)?.[1];
+    expect(checkPng(await readFile(sample!))).toBeUndefined();
+    expect(watch.out).toMatch(/^every recorded job has ended/m);
+    const list = json<{ job: { id: string }; samples?: { prompt: string; path: string }[] }[]>(await cli(['train', 'list', '--json']));
+    expect(list.find((j) => j.job.id === id)?.samples).toEqual([expect.objectContaining({ prompt: 'zebra on a beach', path: sample })]);
+  });
+
   it('ends train wait with TRAINING_FAILED (exit 1) for a job that fails', async () => {
     const run = await cli([
       'train',

@@ -151,7 +151,8 @@ describe('training on the mock provider, through the registry', () => {
 
     const wrongFormat = await failure(mock.createTrainingJob!({ data: bad }));
     expect(wrongFormat.code).toBe('INVALID_INPUT');
-    expect(wrongFormat.message).toContain(`${join(bad, 'notes.txt')}: wrong format: ".txt"`);
+    // The mock takes captions (x.txt beside x.png): a .txt file with no picture of its name is a problem.
+    expect(wrongFormat.message).toContain(`${join(bad, 'notes.txt')}: a caption with no image of its name beside it`);
     await rm(join(bad, 'notes.txt'));
     const checks = await failure(mock.createTrainingJob!({ data: bad }));
     expect(checks.message).toContain('nothing was uploaded');

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CAPABILITIES, CONTRACT_VERSION } from '@mediaconduit/provider';
 import type { BenchFlags } from './bench/bench-command.js';
 import type { RunFlags } from './commands/run.js';
-import type { TrainJobFlags, TrainStartFlags } from './commands/train.js';
+import type { TrainJobFlags, TrainStartFlags, TrainWatchFlags } from './commands/train.js';
 import type { InitFlags } from './init-provider.js';
 import { Context, type RegistryFlags } from './context.js';
 import { EXIT, type PathFlag, reportError, UsageError } from './errors.js';
@@ -173,7 +173,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     .addOption(new Option('--only <group>', 'run one group').choices(['load', 'concurrency', 'requests']))
     .action(act(async (ctx, flags: BenchFlags) => (await import('./bench/bench-command.js')).benchCommand(ctx, flags)));
 
-  const train = sub(root, 'train', 'fine-tune models: start, list, status, wait, cancel');
+  const train = sub(root, 'train', 'fine-tune models: start, list, status, wait, cancel, watch');
   registryOptions(sub(train, 'start', 'check and upload training data, and start a LoRA training job'))
     .argument('<spec>', 'provider specifier')
     .requiredOption('--data <path...>', 'training images or JSONL files, or folders of them')
@@ -185,12 +185,24 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     .option('--batch-size <n|max>', 'batch size')
     .option('--lora-rank <n>', 'LoRA rank')
     .option('--lora-alpha <n>', 'LoRA alpha')
+    .option('--steps <n>', 'optimiser steps (trainers counted in steps, such as fal’s)')
+    .option('--resolution <px>', 'side in pixels the images are trained at, where the trainer takes one')
+    .option('--style', 'image LoRAs: learn a style rather than a subject')
+    .option('--no-masks', 'image LoRAs: no segmentation masks')
+    .option('--trainer <id>', 'which of the provider’s trainers runs the job (fal: fal-ai/flux-lora-portrait-trainer)')
     .option('--wait', 'follow the job until it ends')
     .option('--poll-ms <ms>', 'how often to read the job while waiting')
     .action(act(async (ctx, spec: string, flags: TrainStartFlags) => (await import('./commands/train.js')).trainStartCommand(ctx, spec, flags)));
   registryOptions(sub(train, 'list', 'jobs recorded on this machine, newest first'), { config: false })
     .option('--spec <spec>', 'only jobs of this provider (specifier or id)')
     .action(act(async (ctx, flags: TrainJobFlags) => (await import('./commands/train.js')).trainListCommand(ctx, flags)));
+  registryOptions(sub(train, 'watch', 'follow every unfinished job until each has ended, recording each change; make sample images'))
+    .option('--spec <spec>', 'only jobs of this provider (specifier or id)')
+    .option('--sample-prompt <prompt...>', 'make a sample image with each completed image LoRA ({trigger} is its trigger word)')
+    .option('--poll-ms <ms>', 'time between rounds', '10000')
+    .option('--once', 'one round: read every unfinished job once, then exit')
+    .option('--forever', 'keep watching for new jobs once every job has ended')
+    .action(act(async (ctx, flags: TrainWatchFlags) => (await import('./commands/train.js')).trainWatchCommand(ctx, flags)));
   for (const [name, description, fn] of [
     ['status', "a job's state now, and its last events", 'trainStatusCommand'],
     ['wait', 'follow a job until it ends, with live progress', 'trainWaitCommand'],

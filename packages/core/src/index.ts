@@ -43,5 +43,7 @@ export type { CooldownOptions } from './calls/circuit-breaker.js';
 export type { LayeredModelConfig, ModelConfigLayer } from './calls/model-config.js';
 export type { UsageReport, UsageTotals } from './calls/usage-meter.js';
 export { isRetryable } from './calls/retryable.js';
+export { withAdapters, type Adapter } from './calls/with-adapters.js';
 export { readLockfile } from './lockfile/lockfile.js';
-export type { StoredTrainingJob } from './training/training-store.js';
+export type { StoredTrainingJob, TrainingSample } from './training/training-store.js';
+export { TrainingJobWatcher, type TrainingRound, type TrainingWatchEvent, type WatchTrainingJobsOptions } from './registry/training-watch.js';

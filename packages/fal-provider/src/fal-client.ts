@@ -39,6 +39,11 @@ export class FalClient {
     return this.settings.baseURL ? `${this.settings.baseURL.replace(/\/+$/, '')}/${host}` : FAL_HOSTS[host];
   }
 
+  /** Fails with `MISSING_CONFIGURATION` now when there is no key. */
+  requireKey(): void {
+    this.key();
+  }
+
   hasKey(): boolean {
     return Boolean(this.settings.key());
   }
@@ -47,7 +52,7 @@ export class FalClient {
     const key = this.settings.key();
     if (!key) {
       throw new MediaConduitError({
-        code: 'MISSING_API_KEY',
+        code: 'MISSING_CONFIGURATION',
         message: 'fal: no API key. Set FAL_KEY (the "<key id>:<key secret>" from https://fal.ai/dashboard/keys), or pass { apiKey } to createFal()',
       });
     }
@@ -83,14 +88,24 @@ export class FalClient {
     }
   }
 
-  /** The bytes at a URL fal handed out (a CDN file): sent without the key, as it is another origin. */
-  async download(url: string, operation: string, signal?: AbortSignal): Promise<Uint8Array> {
+  /** A call to `host` whose answer the caller reads, whatever its status. */
+  raw(host: FalHost, request: HttpRequestV1): Promise<HttpResponseV1> {
+    return this.client(host).request(request);
+  }
+
+  /** The client for URLs fal hands out (CDN files, signed upload URLs): with no headers of its own, so the key never goes there. */
+  private files(): HttpClientV1 {
     let files = this.clients.get('files');
     if (!files) {
-      // A client of its own, with no headers of its own: the key never goes to a CDN.
       files = this.settings.createHttpClient({ baseURL: this.base('run'), dispatcher: this.settings.dispatcher, timeoutMs: this.settings.timeoutMs });
       this.clients.set('files', files);
     }
+    return files;
+  }
+
+  /** The bytes at a URL fal handed out (a CDN file): sent without the key, as it is another origin. */
+  async download(url: string, operation: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const files = this.files();
     const response = await files.request({ method: 'GET', path: url, signal, operation });
     if (response.status < 200 || response.status >= 300) throw await falError(operation, response);
     try {
@@ -98,6 +113,34 @@ export class FalClient {
     } catch (error) {
       throw files.toError(operation, error, signal);
     }
+  }
+
+  /**
+   * Uploads `bytes` through fal's storage, as fal's client does: `POST /storage/upload/initiate`
+   * (with the key) names the file and returns a signed upload URL and the file's URL; the bytes go
+   * to the signed URL by `PUT`, without the key. Resolves to the file's URL.
+   */
+  async upload(bytes: Uint8Array, file: { name: string; contentType: string }, operation: string, signal?: AbortSignal): Promise<string> {
+    const { body } = await this.json<{ upload_url?: unknown; file_url?: unknown }>('rest', {
+      method: 'POST',
+      path: '/storage/upload/initiate',
+      query: { storage_type: 'fal-cdn-v3' },
+      json: { content_type: file.contentType, file_name: file.name },
+      signal,
+      operation: `${operation}: start the upload`,
+    });
+    const uploadUrl = typeof body.upload_url === 'string' && /^https?:\/\//i.test(body.upload_url) ? body.upload_url : undefined;
+    const fileUrl = typeof body.file_url === 'string' && /^https?:\/\//i.test(body.file_url) ? body.file_url : undefined;
+    if (!uploadUrl || !fileUrl) throw new MediaConduitError({ code: 'INVALID_RESPONSE', message: `${operation}: fal's storage answered without an upload_url and a file_url` });
+    const files = this.files();
+    const response = await files.request({ method: 'PUT', path: uploadUrl, body: bytes, headers: { 'content-type': file.contentType }, signal, operation: `${operation}: upload` });
+    if (response.status < 200 || response.status >= 300) throw await falError(`${operation}: upload`, response);
+    try {
+      await response.body.arrayBuffer();
+    } catch (error) {
+      throw files.toError(`${operation}: upload`, error, signal);
+    }
+    return fileUrl;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Image, type ImageModelV1, MediaConduitError, type ModelInfoV1, wholeImageProblem } from '@mediaconduit/provider';
+import { Image, type ImageModelV1, MediaConduitError, type ModelInfoV1, readImageInfo, wholeImageProblem } from '@mediaconduit/provider';
 import type { FalClient } from './fal-client.js';
 
 /** The endpoint that applies LoRAs: `adapters` go there. */
@@ -29,7 +29,8 @@ export function createImageModel(info: ModelInfoV1, client: FalClient, defaultAd
       const n = options?.n ?? 1;
       if (!Number.isInteger(n) || n < 1 || n > 4)
         throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${operation}: n must be a whole number from 1 to 4 (fal's num_images), got ${n}` });
-      const adapters = [...defaultAdapters, ...(options?.adapters ?? [])];
+      // The call's adapters after the model's own; one LoRA given twice is applied once, at the call's scale.
+      const adapters = [...new Map([...defaultAdapters, ...(options?.adapters ?? [])].map((a) => [a.path, a] as const)).values()];
       if (adapters.length > 0 && endpoint !== LORA_ENDPOINT) {
         throw new MediaConduitError({
           code: 'UNSUPPORTED',
@@ -67,7 +68,8 @@ export function createImageModel(info: ModelInfoV1, client: FalClient, defaultAd
             provider: 'fal',
             model: info.id,
             latencyMs: performance.now() - started,
-            usage: { images: 1 },
+            // fal bills FLUX by the megapixel on some endpoints: the area generated, unrounded.
+            usage: { images: 1, megapixels: megapixels(bytes) },
             ...(requestId ? { requestId } : {}),
             ...(typeof seed === 'number' ? { seed: seed + i } : {}),
           });
@@ -76,4 +78,10 @@ export function createImageModel(info: ModelInfoV1, client: FalClient, defaultAd
     },
   };
   return model;
+}
+
+/** The image's area in megapixels (its header read; a whole image has one). */
+function megapixels(bytes: Uint8Array): number {
+  const size = readImageInfo(bytes);
+  return size ? (size.width * size.height) / 1e6 : 0;
 }

@@ -10,9 +10,11 @@ import {
 } from '@mediaconduit/provider';
 import { FalClient } from './fal-client.js';
 import { createImageModel, LORA_ENDPOINT } from './image-model.js';
-import { FALLBACK_MODELS, ModelCatalog } from './model-catalog.js';
+import { ModelCatalog } from './model-catalog.js';
+import { FalTraining } from './training.js';
 
 export { FALLBACK_MODELS } from './model-catalog.js';
+export { DEFAULT_TRAINER, FAL_TRAINERS } from './training.js';
 
 /** Settings of {@link createFal} (also the registry's `config`). */
 export interface FalSettings {
@@ -26,6 +28,8 @@ export interface FalSettings {
   modelsTtlMs?: number;
   /** An undici dispatcher for every request. */
   dispatcher?: object;
+  /** Default time between status reads of a training job's `wait()`. Default 5000 ms. */
+  trainingPollMs?: number;
 }
 
 /** The host's services {@link createFal} needs. */
@@ -43,7 +47,7 @@ export interface FalProvider extends MediaProviderV1 {
   dispose(): Promise<void>;
 }
 
-const KNOWN = ['apiKey', 'baseURL', 'timeoutMs', 'modelsTtlMs', 'dispatcher', 'env'];
+const KNOWN = ['apiKey', 'baseURL', 'timeoutMs', 'modelsTtlMs', 'dispatcher', 'trainingPollMs', 'env'];
 
 const stderrLogger: LoggerV1 = {
   debug: () => {},
@@ -56,8 +60,9 @@ const isHttpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new U
 
 /**
  * Creates the fal.ai provider: FLUX text-to-image models discovered from fal's platform API (by
- * category, with prices), generated synchronously, and `fal-ai/flux-lora` with LoRAs applied.
- * A trained LoRA is served as the model `fal-ai/flux-lora:<weights URL>`.
+ * category, with prices), generated synchronously, and `fal-ai/flux-lora` with LoRAs applied;
+ * FLUX LoRA training on fal's trainers, followed through fal's queue. A trained LoRA is served as
+ * the model `fal-ai/flux-lora:<weights URL>`.
  */
 export function createFal(settings: FalSettings & FalHost = {}): FalProvider {
   const { env: readEnv, logger: givenLogger, now: givenNow, createHttpClient, ...rest } = settings;
@@ -86,6 +91,10 @@ export function createFal(settings: FalSettings & FalHost = {}): FalProvider {
   const client = new FalClient({ createHttpClient, key, baseURL, timeoutMs: rest.timeoutMs ?? 120_000, logger, dispatcher: rest.dispatcher });
   const catalog = new ModelCatalog(client, rest.modelsTtlMs ?? 10 * 60_000, givenNow ?? Date.now, (message) => logger.warn(message));
   const models = new Map<string, ImageModelV1>();
+  const pollMs = rest.trainingPollMs ?? 5000;
+  if (!(Number.isFinite(pollMs) && pollMs >= 0))
+    throw new MediaConduitError({ code: 'INVALID_OPTIONS', message: `fal: trainingPollMs must be a number of at least 0, got ${pollMs}` });
+  const training = new FalTraining(client, givenNow ?? Date.now, pollMs);
 
   const modelFor = async (id: string, options: Parameters<MediaProviderV1['getModel']>[1]): Promise<ImageModelV1> => {
     let model = models.get(id);
@@ -94,7 +103,15 @@ export function createFal(settings: FalSettings & FalHost = {}): FalProvider {
     if (trained !== undefined) {
       if (!isHttpUrl(trained))
         throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `fal: "${id}" names no LoRA: expected ${LORA_ENDPOINT}:<https URL of its weights>` });
-      const info: ModelInfoV1 = { id, providerId: 'fal', capability: 'text-to-image', displayName: 'FLUX.1 [dev] with a trained LoRA' };
+      // Priced as fal-ai/flux-lora, which serves it (unpriced when discovery cannot say).
+      const base = await catalog.find(LORA_ENDPOINT, options ?? {}).catch(() => undefined);
+      const info: ModelInfoV1 = {
+        id,
+        providerId: 'fal',
+        capability: 'text-to-image',
+        displayName: 'FLUX.1 [dev] with a trained LoRA',
+        ...(base?.pricing ? { pricing: base.pricing } : {}),
+      };
       model = createImageModel(info, client, [{ path: trained, scale: 1 }]);
     } else {
       model = createImageModel(await catalog.find(id, options ?? {}), client);
@@ -140,6 +157,9 @@ export function createFal(settings: FalSettings & FalHost = {}): FalProvider {
         return { status: 'unavailable', message: (error as Error).message, latencyMs: performance.now() - started, checkedAt };
       }
     },
+    createTrainingJob: (options) => training.create(options),
+    getTrainingJob: (id, options) => training.get(id, options),
+    listTrainingJobs: () => training.list(),
     dispose: () => client.close(),
   };
   return provider;
@@ -165,5 +185,6 @@ export default function createFromContext(context: ProviderContextV1): FalProvid
     createHttpClient: context.createHttpClient,
     env: (name) => (name === 'FAL_KEY' ? kept() : context.env(name)),
     logger: context.logger,
+    ...(context.now ? { now: context.now } : {}),
   });
 }

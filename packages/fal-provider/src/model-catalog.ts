@@ -106,8 +106,8 @@ export class ModelCatalog {
       if (body.has_more !== true || typeof body.next_cursor !== 'string') break;
       cursor = body.next_cursor;
     }
-    // Prices: 50 ids a request (the API's limit). A model fal prices per image gets `perImage`;
-    // other units (megapixels, seconds) are kept as they are, in `other`.
+    // Prices: 50 ids a request (the API's limit). A model fal prices per image gets `perImage`, per
+    // megapixel `perMegapixel`; other units (seconds, …) are kept as they are, in `other`.
     for (let i = 0; i < models.length; i += 50) {
       const batch = models.slice(i, i + 50);
       const { body } = await this.client.json<PricesPage>('api', {
@@ -120,7 +120,12 @@ export class ModelCatalog {
       for (const price of body.prices ?? []) {
         const model = batch.find((m) => m.id === price.endpoint_id);
         if (!model || typeof price.unit_price !== 'number' || price.currency !== 'USD' || typeof price.unit !== 'string') continue;
-        const pricing: ModelPricingV1 = price.unit === 'image' ? { perImage: price.unit_price } : { other: { [price.unit]: price.unit_price } };
+        const pricing: ModelPricingV1 =
+          price.unit === 'image'
+            ? { perImage: price.unit_price }
+            : price.unit === 'megapixels'
+              ? { perMegapixel: price.unit_price }
+              : { other: { [price.unit]: price.unit_price } };
         model.pricing = pricing;
       }
     }

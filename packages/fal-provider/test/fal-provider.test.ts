@@ -3,11 +3,13 @@
 // the host keeps FAL_KEY and adds it for the fake's origin only).
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createHttpClient, createProviderRegistry, Image, type ImageModelV1, MediaConduitError, readImageInfo } from '@mediaconduit/core';
+import { type NpmRegistry, pinLockfileTo, startNpmRegistry } from '@mediaconduit/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFal } from '../src/index.js';
 import { type FakeFalServer, startFakeFal } from '../src/testing/index.js';
@@ -35,7 +37,7 @@ describe('the fal provider, in this process', () => {
     const models = await provider.listModels!();
     expect(models.map((m) => m.id)).toEqual(['fal-ai/flux/schnell', 'fal-ai/flux/dev', 'fal-ai/flux-lora']);
     expect(models.find((m) => m.id === 'fal-ai/flux/dev')).toMatchObject({ capability: 'text-to-image', displayName: 'FLUX.1 [dev]', pricing: { perImage: 0.025 } });
-    expect(models.find((m) => m.id === 'fal-ai/flux-lora')!.pricing).toEqual({ other: { megapixels: 0.035 } });
+    expect(models.find((m) => m.id === 'fal-ai/flux-lora')!.pricing).toEqual({ perMegapixel: 0.035 });
     expect(provider.getModelsForCapability('text-to-image')).toHaveLength(3);
     const search = fake.requests.find((r) => r.path === '/v1/models')!;
     expect(search.query).toMatchObject({ category: 'text-to-image', status: 'active' });
@@ -112,7 +114,7 @@ describe('the fal provider, in this process', () => {
     await expect(provider.getModel('fal-ai/nothing')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     fake.addFault({ stage: 'run', endpoint: 'fal-ai/flux/schnell', errorType: 'runner_server_error' });
     await expect(model.transform('x')).rejects.toMatchObject({ code: 'PROVIDER_ERROR', retryable: true, providerCode: 'runner_server_error', status: 500 });
-    await expect(fal({ apiKey: undefined, env: () => undefined }).listModels!()).rejects.toMatchObject({ code: 'MISSING_API_KEY' });
+    await expect(fal({ apiKey: undefined, env: () => undefined }).listModels!()).rejects.toMatchObject({ code: 'MISSING_CONFIGURATION' });
     await provider.dispose();
   });
 
@@ -130,10 +132,15 @@ describe('the fal provider, in this process', () => {
 describe('the fal provider, loaded from Git', () => {
   let work: string;
   let url: string;
+  let npm: NpmRegistry;
   beforeAll(async () => {
+    // Its one dependency (fflate, which zips training pictures) comes from a loopback registry.
+    npm = await startNpmRegistry({ packages: [{ folder: dirname(createRequire(join(packageDir, 'package.json')).resolve('fflate/package.json')) }] });
     work = await mkdtemp(join(tmpdir(), 'mc-fal-git-'));
     const repo = join(work, 'repo');
     await cp(packageDir, join(repo, 'packages/fal-provider'), { recursive: true, filter: (source) => !/[\\/](node_modules|dist)$/.test(source) });
+    // The stand-in packs fflate from its installed folder: the lockfile is pinned to its bytes.
+    await pinLockfileTo(join(repo, 'packages/fal-provider/package-lock.json'), npm);
     const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: repo });
     await git('init', '--quiet', '--initial-branch=main');
     await git('add', '--all');
@@ -141,6 +148,7 @@ describe('the fal provider, loaded from Git', () => {
     url = `file://${repo}//packages/fal-provider`;
   });
   afterAll(async () => {
+    await npm.close();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -151,6 +159,7 @@ describe('the fal provider, loaded from Git', () => {
         lockfile: false,
         env: { FAL_KEY: fake.key, FAL_BASE_URL: fake.origin },
         secretOrigins: { FAL_KEY: [fake.origin] },
+        npmRegistry: npm.url,
         logger,
       });
       try {
@@ -167,6 +176,7 @@ describe('the fal provider, loaded from Git', () => {
         expect(calls.map((r) => [r.service, r.path, r.headers.authorization])).toEqual(calls.map((r) => [r.service, r.path, `Key ${fake.key}`]));
         // (The fake serves its files from the origin the operator allowed the key for, so the host adds it
         // there too; fal's CDN is another origin. The provider itself sends no key with a download: see above.)
+        expect(npm.requests.some((path) => path.includes('fflate'))).toBe(true);
       } finally {
         await registry.close();
       }

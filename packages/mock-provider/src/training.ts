@@ -1,6 +1,7 @@
 import {
   MediaConduitError,
   checkTrainingData,
+  refuseTrainingOptions,
   trainingJobHandle,
   type ModelInfoV1,
   type TrainingCheckpointV1,
@@ -15,7 +16,16 @@ import { PROVIDER_ID } from './provider-info.js';
 import { hashString } from './random.js';
 
 /** The report's defaults: FLUX-style LoRA training of one image model. */
-export const MOCK_TRAINING_DEFAULTS = { baseModel: 'mock/gradient-1', triggerWord: 'TOK', epochs: 100, learningRate: 0.0002, batchSize: 1, loraRank: 16, loraAlpha: 16 } as const;
+export const MOCK_TRAINING_DEFAULTS = {
+  baseModel: 'mock/gradient-1',
+  triggerWord: 'TOK',
+  epochs: 100,
+  learningRate: 0.0002,
+  batchSize: 1,
+  loraRank: 16,
+  loraAlpha: 16,
+  resolution: 1024,
+} as const;
 
 const IMAGE_MODELS = MOCK_MODELS.filter((m) => m.capability === 'text-to-image').map((m) => m.id);
 const TRIGGER = /^[A-Za-z0-9_]{1,32}$/;
@@ -85,6 +95,11 @@ export class MockTraining {
   async create(options: TrainingOptionsV1): Promise<TrainingJobV1> {
     const label = 'mock training';
     if (typeof options !== 'object' || options === null) throw invalid('createTrainingJob needs options: { data, triggerWord?, baseModel?, … }');
+    refuseTrainingOptions(options, ['baseModel', 'triggerWord', 'suffix', 'epochs', 'learningRate', 'batchSize', 'loraRank', 'loraAlpha', 'resolution'], {
+      label,
+      trainer: 'the mock trainer',
+      why: { steps: 'the mock counts epochs: pass epochs' },
+    });
     const baseModel = options.baseModel ?? MOCK_TRAINING_DEFAULTS.baseModel;
     if (!IMAGE_MODELS.includes(baseModel)) throw invalid(`baseModel "${baseModel}" cannot be trained; the mock trains image LoRAs of ${IMAGE_MODELS.join(', ')}`);
     const triggerWord = options.triggerWord ?? MOCK_TRAINING_DEFAULTS.triggerWord;
@@ -94,6 +109,7 @@ export class MockTraining {
     const batchSize = options.batchSize === 'max' ? 4 : whole('batchSize', options.batchSize ?? MOCK_TRAINING_DEFAULTS.batchSize, 1, 64);
     const loraRank = whole('loraRank', options.loraRank ?? MOCK_TRAINING_DEFAULTS.loraRank, 1, 256);
     const loraAlpha = whole('loraAlpha', options.loraAlpha ?? MOCK_TRAINING_DEFAULTS.loraAlpha, 1, 1024);
+    const resolution = whole('resolution', options.resolution ?? MOCK_TRAINING_DEFAULTS.resolution, 256, 2048);
     const learningRate = options.learningRate ?? MOCK_TRAINING_DEFAULTS.learningRate;
     if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate < 1))
       throw invalid(`learningRate must be a number between 0 and 1, got ${JSON.stringify(learningRate)}`);
@@ -103,6 +119,7 @@ export class MockTraining {
     const data = await checkTrainingData(options.data, {
       label,
       accept: ['images'],
+      captions: true,
       unsupported: () =>
         'the mock trains image LoRAs from pictures (PNG, JPEG, WebP), not language models from JSONL; train on JSONL with the Together provider, or pass a folder of images',
     });
@@ -124,7 +141,7 @@ export class MockTraining {
       triggerWord,
     ].join('-');
     this.own.set(id, {
-      parameters: { epochs, learningRate, batchSize, loraRank, loraAlpha, triggerWord, ...(options.suffix ? { suffix: options.suffix } : {}) },
+      parameters: { epochs, learningRate, batchSize, loraRank, loraAlpha, resolution, triggerWord, ...(options.suffix ? { suffix: options.suffix } : {}) },
       files: data.files.map((f) => f.name),
       warnings: data.warnings,
     });

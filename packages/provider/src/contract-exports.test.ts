@@ -14,6 +14,7 @@ const CONTRACT_EXPORTS = [
   'Image',
   'MediaAsset',
   'MediaConduitError',
+  'TRAINING_OPTION_FIELDS',
   'TRAINING_STATUSES',
   'Text',
   'checkTrainingData',
@@ -26,6 +27,7 @@ const CONTRACT_EXPORTS = [
   'modelWithCapability',
   'readImageInfo',
   'readWavInfo',
+  'refuseTrainingOptions',
   'trainingJobHandle',
   'wholeImageProblem',
 ];

@@ -16,4 +16,5 @@ export {
   type TrainingDataKind,
   type TrainingDataLimits,
 } from './training/check-training-data.js';
+export { refuseTrainingOptions, TRAINING_OPTION_FIELDS, type TrainingOptionField } from './training/training-options.js';
 export { trainingJobHandle, type TrainingJobSource } from './training/training-job-handle.js';

@@ -7,6 +7,6 @@ export { runConformance, checkProvider, formatConformanceReport, type Conformanc
 export { checkPng, checkJpeg, checkWav, checkImageBytes, sineWav } from './asset-checks.js';
 export { encodeBlockJpeg } from './jpeg.js';
 export { echoProviderFiles, type EchoProviderOptions } from './echo-provider.js';
-export { startNpmRegistry, type NpmPackageSource, type NpmRegistry } from './npm-registry.js';
+export { pinLockfileTo, startNpmRegistry, type NpmPackageSource, type NpmRegistry } from './npm-registry.js';
 export { loadProviderFromFolder, type FolderProvider, type LoadFolderOptions } from '@mediaconduit/core';
 export { openApiRequestValidator, type OpenApiRequestSchemas, type OpenApiRequestValidator } from './openapi-validator.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ export interface NpmRegistry {
   packages: string[];
   /** Paths requested so far, in order. */
   requests: string[];
+  /** The `integrity` of a served `name@version` (its tarball as this stand-in serves it). */
+  integrity(name: string, version: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -122,10 +124,32 @@ export async function startNpmRegistry(options: { packages: readonly NpmPackageS
     url,
     requests,
     packages: served.map((item) => `${item.name}@${item.version}`),
+    integrity: (name, version) => {
+      const item = byName.get(name)?.find((candidate) => candidate.version === version);
+      return item ? `sha512-${createHash('sha512').update(item.bytes).digest('base64')}` : undefined;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Pins a provider's committed `package-lock.json` to what `registry` serves: a package the
+ * stand-in packs from an installed folder is not the public registry's tarball, so each locked
+ * package's `integrity` becomes the stand-in's (as an operator re-pins a provider to a private
+ * registry). A locked package the stand-in does not serve is an error.
+ */
+export async function pinLockfileTo(lockfile: string, registry: NpmRegistry): Promise<void> {
+  const lock = JSON.parse(await readFile(lockfile, 'utf8')) as { packages?: Record<string, { version?: string; integrity?: string }> };
+  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+    if (path === '' || !entry.version) continue;
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const integrity = registry.integrity(name, entry.version);
+    if (!integrity) throw new Error(`pinLockfileTo: the stand-in registry does not serve ${name}@${entry.version}, which ${lockfile} locks`);
+    entry.integrity = integrity;
+  }
+  await writeFile(lockfile, `${JSON.stringify(lock, null, 2)}\n`);
 }

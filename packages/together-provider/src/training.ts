@@ -1,6 +1,7 @@
 import {
   MediaConduitError,
   checkTrainingData,
+  refuseTrainingOptions,
   trainingJobHandle,
   type CallOptionsV1,
   type CheckedTrainingFile,
@@ -106,9 +107,18 @@ export class TogetherTraining {
     if (capability !== 'unknown' && capability !== 'text-to-text') {
       throw new MediaConduitError({ code: 'UNSUPPORTED', message: `together training: "${baseModel}" is a ${capability ?? 'non-language'} model. ${IMAGE_TRAINING_UNSUPPORTED}` });
     }
-    if (options.triggerWord !== undefined) {
-      throw invalid('triggerWord applies to image LoRAs, which Together does not train; name the trained language model with suffix instead');
-    }
+    refuseTrainingOptions(options, ['baseModel', 'suffix', 'epochs', 'learningRate', 'batchSize', 'loraRank', 'loraAlpha'], {
+      label: 'together training',
+      trainer: 'Together fine-tuning',
+      why: {
+        triggerWord: 'triggerWord applies to image LoRAs, which Together does not train; name the trained language model with suffix instead',
+        steps: 'Together counts epochs: pass epochs',
+        resolution: 'Together trains language models, not image LoRAs',
+        isStyle: 'Together trains language models, not image LoRAs',
+        createMasks: 'Together trains language models, not image LoRAs',
+        trainer: 'Together has one fine-tuning method',
+      },
+    });
     const epochs = whole('epochs', options.epochs ?? TOGETHER_TRAINING_DEFAULTS.epochs, 1, 100);
     const batchSize = options.batchSize === 'max' || options.batchSize === undefined ? TOGETHER_TRAINING_DEFAULTS.batchSize : whole('batchSize', options.batchSize, 1, 1024);
     const loraRank = whole('loraRank', options.loraRank ?? TOGETHER_TRAINING_DEFAULTS.loraRank, 1, 1024);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { isFinalTrainingStatus, MediaConduitError, type TrainingJobInfoV1, type TrainingJobV1, type TrainingOptionsV1 } from '@mediaconduit/provider';
+import type { TrainingWatchEvent } from '@mediaconduit/core';
 import type { Context, RegistryFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatMs, table } from '../io.js';
@@ -15,8 +16,23 @@ export interface TrainStartFlags extends RegistryFlags {
   batchSize?: string;
   loraRank?: string;
   loraAlpha?: string;
+  steps?: string;
+  resolution?: string;
+  style?: boolean;
+  /** `--no-masks` sets it false; absent, the trainer's default. */
+  masks?: boolean;
+  trainer?: string;
   wait?: boolean;
   pollMs?: string;
+}
+
+/** Flags of `train watch`. */
+export interface TrainWatchFlags extends RegistryFlags {
+  spec?: string;
+  samplePrompt?: string[];
+  pollMs?: string;
+  once?: boolean;
+  forever?: boolean;
 }
 
 /** Flags of the commands that act on a recorded job. */
@@ -94,6 +110,11 @@ export async function trainStartCommand(ctx: Context, specifier: string, flags: 
     ...(batch !== undefined ? { batchSize: batch } : {}),
     ...(flags.loraRank ? { loraRank: number('lora-rank', flags.loraRank, true)! } : {}),
     ...(flags.loraAlpha ? { loraAlpha: number('lora-alpha', flags.loraAlpha, true)! } : {}),
+    ...(flags.steps ? { steps: number('steps', flags.steps, true)! } : {}),
+    ...(flags.resolution ? { resolution: number('resolution', flags.resolution, true)! } : {}),
+    ...(flags.style ? { isStyle: true } : {}),
+    ...(flags.masks === false ? { createMasks: false } : {}),
+    ...(flags.trainer ? { trainer: flags.trainer } : {}),
   };
   ctx.progress.start('train-start', `train start on ${provider.id}: checking and uploading the data`);
   let job: TrainingJobV1;
@@ -166,5 +187,51 @@ export async function trainCancelCommand(ctx: Context, id: string, flags: TrainJ
   ctx.progress.stop();
   ctx.out.result(info);
   describe(ctx, info);
+  return EXIT.OK;
+}
+
+/**
+ * `mediaconduit train watch [--sample-prompt p…] [--once] [--forever]`: follows every unfinished
+ * recorded job, one line per change of state and per sample made; exits when every job has ended
+ * (0), or after one round with `--once`. A job that failed is a line, not an exit code: the watcher
+ * watched it well.
+ */
+export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): Promise<number> {
+  if (flags.once && flags.forever) throw new UsageError('--once and --forever do not go together', 'train watch');
+  const registry = await ctx.registry(flags);
+  const config = ctx.config(flags);
+  const options = {
+    signal: ctx.signal,
+    ...(flags.spec ? { provider: ctx.spec(flags.spec) } : {}),
+    ...(flags.samplePrompt?.length ? { samplePrompts: flags.samplePrompt } : {}),
+    ...(config ? { config } : {}),
+    onEvent: (event: TrainingWatchEvent) => {
+      if (event.type === 'change') {
+        const { job } = event;
+        ctx.out.line(`${job.job.id} (${job.providerId}): ${event.previous ? `${event.previous} → ` : ''}${progressText(job.job)}`);
+        if (job.job.error) ctx.out.line(`  error: ${job.job.error}`);
+        if (job.job.outputModel && job.job.status === 'completed') ctx.out.line(`  output model ${job.job.outputModel}`);
+      } else if (event.type === 'sample') {
+        ctx.out.line(`${event.job.job.id}: sample "${event.sample.prompt}" ${event.sample.path ? `saved to ${event.sample.path}` : `failed: ${event.sample.error}`}`);
+      } else if (event.type === 'problem') {
+        ctx.progress.print(`warning: ${event.jobId ? `${event.jobId}: ` : ''}${event.error.message}`);
+      }
+    },
+  };
+  if (flags.once) {
+    const round = await registry.checkTrainingJobs(options);
+    ctx.out.result(round);
+    ctx.out.line(`${round.unfinished.length} job(s) not ended${round.samplesOwed ? `, ${round.samplesOwed} sample(s) to make again` : ''}`);
+    return EXIT.OK;
+  }
+  const watcher = registry.watchTrainingJobs({
+    ...options,
+    ...(flags.pollMs ? { pollIntervalMs: number('poll-ms', flags.pollMs, true)! } : {}),
+    ...(flags.forever ? { forever: true } : {}),
+  });
+  await watcher.done;
+  const jobs = await registry.trainingJobs(flags.spec ? { provider: ctx.spec(flags.spec) } : {});
+  ctx.out.result(jobs);
+  if (!ctx.signal.aborted) ctx.out.line(`every recorded job has ended (${jobs.length} in ${registry.options.trainingDir})`);
   return EXIT.OK;
 }

@@ -69,7 +69,8 @@ export interface ModelRuntime {
   close(): Promise<void>;
 }
 
-const WRAPPED = Symbol('mediaconduit.wrapped');
+/** Marks a model wrapped by a runtime (its value: what the model is). Internal: `withAdapters` keeps it. */
+export const WRAPPED = Symbol('mediaconduit.wrapped');
 /** What a model wrapped by a runtime is (its provider, instance, policy), or `undefined` for a model the runtime did not wrap. */
 const targetOf = (model: object): CallTargetInfo | undefined => (model as Record<symbol, CallTargetInfo | undefined>)[WRAPPED];
 const METHODS = ['transform', 'transformMany', 'stream'] as const;

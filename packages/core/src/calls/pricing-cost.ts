@@ -2,7 +2,8 @@ import type { ModelPricingV1, UsageV1 } from '@mediaconduit/provider';
 
 /**
  * What `usage` cost under `pricing`, in US dollars: tokens at the per-million-token prices,
- * images at the per-image price, characters at the per-million-character price. `undefined` when
+ * images at the per-image price (or their megapixels at the per-megapixel price), characters at
+ * the per-million-character price. `undefined` when
  * the pricing covers none of what was used (no price is ever guessed).
  */
 export function costOf(usage: UsageV1 | undefined, pricing: ModelPricingV1 | undefined): number | undefined {
@@ -13,5 +14,6 @@ export function costOf(usage: UsageV1 | undefined, pricing: ModelPricingV1 | und
   if (usage.outputTokens !== undefined && pricing.outputPerMillionTokens !== undefined) cost = (cost ?? 0) + (usage.outputTokens * pricing.outputPerMillionTokens) / 1e6;
   if (usage.images !== undefined && pricing.perImage !== undefined) cost = (cost ?? 0) + usage.images * pricing.perImage;
   if (usage.characters !== undefined && pricing.perMillionCharacters !== undefined) cost = (cost ?? 0) + (usage.characters * pricing.perMillionCharacters) / 1e6;
+  if (usage.megapixels !== undefined && pricing.perMegapixel !== undefined) cost = (cost ?? 0) + usage.megapixels * pricing.perMegapixel;
   return cost;
 }

@@ -84,7 +84,7 @@ export class UsageMeter {
   }
 }
 
-/** The fields `UsageV1` names. */
+/** The fields of `UsageV1` counted in columns of their own (the others, such as `megapixels`, are summed by name). */
 export const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'totalTokens', 'images', 'audioSeconds', 'characters'] as const satisfies readonly (keyof UsageV1)[];
 const KNOWN_USAGE: ReadonlySet<string> = new Set(USAGE_FIELDS);
 

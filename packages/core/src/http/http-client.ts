@@ -86,7 +86,12 @@ export function createHttpClient(options: HttpClientOptionsV1, decorate?: Header
           path,
           method: request.method,
           headers,
-          body: request.json !== undefined ? JSON.stringify(request.json) : request.form ? toUndiciForm(undici, request.form) : ((request as RawBodyRequest).rawBody ?? null),
+          body:
+            request.json !== undefined
+              ? JSON.stringify(request.json)
+              : request.form
+                ? toUndiciForm(undici, request.form)
+                : (request.body ?? (request as RawBodyRequest).rawBody ?? null),
           signal: request.signal,
         };
         const perRequestTimeout = request.timeoutMs ?? (options.dispatcher ? timeout : undefined);

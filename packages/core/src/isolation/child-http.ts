@@ -66,6 +66,7 @@ export class ChildHttp {
       timeoutMs: request.timeoutMs ?? timeoutMs,
       operation: request.operation,
       ...(request.json !== undefined ? { json: JSON.stringify(request.json) } : {}),
+      ...(request.body !== undefined ? { bytes: request.body } : {}),
     };
     return (async () => {
       if (request.form) wire.form = await formEntries(request.form);

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { cp, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { cp, mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import * as contract from '@mediaconduit/provider';
 import type { Capability, HttpClientV1, LoggerV1, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
 import { isolatedVariables, hostValue, type ProviderVariables } from '../context/provider-context.js';
@@ -486,6 +486,7 @@ class ChildHost {
         operation: request.operation,
         ...(request.json !== undefined ? { rawBody: request.json } : {}),
         ...(request.form ? { form: toFormData(request.form) } : {}),
+        ...(request.bytes instanceof Uint8Array ? { rawBody: request.bytes } : {}),
       };
       if (request.json !== undefined) headers['content-type'] = 'application/json';
       const response = await client.request(sent);
@@ -671,6 +672,11 @@ class ChildHost {
     await mkdir(folder, { recursive: true });
     const target = join(folder, basename(path));
     await cp(path, target, { recursive: true, verbatimSymlinks: true });
+    // An image's caption (`x.txt` beside `x.png`) goes with it, as the provider looks for it there.
+    const caption = `${basename(path, extname(path))}.txt`;
+    if (extname(path) !== '.txt' && (await stat(join(dirname(path), caption)).catch(() => undefined))?.isFile()) {
+      await cp(join(dirname(path), caption), join(folder, caption));
+    }
     return target;
   }
 

@@ -30,6 +30,8 @@ export interface WireHttpRequest {
   json?: string;
   /** A multipart body's entries. */
   form?: ({ name: string; value: string } | { name: string; bytes: Uint8Array; type: string; filename: string })[];
+  /** A raw body (an upload): its bytes cross as they are. */
+  bytes?: Uint8Array;
   timeoutMs: number;
   operation: string;
 }

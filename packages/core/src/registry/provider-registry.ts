@@ -22,6 +22,7 @@ import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './regi
 import { type IsolationMode, resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 import { guardModel, guardProvider, Secrets } from './secrets.js';
 import { resumeTrainingJob, trainingJobs, withTrainingRecorded } from './training-jobs.js';
+import { TrainingJobWatcher, type TrainingRound, type WatchTrainingJobsOptions } from './training-watch.js';
 
 export type { GetProviderOptions } from './registry-core.js';
 export type { PrepareResult, UpdateResult } from './maintenance.js';
@@ -88,6 +89,16 @@ export interface ProviderRegistry {
    * recorded as ended is answered from the record.
    */
   resumeTrainingJob(id: string, options?: GetProviderOptions & { specifier?: string }): Promise<TrainingJobV1>;
+  /**
+   * A worker that follows every unfinished job in the store until each has ended (or for ever,
+   * with `forever`): it records each change of state, emits events (`change`, `sample`,
+   * `problem`, `idle`), and with `samplePrompts` makes sample images with each completed image
+   * LoRA, recording their paths with the job. All it knows is in the store: started again, it goes
+   * on where it stopped.
+   */
+  watchTrainingJobs(options?: WatchTrainingJobsOptions): TrainingJobWatcher;
+  /** One round of {@link watchTrainingJobs}: every unfinished job read once, samples made; resolves to what is left. */
+  checkTrainingJobs(options?: Omit<WatchTrainingJobsOptions, 'pollIntervalMs' | 'forever'>): Promise<TrainingRound>;
   /** Disposes every loaded provider, aborts their context signal and closes the call-log sinks. */
   close(): Promise<void>;
   /** The options in effect, defaults applied. */
@@ -321,6 +332,14 @@ class Registry implements ProviderRegistry, RegistryCore {
 
   trainingJobs(options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
     return trainingJobs(this, options).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
+  }
+
+  watchTrainingJobs(options: WatchTrainingJobsOptions = {}): TrainingJobWatcher {
+    return new TrainingJobWatcher(this, options, true);
+  }
+
+  checkTrainingJobs(options: Omit<WatchTrainingJobsOptions, 'pollIntervalMs' | 'forever'> = {}): Promise<TrainingRound> {
+    return new TrainingJobWatcher(this, options, false).round().catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
   }
 
   resumeTrainingJob(id: string, options: GetProviderOptions & { specifier?: string } = {}): Promise<TrainingJobV1> {

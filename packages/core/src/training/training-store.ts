@@ -18,6 +18,20 @@ export interface StoredTrainingJob {
   job: TrainingJobInfoV1;
   /** ISO-8601 time of the last write. */
   recordedAt: string;
+  /** Sample images made with the trained model (`watchTrainingJobs({ samplePrompts })`). */
+  samples?: readonly TrainingSample[];
+}
+
+/** A sample image made with a trained model, or why it could not be made. */
+export interface TrainingSample {
+  /** The prompt as sent (`{trigger}` replaced by the trigger word). */
+  prompt: string;
+  /** Where the image was saved; absent when it failed. */
+  path?: string;
+  /** Why it failed (a non-retryable error; it is not tried again). */
+  error?: string;
+  /** ISO-8601 time. */
+  createdAt: string;
 }
 
 interface StoredFile extends StoredTrainingJob {
@@ -73,13 +87,38 @@ export class TrainingJobStore {
       config: { ...existing?.config, ...origin.config },
       job: merged,
       recordedAt: new Date().toISOString(),
+      ...(existing?.samples ? { samples: existing.samples } : {}),
     };
+    await this.write(path, record);
+    return strip(record);
+  }
+
+  /** Adds samples to a recorded job (a sample for a prompt already recorded replaces it). */
+  async addSamples(specifier: string, id: string, samples: readonly TrainingSample[]): Promise<StoredTrainingJob> {
+    const path = this.file(specifier, id);
+    let existing: StoredTrainingJob;
+    try {
+      existing = await this.read(path);
+    } catch (error) {
+      throw fileSystemError(`training job store: read job ${id}`, error);
+    }
+    const kept = (existing.samples ?? []).filter((s) => !samples.some((n) => n.prompt === s.prompt));
+    const record: StoredFile = { format: 'mediaconduit-training-job@1', ...existing, samples: [...kept, ...samples], recordedAt: new Date().toISOString() };
+    await this.write(path, record);
+    return strip(record);
+  }
+
+  /** A folder of its own for files made for the job (`specifier` and `id` name it). */
+  filesDir(specifier: string, id: string): string {
+    return join(this.dir, 'files', hashName(`${specifier}\0${id}`));
+  }
+
+  private async write(path: string, record: StoredFile): Promise<void> {
     try {
       await atomicWriteFile(path, `${JSON.stringify(record, null, 2)}\n`, { durable: true });
     } catch (error) {
-      throw fileSystemError(`training job store: record job ${job.id}`, error);
+      throw fileSystemError(`training job store: record job ${record.job.id}`, error);
     }
-    return strip(record);
   }
 
   /** Every recorded job, newest first. Unreadable files are reported through `onProblem` and skipped. */
@@ -129,6 +168,8 @@ function isNewer(next: TrainingJobInfoV1, previous: TrainingJobInfoV1): boolean 
 function mergeJob(previous: TrainingJobInfoV1, next: TrainingJobInfoV1): TrainingJobInfoV1 {
   const merged: TrainingJobInfoV1 = { ...previous };
   for (const [key, value] of Object.entries(next) as [keyof TrainingJobInfoV1, unknown][]) {
+    // When a job was created never changes (a process that did not start it may not know it).
+    if (key === 'createdAt') continue;
     if (value === undefined || (Array.isArray(value) && value.length === 0 && Array.isArray(previous[key]))) continue;
     (merged as unknown as Record<string, unknown>)[key] = value;
   }

@@ -23,8 +23,9 @@ export interface FakeFalFault {
   /**
    * `submit`: the submit (or run) answers `status` with `detail` at once. `run`: the request is
    * accepted, then completes with `error`/`error_type`, and its result answers the error.
+   * `upload`: a storage upload's `PUT` answers `status` (the file is not stored).
    */
-  stage: 'submit' | 'run';
+  stage: 'submit' | 'run' | 'upload';
   times?: number;
   /** Default: 422 for a `detail` array, else by `errorType` (fal's table), else 500. */
   status?: number;
@@ -56,8 +57,12 @@ export interface FakeFalOptions {
   key?: string;
   /** `real` (default) follows the wall clock; `manual` stands still until {@link FakeFalServer.advance}. */
   clock?: 'real' | 'manual';
-  /** Simulated times, in ms: per queue position, an image request's run, a training run. Defaults 100, 200, 2000. */
-  timings?: { queuePositionMs?: number; inferenceMs?: number; trainingMs?: number };
+  /**
+   * Simulated times, in ms: per queue position, an image request's run, a training run, and how long a
+   * result is kept after its request ended (then the result is a 404, its status still read).
+   * Defaults 100, 200, 2000 and an hour.
+   */
+  timings?: { queuePositionMs?: number; inferenceMs?: number; trainingMs?: number; resultRetentionMs?: number };
   /** Requests ahead of each new one when it is submitted (its first `queue_position`). Default 0. */
   queueAhead?: number;
   faults?: FakeFalFault[];
@@ -154,7 +159,7 @@ interface Job {
  */
 export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFalServer> {
   const key = options.key ?? 'fake-key-id:fake-key-secret';
-  const timings = { queuePositionMs: 100, inferenceMs: 200, trainingMs: 2000, ...options.timings };
+  const timings = { queuePositionMs: 100, inferenceMs: 200, trainingMs: 2000, resultRetentionMs: 3_600_000, ...options.timings };
   const faults = [...(options.faults ?? [])].map((fault) => ({ ...fault, left: fault.times ?? 1 }));
   let manualNow = 0;
   const now = () => (options.clock === 'manual' ? manualNow : Date.now());
@@ -175,7 +180,7 @@ export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFa
     return match ? files.get(match[1]!) : undefined;
   };
 
-  const takeFault = (endpoint: string, stage: 'submit' | 'run') => {
+  const takeFault = (endpoint: string, stage: FakeFalFault['stage']) => {
     const fault = faults.find((f) => f.left > 0 && f.stage === stage && (!f.endpoint || f.endpoint === endpoint));
     if (fault) fault.left--;
     return fault;
@@ -392,6 +397,8 @@ export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFa
         return answer(body.status === 'COMPLETED' ? 200 : 202, body, { 'x-fal-request-id': job.id });
       }
       if (stateOf(job) !== 'COMPLETED') return answer(400, { detail: 'Request is still in progress' }, { 'x-fal-request-id': job.id });
+      // fal keeps a result for a while (about an hour) after the request ended; then it is gone, though its status is still read.
+      if (!job.cancelled && now() >= job.runEndAt + timings.resultRetentionMs) return answer(404, { detail: `Request ${job.id} not found` }, { 'x-fal-request-id': job.id });
       const outcome = outcomeOf(job);
       return answer(outcome.status, outcome.body, { 'x-fal-request-id': job.id, ...outcome.headers });
     }
@@ -503,6 +510,8 @@ export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFa
   function storagePut(uploadToken: string, raw: Buffer, headers: Record<string, string>, answer: Answer) {
     const upload = uploads.get(uploadToken);
     if (!upload) return answer(404, { detail: 'Upload URL not found or expired' });
+    const fault = takeFault('', 'upload');
+    if (fault) return answer(fault.status ?? 500, { detail: typeof fault.detail === 'string' ? fault.detail : 'fake fault: the upload failed' });
     files.set(upload.token, { bytes: new Uint8Array(raw), contentType: headers['content-type'] || upload.contentType, name: upload.name });
     answer(200, {});
   }

@@ -12,4 +12,6 @@ export interface UsageV1 {
   audioSeconds?: number;
   /** Characters of text consumed (speech). */
   characters?: number;
+  /** Megapixels of images generated (width × height / 10⁶, summed), for services that price by area. */
+  megapixels?: number;
 }

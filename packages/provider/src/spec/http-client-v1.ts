@@ -27,6 +27,8 @@ export interface HttpRequestV1 {
   json?: unknown;
   /** A multipart body. */
   form?: FormData;
+  /** Raw bytes as the body (an upload); give its `content-type` in `headers`. */
+  body?: Uint8Array;
   headers?: Readonly<Record<string, string>>;
   signal?: AbortSignal | undefined;
   timeoutMs?: number;

@@ -21,6 +21,7 @@ export {
   type TrainingStatusV1,
   type TrainingOptionsV1,
   type TrainingProgressV1,
+  type TrainingArtifactV1,
   type TrainingJobInfoV1,
   type TrainingEventV1,
   type TrainingCheckpointV1,

@@ -10,6 +10,8 @@ export interface ModelPricingV1 {
   perMillionCharacters?: number;
   /** Per image, or per image-sized unit of work. */
   perImage?: number;
+  /** Per megapixel of generated image (fal prices some FLUX endpoints so). */
+  perMegapixel?: number;
   /** Any other unit the provider reports (for example `base`, `finetune`), verbatim. */
   other?: Readonly<Record<string, number>>;
 }

@@ -36,6 +36,19 @@ export interface TrainingOptionsV1 extends CallOptionsV1 {
   loraRank?: number;
   /** LoRA alpha (scaling). */
   loraAlpha?: number;
+  /** Optimiser steps, for trainers counted in steps rather than epochs (fal's FLUX trainers). */
+  steps?: number;
+  /** Side in pixels the images are trained at (image LoRAs), where the trainer takes one. */
+  resolution?: number;
+  /** Image LoRAs: learn a style rather than a subject (no segmentation, no auto-captions). */
+  isStyle?: boolean;
+  /** Image LoRAs: weight the loss with segmentation masks (a face mask for people). */
+  createMasks?: boolean;
+  /**
+   * Which of the provider's trainers runs the job, where it offers several (fal:
+   * `fal-ai/flux-lora-fast-training`, the default, or `fal-ai/flux-lora-portrait-trainer`).
+   */
+  trainer?: string;
   /** Called for each warning about the data (for example, fewer images than recommended). */
   onWarning?: (message: string) => void;
 }
@@ -50,6 +63,20 @@ export interface TrainingProgressV1 {
   totalEpochs?: number;
   /** The provider's estimate. */
   secondsRemaining?: number;
+  /** Jobs ahead of this one in the provider's queue (0: next), while it is queued. */
+  queuePosition?: number;
+  /** The provider's latest progress line (a log message), when it gives no numbers. */
+  message?: string;
+}
+
+/** A file a completed job produced (weights, a config), kept by the provider at `url`. */
+export interface TrainingArtifactV1 {
+  /** `weights` (what `adapters` take), `config`, or the provider's own kind. */
+  kind: string;
+  url: string;
+  fileName?: string;
+  bytes?: number;
+  contentType?: string;
 }
 
 /** What a job is and where it stands. Plain data: it can be stored and read back. */
@@ -72,6 +99,12 @@ export interface TrainingJobInfoV1 {
   progress?: TrainingProgressV1;
   /** Why a failed job failed, in the provider's words. */
   error?: string;
+  /**
+   * What the completed job produced. For an image LoRA, the `weights` URL can be passed as an
+   * adapter (`{ adapters: [{ path: url }] }`) to any FLUX model that takes LoRAs by URL. Services
+   * may keep these files for a limited time: copy what you need to keep.
+   */
+  artifacts?: readonly TrainingArtifactV1[];
   /** The uploaded training files (provider file ids or names). */
   trainingFiles: readonly string[];
   /** The parameters the job runs with, defaults filled in. */
@@ -83,6 +116,11 @@ export interface TrainingJobInfoV1 {
     loraAlpha?: number;
     triggerWord?: string;
     suffix?: string;
+    steps?: number;
+    resolution?: number;
+    isStyle?: boolean;
+    createMasks?: boolean;
+    trainer?: string;
   }>;
   /** Warnings about the data, given when the job was created. */
   warnings?: readonly string[];

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { readImageInfo, wholeImageProblem } from '../assets/image-info.js';
 import { MediaConduitError } from '../errors/mediaconduit-error.js';
 
@@ -30,6 +30,8 @@ export interface CheckedTrainingFile {
   height?: number;
   /** Examples in a JSONL file. */
   examples?: number;
+  /** The image's caption (`x.txt` beside `x.png`), when the provider takes captions and one exists. */
+  caption?: string;
   /** The file's contents, as read for the check (upload these bytes, so what was checked is what is sent). */
   contents: Uint8Array;
 }
@@ -50,10 +52,17 @@ export interface CheckTrainingDataOptions {
   /** What to say when the data is of a kind the provider does not train on (an `UNSUPPORTED` error). */
   unsupported: (kind: TrainingDataKind) => string;
   limits?: TrainingDataLimits;
+  /**
+   * Image captions: a `.txt` file with an image's base name, beside it (`cat.txt` for `cat.png`),
+   * is read as that image's caption (UTF-8, at most 16 KiB). A `.txt` file with no image of its
+   * name is a problem. Default false: `.txt` files are not training data.
+   */
+  captions?: boolean;
 }
 
 const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
 const MAX_PROBLEMS = 20;
+const MAX_CAPTION_BYTES = 16 * 1024;
 
 /**
  * Checks training data before anything is uploaded: every file exists and is readable, is a PNG,
@@ -96,6 +105,13 @@ export async function checkTrainingData(data: string | readonly string[], option
       }
     } else if (info.isFile()) paths.push(path);
     else problems.push({ file: entry, problem: 'is neither a file nor a folder' });
+  }
+
+  // Captions are set aside (each must belong to an image); every other file is training data.
+  const captionFiles = new Set<string>();
+  if (options.captions) {
+    for (const path of paths) if (extname(path).toLowerCase() === '.txt') captionFiles.add(path);
+    for (const caption of captionFiles) paths.splice(paths.indexOf(caption), 1);
   }
 
   // Every file is checked, whatever else is wrong: one error names every problem.
@@ -148,17 +164,57 @@ export async function checkTrainingData(data: string | readonly string[], option
       const side = Math.min(image.width, image.height);
       if (side < (limits.recommendedMinSide ?? 512))
         warnings.push(`${name} is ${image.width}×${image.height}; images of at least ${limits.recommendedMinSide ?? 512} px a side train better`);
-      files.push({ path, name, bytes: size, format: image.mimeType.slice(6), width: image.width, height: image.height, contents });
+      const caption = options.captions ? await readCaption(path, problems) : undefined;
+      files.push({
+        path,
+        name,
+        bytes: size,
+        format: image.mimeType.slice(6),
+        width: image.width,
+        height: image.height,
+        contents,
+        ...(caption === undefined ? {} : { caption }),
+      });
     } else {
       const checked = jsonlProblems(contents);
       for (const problem of checked.problems) problems.push({ file: path, problem });
       if (checked.problems.length === 0) files.push({ path, name, bytes: size, format: 'jsonl', examples: checked.examples, contents });
     }
   }
+  for (const caption of captionFiles) {
+    const stem = caption.slice(0, -extname(caption).length);
+    if (!files.some((f) => f.path.slice(0, -extname(f.path).length) === stem) && !problems.some((p) => p.file.startsWith(`${stem}.`))) {
+      problems.push({ file: caption, problem: `a caption with no image of its name beside it (expected ${basename(stem)}.png, .jpg, .jpeg or .webp)` });
+    }
+  }
   if (problems.length > 0) throw invalid(label, 'the training data failed its checks; nothing was uploaded', problems);
   const recommended = limits.recommendedImages ?? 5;
   if (kind === 'images' && files.length < recommended) warnings.unshift(`only ${files.length} image(s); ${recommended} or more give a LoRA that generalises`);
   return { kind, files, warnings };
+}
+
+/** The caption beside the image at `path` (`x.txt` for `x.png`), if there is one; its problems go to `problems`. */
+async function readCaption(path: string, problems: { file: string; problem: string }[]): Promise<string | undefined> {
+  const file = join(dirname(path), `${basename(path, extname(path))}.txt`);
+  const info = await stat(file).catch(() => undefined);
+  if (!info) return undefined;
+  if (!info.isFile()) {
+    problems.push({ file, problem: 'a caption must be a file' });
+    return undefined;
+  }
+  if (info.size > MAX_CAPTION_BYTES) {
+    problems.push({ file, problem: `caption too long: ${formatBytes(info.size)}, at most ${formatBytes(MAX_CAPTION_BYTES)}` });
+    return undefined;
+  }
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => error);
+  if (text instanceof Error) {
+    problems.push({ file, problem: `cannot be read (${text.code ?? text.message})` });
+    return undefined;
+  }
+  if (text.includes('\uFFFD')) problems.push({ file, problem: 'a caption must be UTF-8 text' });
+  else if (text.trim() === '') problems.push({ file, problem: 'the caption is empty (delete it, or write what the picture shows)' });
+  else return text.trim();
+  return undefined;
 }
 
 /** Why `bytes` is not a whole image of `expected` format, or undefined. */

@@ -1,0 +1,174 @@
+// One image-LoRA workflow across services, as an application runs it: the fal provider loaded
+// from Git into a process of its own trains a FLUX LoRA on the fake fal server; the job is
+// recorded, and a watcher in another registry follows it round by round (the fake's clock moves
+// only when told), records each change, and makes sample images; the LoRA is then served by
+// Together's FLUX through its weights URL, with fal as the fallback.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createProviderRegistry,
+  encodePng,
+  Image,
+  type ImageModelV1,
+  type ProviderRegistry,
+  type ProviderRegistryOptions,
+  readImageInfo,
+  type TrainingWatchEvent,
+  withAdapters,
+} from '@mediaconduit/core';
+import { type FakeFalServer, startFakeFal } from '@mediaconduit/fal-provider/testing';
+import type { NpmRegistry } from '@mediaconduit/testing';
+import { type FakeTogetherServer, startFakeTogether } from '@mediaconduit/together-provider/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { commitProviders, startFalDependencies } from './support/provider-repo.js';
+
+const TOGETHER_KEY = 'sk-lora-workflow-together-key';
+let work: string;
+let pictures: string;
+let FAL: string;
+let TOGETHER: string;
+let npm: NpmRegistry;
+let fal: FakeFalServer;
+let together: FakeTogetherServer;
+let registries: ProviderRegistry[] = [];
+const quiet = { debug() {}, warn() {}, error() {} };
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mc-lora-workflow-'));
+  npm = await startFalDependencies();
+  ({ FAL, TOGETHER } = await commitProviders(work, { fal: npm }));
+  pictures = join(work, 'pictures');
+  await mkdir(pictures);
+  for (let i = 0; i < 6; i++) await writeFile(join(pictures, `cat-${i}.png`), encodePng(512, 512, new Uint8Array(512 * 512 * 3).fill(20 + 30 * i)));
+  await writeFile(join(pictures, 'cat-0.txt'), 'a photo of TOK cat asleep');
+  fal = await startFakeFal({ clock: 'manual', timings: { queuePositionMs: 1000, trainingMs: 60_000, inferenceMs: 1 } });
+  together = await startFakeTogether({ apiKey: TOGETHER_KEY });
+});
+afterAll(async () => {
+  await Promise.all([fal.close(), together.close(), npm.close()]);
+  await rm(work, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await Promise.all(registries.map((r) => r.close()));
+  registries = [];
+});
+
+/** A registry as an application makes one: providers from Git in processes of their own, the hosts keeping both keys. */
+function registry(options: ProviderRegistryOptions = {}): ProviderRegistry {
+  const created = createProviderRegistry({
+    cacheDir: join(work, 'cache'),
+    trainingDir: join(work, 'training'),
+    lockfile: false,
+    isolation: 'process',
+    npmRegistry: npm.url,
+    retry: false,
+    env: { FAL_KEY: fal.key, FAL_BASE_URL: fal.origin, TOGETHER_API_KEY: TOGETHER_KEY, TOGETHER_BASE_URL: together.baseURL },
+    secretOrigins: { FAL_KEY: [fal.origin], TOGETHER_API_KEY: [new URL(together.baseURL).origin] },
+    logger: quiet,
+    ...options,
+  });
+  registries.push(created);
+  return created;
+}
+
+describe('an image LoRA trained on fal and served on Together and fal', () => {
+  it('is trained, recorded, watched with samples from another registry, and served through a cross-service chain', async () => {
+    const app = registry();
+    const provider = await app.getProvider(FAL);
+    const job = await provider.createTrainingJob!({ data: pictures, triggerWord: 'TOK', steps: 200 });
+    expect((await app.trainingJobs()).map((j) => [j.specifier, j.job.id, j.job.status])).toEqual([[FAL, job.id, 'queued']]);
+    // The pictures and the caption crossed into the provider's process, and up to the fake as one zip.
+    expect(fal.jobs()[0]!.input).toMatchObject({ trigger_word: 'TOK', steps: 200, is_style: false, create_masks: true });
+
+    // A worker in another registry (as another process would be) follows the job round by round.
+    const worker = registry();
+    const events: TrainingWatchEvent[] = [];
+    const watch = { samplePrompts: ['{trigger} cat on a windowsill', 'a cat on a windowsill'], onEvent: (e: TrainingWatchEvent) => events.push(e) };
+    const changes = () => events.flatMap((e) => (e.type === 'change' ? [`${e.previous ?? 'new'}→${e.job.job.status}`] : []));
+    expect((await worker.checkTrainingJobs(watch)).unfinished.map((j) => j.job.id)).toEqual([job.id]);
+    expect(changes()).toEqual(['new→queued']);
+    fal.advance(1000 + 30_000);
+    await worker.checkTrainingJobs(watch);
+    expect(changes()).toEqual(['new→queued', 'queued→running']);
+    const running = (await worker.trainingJobs())[0]!.job;
+    expect(running.progress).toMatchObject({ step: 100, totalSteps: 200, percent: 50 });
+    fal.advance(30_000);
+    const last = await worker.checkTrainingJobs(watch);
+    expect(last).toEqual({ unfinished: [], samplesOwed: 0 });
+    expect(changes()).toEqual(['new→queued', 'queued→running', 'running→completed']);
+
+    // The record holds the weights URL (fal keeps results about an hour) and the samples' paths.
+    const [record] = await worker.trainingJobs();
+    const weights = record!.job.artifacts!.find((a) => a.kind === 'weights')!;
+    expect(record!.job).toMatchObject({ status: 'completed', outputModel: `fal-ai/flux-lora:${weights.url}`, trainingFiles: expect.arrayContaining(['cat-0.png']) });
+    expect(record!.samples!.map((s) => s.prompt)).toEqual(['TOK cat on a windowsill', 'a cat on a windowsill']);
+    for (const sample of record!.samples!) {
+      expect(sample.path).toContain(join(work, 'training', 'files'));
+      expect(readImageInfo(await readFile(sample.path!))).toMatchObject({ mimeType: 'image/jpeg' });
+    }
+    expect(events.filter((e) => e.type === 'sample')).toHaveLength(2);
+    const sampleCalls = fal.requests.filter((r) => r.service === 'run').map((r) => r.json as { prompt: string; loras: unknown });
+    expect(sampleCalls).toEqual([
+      expect.objectContaining({ prompt: 'TOK cat on a windowsill', loras: [{ path: weights.url, scale: 1 }] }),
+      expect.objectContaining({ prompt: 'a cat on a windowsill', loras: [{ path: weights.url, scale: 1 }] }),
+    ]);
+    // Another round, after a restart of the worker: nothing left to do, nothing done twice.
+    const restarted = registry();
+    const again: TrainingWatchEvent[] = [];
+    expect(await restarted.checkTrainingJobs({ ...watch, onEvent: (e) => again.push(e) })).toEqual({ unfinished: [], samplesOwed: 0 });
+    expect(again).toEqual([]);
+
+    // Hours later fal has dropped the result; the job is answered from its record.
+    fal.advance(3 * 3_600_000);
+    const resumed = await restarted.resumeTrainingJob(job.id);
+    expect((await resumed.wait()).outputModel).toBe(record!.job.outputModel);
+
+    // Served on Together's FLUX by its weights URL first, and on fal second.
+    const onTogether = withAdapters((await (await app.getProvider(TOGETHER)).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' })) as ImageModelV1, [
+      { path: weights.url },
+    ]);
+    const onFal = (await provider.getModel(record!.job.outputModel!, { capability: 'text-to-image' })) as ImageModelV1;
+    const chain = app.withFallback([onTogether, onFal], { name: 'tok-cat' });
+    const first = await chain.transform('TOK cat wearing a hat', { width: 256, height: 256 });
+    expect(Image.isInstance(first) && first.metadata.provider).toBe('together');
+    expect(together.requests.at(-1)!.json).toMatchObject({ model: 'black-forest-labs/FLUX.1-dev', image_loras: [{ path: weights.url, scale: 1 }] });
+    together.addFault({ path: '/images/generations', status: 503 });
+    const second = await chain.transform('TOK cat wearing a hat', { width: 256, height: 256 });
+    expect(second.metadata.provider).toBe('fal');
+    // fal prices fal-ai/flux-lora by the megapixel (0.035 USD in the fake): 256 × 256 is 0.065536 MP.
+    expect(second.metadata.costUsd).toBeCloseTo(0.065536 * 0.035, 10);
+    // Each call counted once, through the chain, by the model that served it.
+    expect(app.usage().byModel['together/black-forest-labs/FLUX.1-dev']).toMatchObject({ calls: 2, failures: 1, costUsd: 0.025 });
+    expect(fal.requests.filter((r) => r.service === 'run').at(-1)!.json).toMatchObject({ prompt: 'TOK cat wearing a hat', loras: [{ path: weights.url, scale: 1 }] });
+    // Neither key crossed into a provider's process, nor into the job store.
+    const stored = JSON.stringify(await app.trainingJobs());
+    expect(stored).not.toContain(fal.key);
+    expect(stored).not.toContain(TOGETHER_KEY);
+  });
+
+  it('runs the watcher as a loop that ends by itself when every job has ended, and records no job whose upload failed', async () => {
+    const app = registry();
+    const provider = await app.getProvider(FAL);
+    fal.addFault({ stage: 'upload', status: 500 });
+    await expect(provider.createTrainingJob!({ data: pictures, triggerWord: 'TOK' })).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
+    const before = (await app.trainingJobs()).length;
+    const job = await provider.createTrainingJob!({ data: pictures, triggerWord: 'TOK', steps: 100 });
+    expect((await app.trainingJobs()).length).toBe(before + 1);
+    // The loop reads every 1 ms; each time it sees the job, the test moves fal's clock on by a phase.
+    const statuses: string[] = [];
+    const watcher = app.watchTrainingJobs({ pollIntervalMs: 1 });
+    watcher.on('change', (event: Extract<TrainingWatchEvent, { type: 'change' }>) => {
+      if (event.job.job.id !== job.id) return;
+      statuses.push(event.job.job.status);
+      fal.advance(31_000);
+    });
+    const idle = new Promise<void>((resolve) => watcher.once('idle', () => resolve()));
+    await watcher.done;
+    await idle;
+    expect(statuses[0]).toBe('queued');
+    expect(statuses.at(-1)).toBe('completed');
+    const stopped = app.watchTrainingJobs({ forever: true, pollIntervalMs: 1 });
+    await stopped.stop();
+  });
+});
