@@ -13,7 +13,7 @@ import { warmLoad } from '../pipeline/warm-load.js';
 import { parseSpecifier, redactSpecifier } from '../source/parse-specifier.js';
 import { fileSystemError } from '../util/file-system-error.js';
 import type { ProviderSource } from '../source/provider-source.js';
-import { TrainingJobStore, type StoredTrainingJob } from '../training/training-store.js';
+import type { StoredTrainingJob } from '../training/training-store.js';
 import { hashName, preferNodeCrypto } from '../util/hash.js';
 import { debugEnabled } from '../util/logger.js';
 import { EarlyProcess } from './early-process.js';
@@ -21,7 +21,6 @@ import { prepare, update, type PrepareResult, type UpdateResult } from './mainte
 import type { GetProviderOptions, Located, RegistryCore, ToRecord } from './registry-core.js';
 import { type IsolationMode, resolveRegistryOptions, type ProviderRegistryOptions, type ResolvedRegistryOptions } from './registry-options.js';
 import { guardModel, guardProvider, Secrets } from './secrets.js';
-import { resumeTrainingJob, trainingJobs, withTrainingRecorded } from './training-jobs.js';
 import { TrainingJobWatcher, type TrainingRound, type WatchTrainingJobsOptions } from './training-watch.js';
 
 export type { GetProviderOptions } from './registry-core.js';
@@ -129,7 +128,6 @@ class Registry implements ProviderRegistry, RegistryCore {
   readonly env: LoadEnvironment;
   readonly lock: LockfileStore;
   readonly secrets: Secrets;
-  readonly training: TrainingJobStore;
   readonly withFallback: ModelRuntime['withFallback'];
   readonly on: ModelRuntime['on'];
 
@@ -147,7 +145,6 @@ class Registry implements ProviderRegistry, RegistryCore {
     this.withFallback = this.runtime.withFallback;
     this.on = this.runtime.on;
     this.lock = new LockfileStore(options.lockfile, options.frozen);
-    this.training = new TrainingJobStore(options.trainingDir);
     // The debug log (load steps, git commands, installs, model calls) only when DEBUG asks for it:
     // each line has a cost, and a warm load must stay cheap.
     const debug = debugEnabled('mediaconduit:registry', options.env.DEBUG ?? process.env.DEBUG) ? options.logger.debug.bind(options.logger) : undefined;
@@ -284,8 +281,10 @@ class Registry implements ProviderRegistry, RegistryCore {
     // Cooldowns are kept per instance (source and settings, secrets hashed away): a failure at one
     // endpoint or key never benches the same model served through another.
     const wrapped = this.options.wrapModels ? this.runtime.wrapProvider(provider, `${manifest.id}@${hashName(key, 12)}`) : provider;
+    // Training jobs are recorded in the store; the code that does it loads only for a provider that trains.
+    const trains = typeof wrapped.createTrainingJob === 'function' || typeof wrapped.getTrainingJob === 'function';
     const served = guardProvider(
-      withTrainingRecorded(this, wrapped, source.specifier, manifest.id, config),
+      trains ? (await import('./training-side.js')).withTrainingRecorded(this, wrapped, source.specifier, manifest.id, config) : wrapped,
       this.secrets.redactError,
       this.options.wrapModels ? undefined : (model) => guardModel(model, this.secrets.redactError),
     );
@@ -331,7 +330,7 @@ class Registry implements ProviderRegistry, RegistryCore {
   }
 
   trainingJobs(options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
-    return trainingJobs(this, options).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
+    return import('./training-side.js').then((side) => side.trainingJobs(this, options)).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
   }
 
   watchTrainingJobs(options: WatchTrainingJobsOptions = {}): TrainingJobWatcher {
@@ -343,7 +342,7 @@ class Registry implements ProviderRegistry, RegistryCore {
   }
 
   resumeTrainingJob(id: string, options: GetProviderOptions & { specifier?: string } = {}): Promise<TrainingJobV1> {
-    return resumeTrainingJob(this, id, options).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
+    return import('./training-side.js').then((side) => side.resumeTrainingJob(this, id, options)).catch((error: unknown) => Promise.reject(this.secrets.redactError(error)));
   }
 
   warm(source: ProviderSource, locked: LockEntry, env = this.env): Located | undefined {

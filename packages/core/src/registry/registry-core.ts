@@ -4,7 +4,6 @@ import type { LockfileStore } from '../lockfile/lockfile-store.js';
 import type { LoadEnvironment } from '../pipeline/load-environment.js';
 import type { VerifiedBundle } from '../pipeline/verify.js';
 import type { ProviderSource } from '../source/provider-source.js';
-import type { TrainingJobStore } from '../training/training-store.js';
 import type { IsolationMode, ResolvedRegistryOptions } from './registry-options.js';
 import type { Secrets } from './secrets.js';
 
@@ -37,7 +36,6 @@ export interface RegistryCore {
   readonly env: LoadEnvironment;
   readonly lock: LockfileStore;
   readonly secrets: Secrets;
-  readonly training: TrainingJobStore;
   /** Parses a specifier and applies `allowedHosts`. */
   parse(specifier: string): ProviderSource;
   /** The warm path; `undefined` when something is missing. */

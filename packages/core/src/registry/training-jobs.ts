@@ -1,9 +1,21 @@
 import { isFinalTrainingStatus, type MediaProviderV1, type TrainingJobV1 } from '@mediaconduit/provider';
 import { redactSpecifier } from '../source/parse-specifier.js';
 import { finishedJob, trackTraining } from '../training/track-training.js';
-import { publicConfig, type StoredTrainingJob } from '../training/training-store.js';
+import { publicConfig, type StoredTrainingJob, TrainingJobStore } from '../training/training-store.js';
 import { mcError } from '../util/errors.js';
 import type { GetProviderOptions, RegistryCore } from './registry-core.js';
+
+const stores = new WeakMap<RegistryCore, TrainingJobStore>();
+
+/** The registry's training job store (`trainingDir`), made on first use. */
+export function trainingStore(core: RegistryCore): TrainingJobStore {
+  let store = stores.get(core);
+  if (!store) {
+    store = new TrainingJobStore(core.options.trainingDir);
+    stores.set(core, store);
+  }
+  return store;
+}
 
 /** `provider` with every training job it creates or reads recorded in the registry's job store; other providers as they are. */
 export function withTrainingRecorded(
@@ -13,17 +25,16 @@ export function withTrainingRecorded(
   providerId: string,
   config: Readonly<Record<string, unknown>>,
 ): MediaProviderV1 {
-  if (typeof provider.createTrainingJob !== 'function' && typeof provider.getTrainingJob !== 'function') return provider;
   return trackTraining(
     provider,
     { specifier: redactSpecifier(specifier), providerId, config: publicConfig(config) },
-    { store: core.training, logger: core.options.logger, redact: core.secrets.redact },
+    { store: trainingStore(core), logger: core.options.logger, redact: core.secrets.redact },
   );
 }
 
 /** Training jobs recorded in the registry's job store, newest first; records that cannot be read are skipped with a warning. */
 export async function trainingJobs(core: RegistryCore, options: { provider?: string } = {}): Promise<StoredTrainingJob[]> {
-  const all = await core.training.list((path, problem) => core.options.logger.warn(`training job store: skipped ${path}: ${problem}`));
+  const all = await trainingStore(core).list((path, problem) => core.options.logger.warn(`training job store: skipped ${path}: ${problem}`));
   return options.provider === undefined ? all : all.filter((j) => j.providerId === options.provider || j.specifier === options.provider);
 }
 

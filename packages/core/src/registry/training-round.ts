@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { type ImageModelV1, isFinalTrainingStatus } from '@mediaconduit/provider';
+import type { StoredTrainingJob, TrainingSample } from '../training/training-store.js';
+import type { RegistryCore } from './registry-core.js';
+import { resumeTrainingJob, trainingJobs, trainingStore } from './training-jobs.js';
+import type { RoundHooks, TrainingRound, WatchState, WatchTrainingJobsOptions } from './training-watch-types.js';
+
+// The work of a training watcher's round, loaded with the rest of the training code on first use
+// (an application that never trains never loads it).
+
+/** Failed attempts at one sample before it is recorded as failed. */
+const SAMPLE_ATTEMPTS = 3;
+
+/** One round of a watcher: reads every unfinished job once, and makes the samples owed. */
+export async function trainingRound(core: RegistryCore, options: WatchTrainingJobsOptions, state: WatchState, hooks: RoundHooks): Promise<TrainingRound> {
+  const recorded = await trainingJobs(core, options.provider === undefined ? {} : { provider: options.provider });
+  const unfinished: StoredTrainingJob[] = [];
+  let samplesOwed = 0;
+  for (const stored of recorded) {
+    if (hooks.signal.aborted) break;
+    const key = `${stored.specifier}\0${stored.job.id}`;
+    let now = stored;
+    if (!isFinalTrainingStatus(stored.job.status)) {
+      try {
+        await resumeTrainingJob(core, stored.job.id, { specifier: stored.specifier, signal: hooks.signal, ...(options.config ? { config: options.config } : {}) });
+        now = (await trainingJobs(core)).find((j) => j.specifier === stored.specifier && j.job.id === stored.job.id) ?? stored;
+      } catch (error) {
+        hooks.emit({ type: 'problem', jobId: stored.job.id, specifier: stored.specifier, error: hooks.asError(error) });
+      }
+    }
+    // A job new to this watcher is announced if it has not ended; after that, each move of its status.
+    const before = state.seen.get(key);
+    const moved = now.job.status !== (before ?? stored.job.status);
+    if (moved || (before === undefined && !isFinalTrainingStatus(stored.job.status))) {
+      hooks.emit({ type: 'change', job: now, previous: moved ? (before ?? stored.job.status) : undefined });
+    }
+    state.seen.set(key, now.job.status);
+    if (!isFinalTrainingStatus(now.job.status)) unfinished.push(now);
+    else samplesOwed += await makeSamples(core, options, state, hooks, now);
+  }
+  return { unfinished, samplesOwed };
+}
+
+/** Makes the samples `job` still owes; returns how many it still owes after (failures to retry). */
+async function makeSamples(core: RegistryCore, options: WatchTrainingJobsOptions, state: WatchState, hooks: RoundHooks, job: StoredTrainingJob): Promise<number> {
+  const prompts = options.samplePrompts ?? [];
+  if (prompts.length === 0 || job.job.status !== 'completed' || !job.job.outputModel || (job.job.outputCapability ?? 'text-to-image') !== 'text-to-image') return 0;
+  const trigger = job.job.parameters.triggerWord ?? '';
+  let owed = 0;
+  let model: ImageModelV1 | undefined;
+  for (const [index, template] of prompts.entries()) {
+    const prompt = template.replaceAll('{trigger}', trigger);
+    if (job.samples?.some((s) => s.prompt === prompt)) continue;
+    const key = `${job.specifier}\0${job.job.id}\0${prompt}`;
+    if ((state.sampleFailures.get(key) ?? 0) >= SAMPLE_ATTEMPTS) continue;
+    if (hooks.signal.aborted) return owed + 1;
+    let sample: TrainingSample;
+    try {
+      model ??= (await (
+        await core.getProvider(job.specifier, { config: { ...job.config, ...options.config }, signal: hooks.signal })
+      ).getModel(job.job.outputModel, { capability: 'text-to-image' })) as ImageModelV1;
+      const image = await model.transform(prompt, { signal: hooks.signal });
+      const path = await image.save(
+        join(trainingStore(core).filesDir(job.specifier, job.job.id), `sample-${index + 1}.${image.mimeType === 'image/jpeg' ? 'jpg' : image.mimeType.slice(6)}`),
+      );
+      sample = { prompt, path, createdAt: new Date(core.options.now()).toISOString() };
+    } catch (error) {
+      const typed = hooks.asError(error);
+      hooks.emit({ type: 'problem', jobId: job.job.id, specifier: job.specifier, error: typed });
+      const failures = (state.sampleFailures.get(key) ?? 0) + 1;
+      state.sampleFailures.set(key, failures);
+      if (typed.retryable && failures < SAMPLE_ATTEMPTS) {
+        owed++;
+        continue;
+      }
+      sample = { prompt, error: typed.message, createdAt: new Date(core.options.now()).toISOString() };
+    }
+    const recorded = await trainingStore(core).addSamples(job.specifier, job.job.id, [sample]);
+    hooks.emit({ type: 'sample', job: recorded, sample });
+  }
+  return owed;
+}
