@@ -18,6 +18,7 @@ import {
   withAdapters,
 } from '@mediaconduit/core';
 import { type FakeFalServer, startFakeFal } from '@mediaconduit/fal-provider/testing';
+import { unzipSync } from 'fflate';
 import type { NpmRegistry } from '@mediaconduit/testing';
 import { type FakeTogetherServer, startFakeTogether } from '@mediaconduit/together-provider/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +146,21 @@ describe('an image LoRA trained on fal and served on Together and fal', () => {
     const stored = JSON.stringify(await app.trainingJobs());
     expect(stored).not.toContain(fal.key);
     expect(stored).not.toContain(TOGETHER_KEY);
+  });
+
+  it('takes pictures named one by one with their captions into the provider’s process, and cancels the job from another registry', async () => {
+    const app = registry();
+    const provider = await app.getProvider(FAL);
+    const files = [0, 1, 2, 3, 4].map((i) => join(pictures, `cat-${i}.png`));
+    const job = await provider.createTrainingJob!({ data: files, triggerWord: 'TOK' });
+    const zip = unzipSync(fal.file(String(fal.jobs().find((j) => j.requestId === job.id.split(':')[1])!.input.images_data_url))!.bytes);
+    expect(Object.keys(zip).sort()).toEqual(['001-cat-0.png', '001-cat-0.txt', '002-cat-1.png', '003-cat-2.png', '004-cat-3.png', '005-cat-4.png']);
+    expect(new TextDecoder().decode(zip['001-cat-0.txt'])).toBe('a photo of TOK cat asleep');
+    const elsewhere = registry();
+    const cancelled = await (await elsewhere.resumeTrainingJob(job.id)).cancel();
+    expect(cancelled).toMatchObject({ status: 'cancelled', providerStatus: 'COMPLETED' });
+    expect((await app.trainingJobs()).find((j) => j.job.id === job.id)?.job.status).toBe('cancelled');
+    await expect((await app.resumeTrainingJob(job.id)).wait()).rejects.toMatchObject({ code: 'TRAINING_FAILED' });
   });
 
   it('runs the watcher as a loop that ends by itself when every job has ended, and records no job whose upload failed', async () => {

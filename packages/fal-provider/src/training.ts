@@ -55,6 +55,8 @@ export const DEFAULT_TRAINER = 'fal-ai/flux-lora-fast-training';
 const BASE_MODEL = 'fal-ai/flux/dev';
 const BASE_ALIASES = new Set([BASE_MODEL, LORA_ENDPOINT]);
 const LABEL = 'fal training';
+/** The largest single upload fal's storage takes (larger files go in parts, which this provider does not do). */
+const MAX_UPLOAD_BYTES = 90 * 2 ** 20;
 
 /** What to do instead of a parameter fal's trainers do not have. */
 const INSTEAD: Partial<Record<TrainingOptionField, string>> = {
@@ -140,6 +142,12 @@ export class FalTraining {
       limits: { recommendedImages: trainer.recommendedImages },
       unsupported: () => "fal's trainers train FLUX image LoRAs from pictures (PNG, JPEG, WebP), not language models from JSONL; train on JSONL with the Together provider",
     });
+    const bytes = data.files.reduce((sum, f) => sum + f.bytes + Buffer.byteLength(f.caption ?? ''), 0);
+    if (bytes > MAX_UPLOAD_BYTES) {
+      throw invalid(
+        `the pictures come to ${(bytes / 2 ** 20).toFixed(1)} MiB, over the ${MAX_UPLOAD_BYTES / 2 ** 20} MiB of one upload to fal's storage (this provider makes no multipart uploads): train on fewer or smaller pictures (1024 px a side is plenty); nothing was uploaded`,
+      );
+    }
     for (const warning of data.warnings) options.onWarning?.(warning);
 
     const archive = zipArchive(data.files);

@@ -4,6 +4,7 @@
 // every fault typed.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { createHttpClient, encodePng, Image, type ImageModelV1, MediaConduitError, type TrainingJobInfoV1 } from '@mediaconduit/core';
 import { unzipSync } from 'fflate';
@@ -18,6 +19,18 @@ const quiet = { debug() {}, warn() {}, error() {} };
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 
 const picture = (side: number, shade: number) => encodePng(side, side, new Uint8Array(side * side * 3).fill(shade));
+
+/** `png` with a `tEXt` chunk of `bytes` bytes before its end: a whole PNG of about that size. */
+function withTextChunk(png: Uint8Array, bytes: number): Buffer {
+  const data = Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(bytes, 'a')]);
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write('tEXt', 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  const end = png.length - 12; // the IEND chunk
+  return Buffer.concat([png.subarray(0, end), chunk, png.subarray(end)]);
+}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mc-fal-training-'));
@@ -219,6 +232,14 @@ describe('training a FLUX LoRA on fal', () => {
     expect(checked.message).toMatch(/truncated\.png/);
     expect(checked.message).toMatch(/notes\.jpg/);
     expect(checked.message).toMatch(/orphan\.txt: a caption with no image/);
+    expect(fake.requests).toEqual([]);
+
+    // More than one upload takes (90 MiB): five pictures of 19 MiB each (a large text chunk in each).
+    const big = join(work, 'big');
+    await mkdir(big, { recursive: true });
+    for (let i = 0; i < 5; i++) await writeFile(join(big, `big-${i}.png`), withTextChunk(picture(512, i), 19 * 2 ** 20));
+    const tooBig = await failure(provider.createTrainingJob!({ data: big }));
+    expect([tooBig.code, tooBig.message]).toEqual(['INVALID_INPUT', expect.stringMatching(/come to 95\.\d MiB, over the 90 MiB of one upload .*nothing was uploaded/)]);
     expect(fake.requests).toEqual([]);
 
     // No key: MISSING_CONFIGURATION before anything is read or sent.
