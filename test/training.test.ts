@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderRegistry, encodePng, MediaConduitError, type ProviderRegistry, type ProviderRegistryOptions, type TrainingJobInfoV1 } from '@mediaconduit/core';
+import {
+  createProviderRegistry,
+  encodePng,
+  MediaConduitError,
+  type ProviderRegistry,
+  type ProviderRegistryOptions,
+  type TrainingJobInfoV1,
+  withAdapters,
+} from '@mediaconduit/core';
 import { encodeBlockJpeg } from '@mediaconduit/testing';
 import { startFakeTogether, type FakeTogetherServer } from '@mediaconduit/together-provider/testing';
 import { commitProviders } from './support/provider-repo.js';
@@ -109,6 +117,10 @@ describe('training on the mock provider, through the registry', () => {
     const without = await trained.transform('a portrait, smiling', options);
     const baseWithout = await base.transform('a portrait, smiling', options);
     expect(Buffer.from(without.bytes).equals(Buffer.from(baseWithout.bytes))).toBe(true);
+    // The LoRA as an adapter of its base model paints as the trained model does; a LoRA by URL is not the mock's to apply.
+    const adapted = withAdapters(base, [{ path: done.outputModel! }]);
+    expect(Buffer.from((await adapted.transform('a portrait of sks, smiling', options)).bytes).equals(Buffer.from(withWord.bytes))).toBe(true);
+    await expect(base.transform('sks', { adapters: [{ path: 'https://loras.example/x.safetensors' }] })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
   });
 
   it('a job still training is not a model yet; a failed job ends wait() with TRAINING_FAILED; cancel stops a job', async () => {

@@ -35,7 +35,7 @@ function mentions(prompt: string, word: string): boolean {
  * Paints a picture that depends only on prompt, seed, size and style. A LoRA whose trigger word is
  * in the prompt washes the picture in its learnt colour and draws a diagonal weave over it.
  */
-function paint(style: string, prompt: string, seed: number, width: number, height: number, lora?: MockLora): Uint8Array {
+function paint(style: string, prompt: string, seed: number, width: number, height: number, loras: readonly { lora: MockLora; scale: number }[]): Uint8Array {
   const random = seededRandom(hashString(prompt, seed));
   const colour = () => [random() * 255, random() * 255, random() * 255] as const;
   const [from, to, sun] = [colour(), colour(), colour()];
@@ -57,11 +57,12 @@ function paint(style: string, prompt: string, seed: number, width: number, heigh
       for (let c = 0; c < 3; c++) rgb[o + c] = shade !== undefined ? ground[c]! * shade : inSun ? sun[c]! : from[c]! + (to[c]! - from[c]!) * t;
     }
   }
-  if (lora && mentions(prompt, lora.triggerWord)) {
+  for (const { lora, scale } of loras) {
+    if (!mentions(prompt, lora.triggerWord)) continue;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const o = (y * width + x) * 3;
-        const weave = ((x + y) >> 3) % 2 === 0 || ((x - y + height) >> 3) % 4 === 0 ? 0.6 : 0.35;
+        const weave = Math.min(1, Math.max(0, scale)) * (((x + y) >> 3) % 2 === 0 || ((x - y + height) >> 3) % 4 === 0 ? 0.6 : 0.35);
         for (let c = 0; c < 3; c++) rgb[o + c] = rgb[o + c]! * (1 - weave) + lora.rgb[c]! * weave;
       }
     }
@@ -72,13 +73,21 @@ function paint(style: string, prompt: string, seed: number, width: number, heigh
 /**
  * A deterministic image model writing real PNG files of the requested size. A trained model
  * (`lora`) paints like its base model (`style`), plus what it learnt when the prompt calls it up.
+ * `adapters` name the mock's own LoRAs (`mock-lora/<job id>`), applied at their scale; `adapterOf`
+ * finds one, and refuses any other path.
  */
-export function createImageModel(info: ModelInfoV1, runtime: MockRuntime, trained?: { lora: MockLora; baseModel: string }): ImageModelV1 {
-  const one = (input: ImageInputV1, options: ImageOptionsV1 | undefined, index: number) => {
+export function createImageModel(
+  info: ModelInfoV1,
+  runtime: MockRuntime,
+  trained: { lora: MockLora; baseModel: string } | undefined,
+  adapterOf: (path: string) => MockLora,
+): ImageModelV1 {
+  const one = (input: ImageInputV1, options: ImageOptionsV1 | undefined, index: number, adapters: readonly { lora: MockLora; scale: number }[]) => {
     const prompt = typeof input === 'string' ? input : input.prompt;
     const { width, height } = size(options);
     const seed = (options?.seed ?? runtime.seed) + index;
-    return { bytes: paint(trained?.baseModel ?? info.id, prompt, seed, width, height, trained?.lora), seed };
+    const loras = [...(trained ? [{ lora: trained.lora, scale: 1 }] : []), ...adapters];
+    return { bytes: paint(trained?.baseModel ?? info.id, prompt, seed, width, height, loras), seed };
   };
   const model: ImageModelV1 = {
     specificationVersion: 'v1',
@@ -90,8 +99,9 @@ export function createImageModel(info: ModelInfoV1, runtime: MockRuntime, traine
       mockCall(runtime, info.id, options?.signal, (meta) => {
         const n = options?.n ?? 1;
         if (!Number.isInteger(n) || n < 1 || n > 8) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `mock image: n must be 1 to 8, got ${n}` });
+        const adapters = (options?.adapters ?? []).map((a) => ({ lora: adapterOf(a.path), scale: a.scale ?? 1 }));
         return Array.from({ length: n }, (_, i) => {
-          const { bytes, seed } = one(input, options, i);
+          const { bytes, seed } = one(input, options, i, adapters);
           return new Image(bytes, meta({ images: 1 }, { seed }));
         });
       }),

@@ -19,16 +19,16 @@ import { MOCK_MODELS } from './models.js';
 import { PROVIDER_ID, PROVIDER_NAME } from './provider-info.js';
 import { createSpeechModel } from './speech-model.js';
 import { createTextModel } from './text-model.js';
-import { LORA_PREFIX, MockTraining, type MockTrainingHost } from './training.js';
+import { LORA_PREFIX, type MockLora, MockTraining, type MockTrainingHost } from './training.js';
 import { createTranscriptionModel } from './transcription-model.js';
 
 export type { MockOptions } from './mock-options.js';
 export { MOCK_MODELS } from './models.js';
 export { MOCK_TRAINING_DEFAULTS, type MockTrainingHost } from './training.js';
 
-const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime) => ModelByCapabilityV1[C] } = {
+const FACTORIES: { [C in Capability]: (info: ModelInfoV1, runtime: MockRuntime, adapterOf: (path: string) => MockLora) => ModelByCapabilityV1[C] } = {
   'text-to-text': createTextModel,
-  'text-to-image': createImageModel,
+  'text-to-image': (info, runtime, adapterOf) => createImageModel(info, runtime, undefined, adapterOf),
   'text-to-audio': createSpeechModel,
   'audio-to-text': createTranscriptionModel,
   'text-to-embedding': createEmbeddingModel,
@@ -43,10 +43,22 @@ export function createMockProvider(options: MockOptions = {}, host: MockTraining
   const runtime: MockRuntime = { faults: new Faults(parsed), seed: parsed.seed };
   const training = new MockTraining(parsed, host);
   const models = new Map<string, ModelV1>();
+  /** A LoRA named as an adapter: the mock applies its own (`mock-lora/<job id>`, completed) and no other. */
+  const adapterOf = (path: string): MockLora => {
+    if (typeof path !== 'string' || !path.startsWith(LORA_PREFIX)) {
+      throw new MediaConduitError({
+        code: 'UNSUPPORTED',
+        message: `${PROVIDER_ID}: the adapter "${String(path)}" is not a mock LoRA; the mock applies only its own (${LORA_PREFIX}<job id>, from its training). LoRAs by URL apply on Together or fal`,
+      });
+    }
+    const found = training.lora(path);
+    if ('problem' in found) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${PROVIDER_ID}: adapter: ${found.problem}` });
+    return found.lora;
+  };
   const modelFor = (info: ModelInfoV1): ModelV1 => {
     let model = models.get(info.id);
     if (!model) {
-      model = FACTORIES[info.capability!](info, runtime) as ModelV1;
+      model = FACTORIES[info.capability!](info, runtime, adapterOf) as ModelV1;
       models.set(info.id, model);
     }
     return model;
@@ -66,7 +78,7 @@ export function createMockProvider(options: MockOptions = {}, host: MockTraining
         if ('problem' in trained) throw new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: `${PROVIDER_ID}: ${trained.problem}` });
         let model = models.get(id);
         if (!model) {
-          model = createImageModel(trained.info, runtime, trained);
+          model = createImageModel(trained.info, runtime, trained, adapterOf);
           models.set(id, model);
         }
         return modelWithCapability(model, getOptions?.capability, PROVIDER_ID);
