@@ -94,6 +94,8 @@ interface Known {
   parameters: TrainingJobInfoV1['parameters'];
   files: string[];
   warnings: string[];
+  /** The run's price (steps × fal's price per step), when fal prices the trainer by the step. */
+  costUsd?: number;
   /** The state last read (what `listTrainingJobs` answers). */
   last?: TrainingJobInfoV1;
   /** The outcome once read: fal keeps results about an hour, so it is read once and kept. */
@@ -175,8 +177,10 @@ export class FalTraining {
     }
     const id = `${trainerId}:${body.request_id}`;
     const createdAt = new Date(this.now()).toISOString();
+    const perStep = await this.pricePerStep(trainerId, options.signal);
     this.known.set(id, {
       createdAt,
+      ...(perStep === undefined ? {} : { costUsd: Math.round(steps * perStep * 1e6) / 1e6 }),
       parameters: {
         steps,
         createMasks,
@@ -354,6 +358,26 @@ export class FalTraining {
     return info.status === 'queued' || info.status === 'running' ? { ...info, providerStatus: 'CANCELLATION_REQUESTED' } : info;
   }
 
+  /**
+   * fal's price of a step of `trainer` (`GET /v1/models/pricing`), or undefined when fal prices it
+   * otherwise or cannot say: the job has started by then, so a price that cannot be read is no error.
+   */
+  private async pricePerStep(trainer: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+    try {
+      const { body } = await this.client.json<{ prices?: { endpoint_id?: unknown; unit_price?: unknown; unit?: unknown; currency?: unknown }[] }>('api', {
+        method: 'GET',
+        path: '/v1/models/pricing',
+        query: { endpoint_id: trainer },
+        signal,
+        operation: `${LABEL}: price of ${trainer}`,
+      });
+      const price = body.prices?.find((p) => p.endpoint_id === trainer);
+      return price && price.currency === 'USD' && price.unit === 'steps' && typeof price.unit_price === 'number' ? price.unit_price : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The job's state from what fal said (`state`) and what this process knows; kept as its last state. */
   private info(id: string, state: Pick<TrainingJobInfoV1, 'status' | 'providerStatus'> & Partial<TrainingJobInfoV1>): TrainingJobInfoV1 {
     const known = this.known.get(id);
@@ -367,6 +391,7 @@ export class FalTraining {
       trainingFiles: known?.files ?? [],
       parameters: known?.parameters ?? {},
       ...(known?.warnings.length ? { warnings: known.warnings } : {}),
+      ...(known?.costUsd === undefined ? {} : { costUsd: known.costUsd }),
       ...state,
     };
     if (known) known.last = info;

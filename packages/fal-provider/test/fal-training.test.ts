@@ -77,6 +77,8 @@ describe('training a FLUX LoRA on fal', () => {
       trainingFiles: ['dog-0.png', 'dog-1.png', 'dog-2.png', 'dog-3.png', 'dog-4.png'],
       parameters: { steps: 500, triggerWord: 'TOK', isStyle: false, createMasks: true, trainer: 'fal-ai/flux-lora-fast-training' },
       createdAt: new Date(T0).toISOString(),
+      // fal's price for the trainer: 0.002 USD a step in the fake.
+      costUsd: 1,
     });
 
     // Storage: initiate with the key, then the bytes PUT to the signed URL without it.
@@ -198,6 +200,7 @@ describe('training a FLUX LoRA on fal', () => {
       learning_rate: 0.0002,
     });
     expect(job.info.parameters).toMatchObject({ trainer: 'fal-ai/flux-lora-portrait-trainer', learningRate: 0.0002, steps: 2500 });
+    expect(job.info.costUsd).toBe(6);
     await provider.dispose();
   });
 

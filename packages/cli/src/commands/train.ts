@@ -64,6 +64,7 @@ function describe(ctx: Context, info: TrainingJobInfoV1): void {
   ctx.out.line(`job ${info.id} (${info.providerId}): ${progressText(info)}${info.providerStatus !== info.status ? ` [${info.providerStatus}]` : ''}`);
   ctx.out.line(`  base model ${info.baseModel}${info.outputModel ? `, output model ${info.outputModel}` : ''}`);
   if (info.error) ctx.out.line(`  error: ${info.error}`);
+  if (info.costUsd !== undefined) ctx.out.line(`  cost ${info.costUsd} USD${isFinalTrainingStatus(info.status) ? '' : ' if it runs to its end'} (the provider's prices)`);
   for (const warning of info.warnings ?? []) ctx.out.line(`  warning: ${warning}`);
 }
 

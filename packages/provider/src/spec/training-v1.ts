@@ -100,6 +100,11 @@ export interface TrainingJobInfoV1 {
   /** Why a failed job failed, in the provider's words. */
   error?: string;
   /**
+   * What the job costs in US dollars, from the provider's prices (for a job that has not ended:
+   * what it costs if it runs to its end). Absent when the provider gives no price for it.
+   */
+  costUsd?: number;
+  /**
    * What the completed job produced. For an image LoRA, the `weights` URL can be passed as an
    * adapter (`{ adapters: [{ path: url }] }`) to any FLUX model that takes LoRAs by URL. Services
    * may keep these files for a limited time: copy what you need to keep.
