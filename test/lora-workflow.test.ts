@@ -184,7 +184,29 @@ describe('an image LoRA trained on fal and served on Together and fal', () => {
     await idle;
     expect(statuses[0]).toBe('queued');
     expect(statuses.at(-1)).toBe('completed');
-    const stopped = app.watchTrainingJobs({ forever: true, pollIntervalMs: 1 });
-    await stopped.stop();
+    // For ever: `idle` once when the last job ends, not every round; a new job is followed; the watcher ends with the registry.
+    const forever = app.watchTrainingJobs({ forever: true, pollIntervalMs: 1 });
+    const seen: string[] = [];
+    let next: string | undefined;
+    const secondIdle = new Promise<void>((resolve) =>
+      forever.on('event', (event: TrainingWatchEvent) => {
+        if (event.type === 'idle') {
+          seen.push('idle');
+          if (seen.filter((e) => e === 'idle').length === 2) resolve();
+          else void provider.createTrainingJob!({ data: pictures, triggerWord: 'TOK', steps: 100 }).then((j) => (next = j.id));
+        } else if (event.type === 'change' && event.job.job.id !== job.id) {
+          seen.push(event.job.job.status);
+          fal.advance(31_000);
+        }
+      }),
+    );
+    await secondIdle;
+    await app.close();
+    await forever.done;
+    expect(seen[0]).toBe('idle');
+    expect(seen.at(-2)).toBe('completed');
+    expect(seen.at(-1)).toBe('idle');
+    expect(seen.filter((e) => e === 'idle')).toHaveLength(2);
+    expect((await registry().trainingJobs()).find((j) => j.job.id === next)?.job.status).toBe('completed');
   });
 });

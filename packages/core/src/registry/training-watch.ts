@@ -13,7 +13,7 @@ export type { TrainingRound, TrainingWatchEvent, WatchTrainingJobsOptions } from
  * started again (another process, after a crash) goes on where the last one stopped.
  */
 export class TrainingJobWatcher extends EventEmitter {
-  /** Resolves when the watcher stops: every job ended (unless `forever`), `stop()`, or the signal. */
+  /** Resolves when the watcher stops: every job ended (unless `forever`), `stop()`, its signal, or `registry.close()`. */
   readonly done: Promise<void>;
   private readonly state: WatchState = { seen: new Map(), sampleFailures: new Map() };
   private readonly controller = new AbortController();
@@ -31,8 +31,11 @@ export class TrainingJobWatcher extends EventEmitter {
       throw mcError('INVALID_OPTIONS', 'watchTrainingJobs: samplePrompts must be a list of prompts (non-empty strings)');
     }
     if (options.onEvent) this.on('event', options.onEvent);
-    if (options.signal?.aborted) this.controller.abort();
-    else options.signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
+    // It stops with its signal, and when the registry closes.
+    for (const signal of [options.signal, core.env.signal]) {
+      if (signal?.aborted) this.controller.abort();
+      else signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
+    }
     this.done = loop ? this.run(interval) : Promise.resolve();
   }
 
@@ -45,15 +48,17 @@ export class TrainingJobWatcher extends EventEmitter {
   private async run(interval: number): Promise<void> {
     // Every failure of a round is reported as a `problem` event: the loop itself never throws.
     await Promise.resolve();
+    let idle = false;
     while (!this.controller.signal.aborted) {
       const round = await this.round().catch((error: unknown) => {
         this.emitEvent({ type: 'problem', jobId: '', specifier: '', error: this.asError(error) });
         return undefined;
       });
-      if (round && round.unfinished.length === 0 && round.samplesOwed === 0) {
-        this.emitEvent({ type: 'idle' });
-        if (!this.options.forever) return;
-      }
+      const nothingLeft = round !== undefined && round.unfinished.length === 0 && round.samplesOwed === 0;
+      // `idle` once each time the last job ends (a watcher that goes on for ever says it again after new jobs).
+      if (nothingLeft && !idle) this.emitEvent({ type: 'idle' });
+      idle = nothingLeft;
+      if (nothingLeft && !this.options.forever) return;
       await sleep(interval, this.controller.signal);
     }
   }
