@@ -152,6 +152,8 @@ export class FalTraining {
     }
     for (const warning of data.warnings) options.onWarning?.(warning);
 
+    // The trainer's price is read while the pictures upload (it never fails the job: see pricePerStep).
+    const pricing = this.pricePerStep(trainerId, options.signal);
     const archive = zipArchive(data.files);
     const imagesUrl = await this.client.upload(archive, { name: 'training-images.zip', contentType: 'application/zip' }, LABEL, options.signal);
     const isStyle = trainerId === DEFAULT_TRAINER ? (options.isStyle ?? false) : undefined;
@@ -177,7 +179,7 @@ export class FalTraining {
     }
     const id = `${trainerId}:${body.request_id}`;
     const createdAt = new Date(this.now()).toISOString();
-    const perStep = await this.pricePerStep(trainerId, options.signal);
+    const perStep = await pricing;
     this.known.set(id, {
       createdAt,
       ...(perStep === undefined ? {} : { costUsd: Math.round(steps * perStep * 1e6) / 1e6 }),
