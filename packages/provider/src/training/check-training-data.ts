@@ -112,6 +112,7 @@ export async function checkTrainingData(data: string | readonly string[], option
   if (options.captions) {
     for (const path of paths) if (extname(path).toLowerCase() === '.txt') captionFiles.add(path);
     for (const caption of captionFiles) paths.splice(paths.indexOf(caption), 1);
+    if (paths.length === 0) for (const caption of captionFiles) problems.push({ file: caption, problem: 'a caption with no image of its name beside it' });
   }
 
   // Every file is checked, whatever else is wrong: one error names every problem.
