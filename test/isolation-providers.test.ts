@@ -1,7 +1,7 @@
 // The workspace's own providers in a process of their own: the mock (text, images, audio,
 // embeddings, training with its files) and Together against its fake server, its key kept by the host.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,8 @@ describe('the mock provider in a process of its own', () => {
     const mock = await registry().getProvider(MOCK, { isolation: 'process', config: { trainingMs: 200 } });
     const job = await mock.createTrainingJob!({ data: images, triggerWord: 'sks' });
     expect(job.info.trainingFiles).toEqual(['photo-0.png', 'photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png']);
+    // The copies are gone once the job was created: the scratch folder does not fill up with pictures.
+    expect(await readdir(join(work, 'cache', 'state', 'providers', 'mock', 'inputs'))).toEqual([]);
     const statuses = new Set<string>();
     const done = await job.wait({ pollIntervalMs: 20, onProgress: (info) => statuses.add(info.status) });
     expect(done.status).toBe('completed');

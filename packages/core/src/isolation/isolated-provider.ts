@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { cp, mkdir, stat } from 'node:fs/promises';
+import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import * as contract from '@mediaconduit/provider';
 import type { Capability, HttpClientV1, LoggerV1, MediaProviderV1, ModelInfoV1 } from '@mediaconduit/provider';
@@ -598,13 +598,19 @@ class ChildHost {
 
   /** Calls `method` of `remote` and decodes its result; objects it returns get a recipe to be found again after a restart. */
   private async call(remote: Remote, method: string, args: unknown[]): Promise<unknown> {
-    const staged = await this.stageInputs(method, args);
-    const ref = await this.current(remote);
-    const value = (await this.send(ref, method, staged)) as unknown;
-    const { result, props } = ref === 0 ? { result: value, props: undefined } : (value as { result: unknown; props?: Record<string, unknown> });
-    // The object's data members as they are now (a training job's `info` moves on with each call).
-    if (props && remote.object) for (const [name, data] of Object.entries(props)) remote.object[name] = decode(data, this.decoder);
-    return decode(result, { ...this.decoder, ref: (wire) => this.remoteObject(wire, recipeFor(method, staged, wire)) });
+    const folders: string[] = [];
+    try {
+      const staged = await this.stageInputs(method, args, folders);
+      const ref = await this.current(remote);
+      const value = (await this.send(ref, method, staged)) as unknown;
+      const { result, props } = ref === 0 ? { result: value, props: undefined } : (value as { result: unknown; props?: Record<string, unknown> });
+      // The object's data members as they are now (a training job's `info` moves on with each call).
+      if (props && remote.object) for (const [name, data] of Object.entries(props)) remote.object[name] = decode(data, this.decoder);
+      return decode(result, { ...this.decoder, ref: (wire) => this.remoteObject(wire, recipeFor(method, staged, wire)) });
+    } finally {
+      // The provider read (and uploaded) the copies during the call: they go when it settles.
+      if (folders.length > 0) await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }).catch(() => {})));
+    }
   }
 
   /** A streaming call: an async iterable at once, fed by the child at the reader's pace. */
@@ -654,21 +660,24 @@ class ChildHost {
 
   /**
    * Files a call names on the host's disk (training data, a file to upload) are copied into the
-   * child's scratch folder first: it may read nothing else.
+   * child's scratch folder first: it may read nothing else. The copies are removed once the call
+   * settles (the provider has read them by then).
    */
-  private async stageInputs(method: string, args: unknown[]): Promise<unknown[]> {
+  private async stageInputs(method: string, args: unknown[], folders: string[]): Promise<unknown[]> {
     if (method === 'createTrainingJob' && args[0] && typeof args[0] === 'object') {
       const options = args[0] as { data?: string | readonly string[] };
       if (options.data === undefined) return args;
-      const data = typeof options.data === 'string' ? await this.stage(options.data) : await Promise.all(options.data.map((path) => this.stage(path)));
+      const data = typeof options.data === 'string' ? await this.stage(options.data, folders) : await Promise.all(options.data.map((path) => this.stage(path, folders)));
       return [{ ...options, data }, ...args.slice(1)];
     }
-    if (method === 'upload' && typeof args[0] === 'string') return [await this.stage(args[0]), ...args.slice(1)];
+    if (method === 'upload' && typeof args[0] === 'string') return [await this.stage(args[0], folders), ...args.slice(1)];
     return args;
   }
 
-  private async stage(path: string): Promise<string> {
+  /** Copies `path` into a new folder of the scratch folder (listed in `folders`, removed after the call). */
+  private async stage(path: string, folders: string[]): Promise<string> {
     const folder = join(this.options.dataDir, 'inputs', `${Date.now().toString(36)}-${this.nextId++}`);
+    folders.push(folder);
     await mkdir(folder, { recursive: true });
     const target = join(folder, basename(path));
     await cp(path, target, { recursive: true, verbatimSymlinks: true });
