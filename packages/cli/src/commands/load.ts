@@ -73,6 +73,7 @@ export function pricing(p: ModelPricingV1 | undefined): string {
   if (p.outputPerMillionTokens !== undefined) parts.push(`${usd(p.outputPerMillionTokens)}/M out`);
   if (p.perMillionCharacters !== undefined) parts.push(`${usd(p.perMillionCharacters)}/M chars`);
   if (p.perImage !== undefined) parts.push(`${usd(p.perImage)}/image`);
+  if (p.perMegapixel !== undefined) parts.push(`${usd(p.perMegapixel)}/megapixel`);
   for (const [unit, n] of Object.entries(p.other ?? {})) parts.push(`${usd(n)} ${unit}`);
   return parts.join(', ') || '-';
 }
