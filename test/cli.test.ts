@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPng, checkWav, createTestRepo, echoProviderFiles, type TestRepo } from '@mediaconduit/testing';
+import { encodePng } from '@mediaconduit/core';
+import { type FakeFalServer, startFakeFal } from '@mediaconduit/fal-provider/testing';
+import { checkPng, checkWav, createTestRepo, echoProviderFiles, type NpmRegistry, type TestRepo } from '@mediaconduit/testing';
 import { startFakeTogether, type FakeTogetherServer } from '@mediaconduit/together-provider/testing';
-import { commitProviders } from './support/provider-repo.js';
+import { commitProviders, startFalDependencies } from './support/provider-repo.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'node_modules/.bin/mediaconduit');
@@ -18,6 +20,8 @@ const API_KEY = 'cli-test-secret-key-7f3a9c';
 let work: string;
 let MOCK: string;
 let TOGETHER: string;
+let FAL: string;
+let npm: NpmRegistry;
 let echo: TestRepo;
 let fake: FakeTogetherServer;
 
@@ -41,7 +45,8 @@ const json = <T = Record<string, unknown>>(run: Run): T => JSON.parse(run.out) a
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mc-cli-'));
-  ({ MOCK, TOGETHER } = await commitProviders(work));
+  npm = await startFalDependencies();
+  ({ MOCK, TOGETHER, FAL } = await commitProviders(work, { fal: npm }));
   echo = await createTestRepo('echo');
   await echo.commit(echoProviderFiles({ version: '1.0.0' }));
   await echo.tag('v1.0.0');
@@ -50,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
+  await npm?.close();
   await echo?.remove();
   await rm(work, { recursive: true, force: true });
 });
@@ -378,6 +384,64 @@ describe('mediaconduit train', () => {
     expect(watch.out).toMatch(/^every recorded job has ended/m);
     const list = json<{ job: { id: string }; samples?: { prompt: string; path: string }[] }[]>(await cli(['train', 'list', '--json']));
     expect(list.find((j) => j.job.id === id)?.samples).toEqual([expect.objectContaining({ prompt: 'zebra on a beach', path: sample })]);
+  });
+
+  it('trains an image LoRA on fal (the fake) with --steps and --trainer, follows it with train watch, and generates with it', async () => {
+    const falFake: FakeFalServer = await startFakeFal({ timings: { queuePositionMs: 50, trainingMs: 300, inferenceMs: 1 } });
+    const photos = join(work, 'fal-photos');
+    await mkdir(photos, { recursive: true });
+    // Ten: fal's portrait trainer fails a job with fewer.
+    for (let i = 0; i < 10; i++) await writeFile(join(photos, `p${i}.png`), encodePng(512, 512, new Uint8Array(512 * 512 * 3).fill(20 * i)));
+    try {
+      // The provider in a process of its own: the host adds FAL_KEY for the fake's origin only.
+      const env = {
+        FAL_KEY: falFake.key,
+        FAL_BASE_URL: falFake.origin,
+        MEDIACONDUIT_SECRET_ORIGINS: `FAL_KEY=${falFake.origin}`,
+        MEDIACONDUIT_NPM_REGISTRY: npm.url,
+      };
+      const refused = await cli(['train', 'start', FAL, '--data', 'fal-photos', '--epochs', '100', '--no-lockfile', '--isolation', 'process'], { env });
+      expect(refused.err).toMatch(
+        /^error INVALID_INPUT: fal training: an option this trainer cannot apply .*epochs: fal-ai\/flux-lora-fast-training has no such parameter; fal trains in steps/m,
+      );
+      const started = await cli(
+        [
+          'train',
+          'start',
+          FAL,
+          '--data',
+          'fal-photos',
+          '--trigger-word',
+          'TOK',
+          '--steps',
+          '200',
+          '--trainer',
+          'fal-ai/flux-lora-portrait-trainer',
+          '--no-lockfile',
+          '--isolation',
+          'process',
+        ],
+        { env },
+      );
+      expect(started.code).toBe(0);
+      expect(started.err).not.toMatch(/warning/);
+      const id = /^job (fal-ai\/flux-lora-portrait-trainer:\S+) \(fal\): queued/m.exec(started.out)?.[1];
+      expect(id).toBeDefined();
+      expect(started.out).toMatch(/^ {2}cost 0\.48 USD if it runs to its end/m);
+      expect(falFake.jobs()[0]!.input).toMatchObject({ steps: 200, trigger_phrase: 'TOK', create_masks: false });
+      const watch = await cli(['train', 'watch', '--spec', 'fal', '--poll-ms', '50', '--sample-prompt', '{trigger} in the rain', '--no-lockfile', '--isolation', 'process'], {
+        env,
+      });
+      expect(watch.code).toBe(0);
+      expect(watch.out).toMatch(new RegExp(`^${id!.replace(/[/.]/g, '\\$&')} \\(fal\\): .*completed 100%`, 'm'));
+      const output = /^ {2}output model (fal-ai\/flux-lora:\S+)$/m.exec(watch.out)?.[1];
+      expect(watch.out).toMatch(/: sample "TOK in the rain" saved to \S+\.jpg$/m);
+      const run = await cli(['run', FAL, output!, 'TOK on a boat', '-o', 'fal-lora.jpg', '--no-lockfile', '--isolation', 'process'], { env });
+      expect(run.code).toBe(0);
+      expect(await readFile(join(work, 'fal-lora.jpg')).then((b) => b.subarray(0, 2).toString('hex'))).toBe('ffd8');
+    } finally {
+      await falFake.close();
+    }
   });
 
   it('ends train wait with TRAINING_FAILED (exit 1) for a job that fails', async () => {

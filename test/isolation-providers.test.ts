@@ -89,6 +89,19 @@ describe('the mock provider in a process of its own', () => {
     expect(job.info.trainingFiles).toEqual(['photo-0.png', 'photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png']);
     // The copies are gone once the job was created: the scratch folder does not fill up with pictures.
     expect(await readdir(join(work, 'cache', 'state', 'providers', 'mock', 'inputs'))).toEqual([]);
+    // Bad data: each problem names the caller's own path (not the copy in the scratch folder); a missing path is said missing.
+    const broken = join(work, 'broken.png');
+    await writeFile(broken, 'not a picture');
+    const missing = join(work, 'no-such-folder');
+    const error = await mock.createTrainingJob!({ data: [missing, broken, join(images, 'photo-0.png')] }).then(
+      () => undefined,
+      (e: unknown) => e as MediaConduitError,
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT' });
+    if (!error) throw new Error('expected the job to be refused');
+    expect(error.message).toContain(`${missing}: does not exist`);
+    expect(error.message).toContain(`${broken}: unreadable or corrupt image`);
+    expect(JSON.stringify([error.message, error.details, error.stack])).not.toContain(join('state', 'providers'));
     const statuses = new Set<string>();
     const done = await job.wait({ pollIntervalMs: 20, onProgress: (info) => statuses.add(info.status) });
     expect(done.status).toBe('completed');

@@ -598,18 +598,21 @@ class ChildHost {
 
   /** Calls `method` of `remote` and decodes its result; objects it returns get a recipe to be found again after a restart. */
   private async call(remote: Remote, method: string, args: unknown[]): Promise<unknown> {
-    const folders: string[] = [];
+    const copies: Staged[] = [];
     try {
-      const staged = await this.stageInputs(method, args, folders);
+      const staged = await this.stageInputs(method, args, copies);
       const ref = await this.current(remote);
       const value = (await this.send(ref, method, staged)) as unknown;
       const { result, props } = ref === 0 ? { result: value, props: undefined } : (value as { result: unknown; props?: Record<string, unknown> });
       // The object's data members as they are now (a training job's `info` moves on with each call).
       if (props && remote.object) for (const [name, data] of Object.entries(props)) remote.object[name] = decode(data, this.decoder);
       return decode(result, { ...this.decoder, ref: (wire) => this.remoteObject(wire, recipeFor(method, staged, wire)) });
+    } catch (error) {
+      // The provider names the copies it read: its errors name the caller's own paths instead.
+      throw copies.length > 0 ? withOriginalPaths(error, copies) : error;
     } finally {
       // The provider read (and uploaded) the copies during the call: they go when it settles.
-      if (folders.length > 0) await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }).catch(() => {})));
+      if (copies.length > 0) await Promise.all(copies.map((copy) => rm(copy.folder, { recursive: true, force: true }).catch(() => {})));
     }
   }
 
@@ -663,24 +666,36 @@ class ChildHost {
    * child's scratch folder first: it may read nothing else. The copies are removed once the call
    * settles (the provider has read them by then).
    */
-  private async stageInputs(method: string, args: unknown[], folders: string[]): Promise<unknown[]> {
+  private async stageInputs(method: string, args: unknown[], copies: Staged[]): Promise<unknown[]> {
     if (method === 'createTrainingJob' && args[0] && typeof args[0] === 'object') {
       const options = args[0] as { data?: string | readonly string[] };
       if (options.data === undefined) return args;
-      const data = typeof options.data === 'string' ? await this.stage(options.data, folders) : await Promise.all(options.data.map((path) => this.stage(path, folders)));
+      const data = typeof options.data === 'string' ? await this.stage(options.data, copies) : await Promise.all(options.data.map((path) => this.stage(path, copies)));
       return [{ ...options, data }, ...args.slice(1)];
     }
-    if (method === 'upload' && typeof args[0] === 'string') return [await this.stage(args[0], folders), ...args.slice(1)];
+    if (method === 'upload' && typeof args[0] === 'string') return [await this.stage(args[0], copies), ...args.slice(1)];
     return args;
   }
 
-  /** Copies `path` into a new folder of the scratch folder (listed in `folders`, removed after the call). */
-  private async stage(path: string, folders: string[]): Promise<string> {
+  /**
+   * Copies `path` into a new folder of the scratch folder (listed in `copies`, removed after the
+   * call). A path that does not exist is not copied: the provider finds it missing, and says so.
+   */
+  private async stage(path: string, copies: Staged[]): Promise<string> {
+    if (typeof path !== 'string' || path === '') return path;
     const folder = join(this.options.dataDir, 'inputs', `${Date.now().toString(36)}-${this.nextId++}`);
-    folders.push(folder);
-    await mkdir(folder, { recursive: true });
     const target = join(folder, basename(path));
-    await cp(path, target, { recursive: true, verbatimSymlinks: true });
+    copies.push({ folder, target, original: path });
+    await mkdir(folder, { recursive: true });
+    try {
+      await cp(path, target, { recursive: true, verbatimSymlinks: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return target;
+      throw mcError('INVALID_INPUT', `${path}: cannot be copied for the provider's process (${code ?? (error as Error).message}); check that this user can read it`, {
+        cause: error,
+      });
+    }
     // An image's caption (`x.txt` beside `x.png`) goes with it, as the provider looks for it there.
     const caption = `${basename(path, extname(path))}.txt`;
     if (extname(path) !== '.txt' && (await stat(join(dirname(path), caption)).catch(() => undefined))?.isFile()) {
@@ -760,6 +775,39 @@ function lastError(stderr: string): string {
 }
 
 /** How an object a call returned is found again in a restarted child. */
+/** A file a call named, copied into the child's scratch folder. */
+interface Staged {
+  /** The folder the copy is in (removed after the call). */
+  folder: string;
+  /** The copy, as the child reads it. */
+  target: string;
+  /** The path the caller gave. */
+  original: string;
+}
+
+/** `error` with every path of a copy in its message, details and stack replaced by the caller's own. */
+function withOriginalPaths(error: unknown, copies: readonly Staged[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const swap = (text: string) => copies.reduce((out, copy) => out.split(copy.target).join(copy.original), text);
+  const deep = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? swap(value)
+      : Array.isArray(value)
+        ? value.map(deep)
+        : value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v)]))
+          : value;
+  const target = error as Error & { details?: unknown };
+  try {
+    target.message = swap(target.message);
+    if (target.stack) target.stack = swap(target.stack);
+    if (target.details !== undefined) target.details = deep(target.details);
+  } catch {
+    // A frozen error stays as it is.
+  }
+  return error;
+}
+
 function recipeFor(method: string, args: unknown[], wire: WireRef): Recipe | undefined {
   const plain = args.map((arg) => (arg && typeof arg === 'object' && !Array.isArray(arg) ? withoutLive(arg as Record<string, unknown>) : arg));
   if (method === 'getModel') return { via: 'call', method, args: plain };
