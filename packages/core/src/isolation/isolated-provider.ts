@@ -10,6 +10,7 @@ import type { ProviderManifest } from '../manifest/manifest.js';
 import { loadFailed } from '../pipeline/instantiate.js';
 import { forbiddenHostReason } from '../source/parse-specifier.js';
 import { mcError } from '../util/errors.js';
+import { fileSystemError } from '../util/file-system-error.js';
 import { addKeptSecrets, keptSecrets, secretConfigEntries, warnWithheld } from '../context/kept-secrets.js';
 import { Channel } from './channel.js';
 import { childArgs, type PrestartedProcess, spawnProviderProcess } from './process-start.js';
@@ -686,15 +687,19 @@ class ChildHost {
     const folder = join(this.options.dataDir, 'inputs', `${Date.now().toString(36)}-${this.nextId++}`);
     const target = join(folder, basename(path));
     copies.push({ folder, target, original: path });
-    await mkdir(folder, { recursive: true });
     try {
+      await mkdir(folder, { recursive: true });
       await cp(path, target, { recursive: true, verbatimSymlinks: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return target;
-      throw mcError('INVALID_INPUT', `${path}: cannot be copied for the provider's process (${code ?? (error as Error).message}); check that this user can read it`, {
-        cause: error,
-      });
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && (error as NodeJS.ErrnoException).path === path) return target;
+      // No space, no permission, a read-only disk: typed, naming the path (the caller's or the scratch folder's).
+      const typed = fileSystemError(`copy ${path} into the provider's scratch folder`, error);
+      throw contract.MediaConduitError.isInstance(typed)
+        ? typed
+        : mcError('INVALID_INPUT', `${path}: cannot be copied for the provider's process (${code ?? (error as Error).message}); check that this user can read it`, {
+            cause: error,
+          });
     }
     // An image's caption (`x.txt` beside `x.png`) goes with it, as the provider looks for it there.
     const caption = `${basename(path, extname(path))}.txt`;
