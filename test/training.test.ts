@@ -16,6 +16,7 @@ import {
   type ProviderRegistry,
   type ProviderRegistryOptions,
   type TrainingJobInfoV1,
+  type TrainingWatchEvent,
   withAdapters,
 } from '@mediaconduit/core';
 import { encodeBlockJpeg } from '@mediaconduit/testing';
@@ -121,6 +122,33 @@ describe('training on the mock provider, through the registry', () => {
     const adapted = withAdapters(base, [{ path: done.outputModel! }]);
     expect(Buffer.from((await adapted.transform('a portrait of sks, smiling', options)).bytes).equals(Buffer.from(withWord.bytes))).toBe(true);
     await expect(base.transform('sks', { adapters: [{ path: 'https://loras.example/x.safetensors' }] })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
+  it('a watcher records a sample that cannot be made with its error, and tries one that failed for a passing reason three times', async () => {
+    const r = registry({ now: ticking(), retry: false }, 'cache-samples');
+    const events: TrainingWatchEvent[] = [];
+    const watch = { samplePrompts: ['sks at night'], onEvent: (e: TrainingWatchEvent) => events.push(e) };
+    // Every model call of this mock fails: refused for good, or (the second) for a passing reason.
+    const refusing = await r.getProvider(MOCK, { config: { trainingMs: 5, failureRate: 1, failureCode: 'CONTENT_REFUSED' } });
+    const refused = await refusing.createTrainingJob!({ data: images, triggerWord: 'sks' });
+    const flaky = await r.getProvider(MOCK, { config: { trainingMs: 5, failureRate: 1, failureCode: 'RATE_LIMITED' } });
+    const limited = await flaky.createTrainingJob!({ data: images, triggerWord: 'sks' });
+    const rounds: Awaited<ReturnType<ProviderRegistry['checkTrainingJobs']>>[] = [];
+    for (let i = 0; i < 50 && (rounds.length === 0 || rounds.at(-1)!.unfinished.length > 0 || rounds.at(-1)!.samplesOwed > 0); i++) rounds.push(await r.checkTrainingJobs(watch));
+    expect(rounds.at(-1)).toEqual({ unfinished: [], samplesOwed: 0 });
+    const recorded = await r.trainingJobs();
+    const sampleOf = (id: string) => recorded.find((j) => j.job.id === id)?.samples;
+    expect(sampleOf(refused.id)).toEqual([{ prompt: 'sks at night', error: expect.stringMatching(/injected failure/), attempts: 1, createdAt: expect.any(String) }]);
+    // Attempts are counted in the store: each round here is a watcher of its own, as a cron job's would be.
+    expect(sampleOf(limited.id)).toEqual([{ prompt: 'sks at night', error: expect.stringMatching(/injected failure/), attempts: 3, createdAt: expect.any(String) }]);
+    const problems = events.filter((e): e is Extract<TrainingWatchEvent, { type: 'problem' }> => e.type === 'problem');
+    expect(problems.filter((p) => p.jobId === refused.id)).toHaveLength(1);
+    expect(problems.filter((p) => p.jobId === limited.id).map((p) => p.error.code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(events.filter((e) => e.type === 'sample')).toHaveLength(2);
+    // Made (or given up) once: another round makes nothing.
+    const again: TrainingWatchEvent[] = [];
+    await r.checkTrainingJobs({ ...watch, onEvent: (e) => again.push(e) });
+    expect(again).toEqual([]);
   });
 
   it('a job still training is not a model yet; a failed job ends wait() with TRAINING_FAILED; cancel stops a job', async () => {

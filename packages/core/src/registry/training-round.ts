@@ -36,13 +36,17 @@ export async function trainingRound(core: RegistryCore, options: WatchTrainingJo
     }
     state.seen.set(key, now.job.status);
     if (!isFinalTrainingStatus(now.job.status)) unfinished.push(now);
-    else samplesOwed += await makeSamples(core, options, state, hooks, now);
+    else samplesOwed += await makeSamples(core, options, hooks, now);
   }
   return { unfinished, samplesOwed };
 }
 
-/** Makes the samples `job` still owes; returns how many it still owes after (failures to retry). */
-async function makeSamples(core: RegistryCore, options: WatchTrainingJobsOptions, state: WatchState, hooks: RoundHooks, job: StoredTrainingJob): Promise<number> {
+/**
+ * Makes the samples `job` still owes; returns how many it still owes after (failures to retry).
+ * Attempts are recorded with the job, so a failure for a passing reason is tried again by the
+ * next round of any watcher, at most {@link SAMPLE_ATTEMPTS} times in all.
+ */
+async function makeSamples(core: RegistryCore, options: WatchTrainingJobsOptions, hooks: RoundHooks, job: StoredTrainingJob): Promise<number> {
   const prompts = options.samplePrompts ?? [];
   if (prompts.length === 0 || job.job.status !== 'completed' || !job.job.outputModel || (job.job.outputCapability ?? 'text-to-image') !== 'text-to-image') return 0;
   const trigger = job.job.parameters.triggerWord ?? '';
@@ -50,10 +54,11 @@ async function makeSamples(core: RegistryCore, options: WatchTrainingJobsOptions
   let model: ImageModelV1 | undefined;
   for (const [index, template] of prompts.entries()) {
     const prompt = template.replaceAll('{trigger}', trigger);
-    if (job.samples?.some((s) => s.prompt === prompt)) continue;
-    const key = `${job.specifier}\0${job.job.id}\0${prompt}`;
-    if ((state.sampleFailures.get(key) ?? 0) >= SAMPLE_ATTEMPTS) continue;
+    const previous = job.samples?.find((s) => s.prompt === prompt);
+    if (previous && !previous.retryable) continue; // made, or given up
     if (hooks.signal.aborted) return owed + 1;
+    const attempts = (previous?.attempts ?? 0) + 1;
+    const createdAt = new Date(core.options.now()).toISOString();
     let sample: TrainingSample;
     try {
       model ??= (await (
@@ -63,20 +68,23 @@ async function makeSamples(core: RegistryCore, options: WatchTrainingJobsOptions
       const path = await image.save(
         join(trainingStore(core).filesDir(job.specifier, job.job.id), `sample-${index + 1}.${image.mimeType === 'image/jpeg' ? 'jpg' : image.mimeType.slice(6)}`),
       );
-      sample = { prompt, path, createdAt: new Date(core.options.now()).toISOString() };
+      sample = { prompt, path, attempts, createdAt };
     } catch (error) {
       const typed = hooks.asError(error);
       hooks.emit({ type: 'problem', jobId: job.job.id, specifier: job.specifier, error: typed });
-      const failures = (state.sampleFailures.get(key) ?? 0) + 1;
-      state.sampleFailures.set(key, failures);
-      if (typed.retryable && failures < SAMPLE_ATTEMPTS) {
-        owed++;
-        continue;
-      }
-      sample = { prompt, error: typed.message, createdAt: new Date(core.options.now()).toISOString() };
+      const again = typed.retryable && attempts < SAMPLE_ATTEMPTS;
+      if (again) owed++;
+      sample = { prompt, error: typed.message, attempts, createdAt, ...(again ? { retryable: true } : {}) };
     }
-    const recorded = await trainingStore(core).addSamples(job.specifier, job.job.id, [sample]);
-    hooks.emit({ type: 'sample', job: recorded, sample });
+    let recorded: StoredTrainingJob;
+    try {
+      recorded = await trainingStore(core).addSamples(job.specifier, job.job.id, [sample]);
+    } catch (error) {
+      // The record went (removed, or the disk failed): said, and the round goes on with the other jobs.
+      hooks.emit({ type: 'problem', jobId: job.job.id, specifier: job.specifier, error: hooks.asError(error) });
+      return owed;
+    }
+    if (!sample.retryable) hooks.emit({ type: 'sample', job: recorded, sample });
   }
   return owed;
 }

@@ -32,7 +32,7 @@ export type TrainingWatchEvent =
   | { type: 'change'; job: StoredTrainingJob; previous: TrainingStatusV1 | undefined }
   /** A sample image was made (or failed for good) for a completed job. */
   | { type: 'sample'; job: StoredTrainingJob; sample: TrainingSample }
-  /** Reading a job, or making a sample, failed; the next round tries again (a failed sample at most 3 times). */
+  /** Reading a job, or making a sample, failed; the next round tries again (a sample: at most 3 attempts in all, counted in the store). */
   | { type: 'problem'; jobId: string; specifier: string; error: MediaConduitError }
   /** Every recorded job has ended (and has its samples). */
   | { type: 'idle' };
@@ -43,12 +43,10 @@ export interface TrainingRound {
   samplesOwed: number;
 }
 
-/** What a watcher remembers between rounds (beyond the store): statuses seen, samples that failed. */
+/** What a watcher remembers between rounds (beyond the store): the statuses it saw. */
 export interface WatchState {
   /** By `specifier \0 job id`: the status this watcher last saw. */
   seen: Map<string, TrainingStatusV1>;
-  /** By `specifier \0 job id \0 prompt`: failed attempts. */
-  sampleFailures: Map<string, number>;
 }
 
 /** What a round may do to its watcher. */

@@ -15,7 +15,7 @@ export type { TrainingRound, TrainingWatchEvent, WatchTrainingJobsOptions } from
 export class TrainingJobWatcher extends EventEmitter {
   /** Resolves when the watcher stops: every job ended (unless `forever`), `stop()`, its signal, or `registry.close()`. */
   readonly done: Promise<void>;
-  private readonly state: WatchState = { seen: new Map(), sampleFailures: new Map() };
+  private readonly state: WatchState = { seen: new Map() };
   private readonly controller = new AbortController();
 
   constructor(

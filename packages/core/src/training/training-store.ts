@@ -28,8 +28,12 @@ export interface TrainingSample {
   prompt: string;
   /** Where the image was saved; absent when it failed. */
   path?: string;
-  /** Why it failed (a non-retryable error; it is not tried again). */
+  /** Why it failed (the last attempt's error). */
   error?: string;
+  /** Attempts made so far. */
+  attempts?: number;
+  /** The last failure may pass: a watcher tries again (at most 3 attempts in all). */
+  retryable?: boolean;
   /** ISO-8601 time. */
   createdAt: string;
 }
@@ -100,6 +104,12 @@ export class TrainingJobStore {
     try {
       existing = await this.read(path);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw mcError(
+          'INVALID_INPUT',
+          `training job store: job ${id} of ${specifier} is no longer recorded in ${this.dir} (its record was removed); its samples were not recorded`,
+        );
+      }
       throw fileSystemError(`training job store: read job ${id}`, error);
     }
     const kept = (existing.samples ?? []).filter((s) => !samples.some((n) => n.prompt === s.prompt));
