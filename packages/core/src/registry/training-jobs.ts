@@ -54,7 +54,12 @@ export async function resumeTrainingJob(core: RegistryCore, id: string, options:
   if (stored.length > 1 && options.specifier === undefined) {
     throw mcError('INVALID_INPUT', `resumeTrainingJob: job id "${id}" is recorded for several providers (${stored.map((j) => j.specifier).join(', ')}); pass { specifier }`);
   }
-  const record = stored[0]!;
+  return resumeRecorded(core, stored[0]!, options);
+}
+
+/** A handle on the job of `record` (see {@link resumeTrainingJob}). */
+export async function resumeRecorded(core: RegistryCore, record: StoredTrainingJob, options: GetProviderOptions = {}): Promise<TrainingJobV1> {
+  const id = record.job.id;
   const load = async () => {
     const provider = await core.getProvider(record.specifier, { config: { ...record.config, ...options.config }, ...(options.signal ? { signal: options.signal } : {}) });
     if (typeof provider.getTrainingJob !== 'function')

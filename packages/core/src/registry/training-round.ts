@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type ImageModelV1, isFinalTrainingStatus } from '@mediaconduit/provider';
 import type { StoredTrainingJob, TrainingSample } from '../training/training-store.js';
 import type { RegistryCore } from './registry-core.js';
-import { resumeTrainingJob, trainingJobs, trainingStore } from './training-jobs.js';
+import { resumeRecorded, trainingJobs, trainingStore } from './training-jobs.js';
 import type { RoundHooks, TrainingRound, WatchState, WatchTrainingJobsOptions } from './training-watch-types.js';
 
 // The work of a training watcher's round, loaded with the rest of the training code on first use
@@ -22,8 +22,9 @@ export async function trainingRound(core: RegistryCore, options: WatchTrainingJo
     let now = stored;
     if (!isFinalTrainingStatus(stored.job.status)) {
       try {
-        await resumeTrainingJob(core, stored.job.id, { specifier: stored.specifier, signal: hooks.signal, ...(options.config ? { config: options.config } : {}) });
-        now = (await trainingJobs(core)).find((j) => j.specifier === stored.specifier && j.job.id === stored.job.id) ?? stored;
+        // Reading the job records its new state; the record is then read back (one file).
+        await resumeRecorded(core, stored, { signal: hooks.signal, ...(options.config ? { config: options.config } : {}) });
+        now = (await trainingStore(core).get(stored.specifier, stored.job.id)) ?? stored;
       } catch (error) {
         hooks.emit({ type: 'problem', jobId: stored.job.id, specifier: stored.specifier, error: hooks.asError(error) });
       }

@@ -97,6 +97,11 @@ export class TrainingJobStore {
     return strip(record);
   }
 
+  /** The record of one job, or undefined when there is none (or it cannot be read). */
+  async get(specifier: string, id: string): Promise<StoredTrainingJob | undefined> {
+    return this.read(this.file(specifier, id)).catch(() => undefined);
+  }
+
   /** Adds samples to a recorded job (a sample for a prompt already recorded replaces it). */
   async addSamples(specifier: string, id: string, samples: readonly TrainingSample[]): Promise<StoredTrainingJob> {
     const path = this.file(specifier, id);
