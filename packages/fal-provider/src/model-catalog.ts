@@ -1,4 +1,4 @@
-import { type CallOptionsV1, MediaConduitError, type ModelInfoV1, type ModelPricingV1 } from '@mediaconduit/provider';
+import { type CallOptionsV1, MediaConduitError, type ModelInfoV1 } from '@mediaconduit/provider';
 import type { FalClient } from './fal-client.js';
 
 /**
@@ -110,25 +110,35 @@ export class ModelCatalog {
     // megapixel `perMegapixel`; other units (seconds, …) are kept as they are, in `other`.
     for (let i = 0; i < models.length; i += 50) {
       const batch = models.slice(i, i + 50);
-      const { body } = await this.client.json<PricesPage>('api', {
-        method: 'GET',
-        path: '/v1/models/pricing',
-        query: { endpoint_id: batch.map((m) => m.id).join(',') },
-        signal: options.signal,
-        operation: 'fal model prices',
-      });
-      for (const price of body.prices ?? []) {
-        const model = batch.find((m) => m.id === price.endpoint_id);
-        if (!model || typeof price.unit_price !== 'number' || price.currency !== 'USD' || typeof price.unit !== 'string') continue;
-        const pricing: ModelPricingV1 =
-          price.unit === 'image'
-            ? { perImage: price.unit_price }
-            : price.unit === 'megapixels'
-              ? { perMegapixel: price.unit_price }
-              : { other: { [price.unit]: price.unit_price } };
-        model.pricing = pricing;
+      const prices = await readPrices(
+        this.client,
+        batch.map((m) => m.id),
+        'fal model prices',
+        options.signal,
+      );
+      for (const model of batch) {
+        const price = prices.get(model.id);
+        if (!price) continue;
+        model.pricing = price.unit === 'image' ? { perImage: price.usd } : price.unit === 'megapixels' ? { perMegapixel: price.usd } : { other: { [price.unit]: price.usd } };
       }
     }
     return models;
   }
+}
+
+/** A price as fal's platform API gives it: US dollars per `unit` (`image`, `megapixels`, `steps`, …). */
+export interface FalPrice {
+  usd: number;
+  unit: string;
+}
+
+/** fal's prices of `ids` (at most 50), by endpoint id: `GET /v1/models/pricing`. Prices in other currencies are left out. */
+export async function readPrices(client: FalClient, ids: readonly string[], operation: string, signal?: AbortSignal): Promise<Map<string, FalPrice>> {
+  const { body } = await client.json<PricesPage>('api', { method: 'GET', path: '/v1/models/pricing', query: { endpoint_id: ids.join(',') }, signal, operation });
+  const prices = new Map<string, FalPrice>();
+  for (const price of body.prices ?? []) {
+    if (typeof price.endpoint_id !== 'string' || typeof price.unit_price !== 'number' || price.currency !== 'USD' || typeof price.unit !== 'string') continue;
+    prices.set(price.endpoint_id, { usd: price.unit_price, unit: price.unit });
+  }
+  return prices;
 }

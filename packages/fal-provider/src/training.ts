@@ -17,6 +17,7 @@ import {
 import { zipSync } from 'fflate';
 import { type FalClient, falError } from './fal-client.js';
 import { LORA_ENDPOINT } from './image-model.js';
+import { readPrices } from './model-catalog.js';
 
 /** A fal trainer: its endpoint's fields, as the contract's options name them. */
 interface Trainer {
@@ -365,19 +366,8 @@ export class FalTraining {
    * otherwise or cannot say: the job has started by then, so a price that cannot be read is no error.
    */
   private async pricePerStep(trainer: string, signal: AbortSignal | undefined): Promise<number | undefined> {
-    try {
-      const { body } = await this.client.json<{ prices?: { endpoint_id?: unknown; unit_price?: unknown; unit?: unknown; currency?: unknown }[] }>('api', {
-        method: 'GET',
-        path: '/v1/models/pricing',
-        query: { endpoint_id: trainer },
-        signal,
-        operation: `${LABEL}: price of ${trainer}`,
-      });
-      const price = body.prices?.find((p) => p.endpoint_id === trainer);
-      return price && price.currency === 'USD' && price.unit === 'steps' && typeof price.unit_price === 'number' ? price.unit_price : undefined;
-    } catch {
-      return undefined;
-    }
+    const price = (await readPrices(this.client, [trainer], `${LABEL}: price of ${trainer}`, signal).catch(() => undefined))?.get(trainer);
+    return price?.unit === 'steps' ? price.usd : undefined;
   }
 
   /** The job's state from what fal said (`state`) and what this process knows; kept as its last state. */
