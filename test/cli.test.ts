@@ -429,6 +429,13 @@ describe('mediaconduit train', () => {
       expect(id).toBeDefined();
       expect(started.out).toMatch(/^ {2}cost 0\.48 USD if it runs to its end/m);
       expect(falFake.jobs()[0]!.input).toMatchObject({ steps: 200, trigger_phrase: 'TOK', create_masks: false });
+      // Without the key the job cannot be read: this watch gives up on it at once, exits 1, and says how to go on.
+      const { FAL_KEY: _key, ...keyless } = env;
+      const givenUp = await cli(['train', 'watch', '--spec', 'fal', '--poll-ms', '50', '--no-lockfile', '--isolation', 'process'], { env: keyless });
+      expect(givenUp.code).toBe(1);
+      expect(givenUp.out).toMatch(new RegExp(`^${id!.replace(/[/.]/g, '\\$&')}: no longer followed: .*FAL_KEY`, 'm'));
+      expect(givenUp.err).toMatch(/^error: 1 job\(s\) could not be followed \(.*\); fix what their lines above name and run `mediaconduit train watch` again/m);
+      expect(givenUp.out).not.toMatch(/every recorded job has ended/);
       const watch = await cli(['train', 'watch', '--spec', 'fal', '--poll-ms', '50', '--sample-prompt', '{trigger} in the rain', '--no-lockfile', '--isolation', 'process'], {
         env,
       });

@@ -96,7 +96,7 @@ describe('an image LoRA trained on fal and served on Together and fal', () => {
     expect(running.progress).toMatchObject({ step: 100, totalSteps: 200, percent: 50 });
     fal.advance(30_000);
     const last = await worker.checkTrainingJobs(watch);
-    expect(last).toEqual({ unfinished: [], samplesOwed: 0 });
+    expect(last).toEqual({ unfinished: [], givenUp: [], samplesOwed: 0 });
     expect(changes()).toEqual(['new→queued', 'queued→running', 'running→completed']);
 
     // The record holds the weights URL (fal keeps results about an hour) and the samples' paths.
@@ -117,7 +117,7 @@ describe('an image LoRA trained on fal and served on Together and fal', () => {
     // Another round, after a restart of the worker: nothing left to do, nothing done twice.
     const restarted = registry();
     const again: TrainingWatchEvent[] = [];
-    expect(await restarted.checkTrainingJobs({ ...watch, onEvent: (e) => again.push(e) })).toEqual({ unfinished: [], samplesOwed: 0 });
+    expect(await restarted.checkTrainingJobs({ ...watch, onEvent: (e) => again.push(e) })).toEqual({ unfinished: [], givenUp: [], samplesOwed: 0 });
     expect(again).toEqual([]);
 
     // Hours later fal has dropped the result; the job is answered from its record.

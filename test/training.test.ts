@@ -135,7 +135,7 @@ describe('training on the mock provider, through the registry', () => {
     const limited = await flaky.createTrainingJob!({ data: images, triggerWord: 'sks' });
     const rounds: Awaited<ReturnType<ProviderRegistry['checkTrainingJobs']>>[] = [];
     for (let i = 0; i < 50 && (rounds.length === 0 || rounds.at(-1)!.unfinished.length > 0 || rounds.at(-1)!.samplesOwed > 0); i++) rounds.push(await r.checkTrainingJobs(watch));
-    expect(rounds.at(-1)).toEqual({ unfinished: [], samplesOwed: 0 });
+    expect(rounds.at(-1)).toEqual({ unfinished: [], givenUp: [], samplesOwed: 0 });
     const recorded = await r.trainingJobs();
     const sampleOf = (id: string) => recorded.find((j) => j.job.id === id)?.samples;
     expect(sampleOf(refused.id)).toEqual([{ prompt: 'sks at night', error: expect.stringMatching(/injected failure/), attempts: 1, createdAt: expect.any(String) }]);
@@ -406,9 +406,9 @@ for (let i = 0; i < 400; i++) {
 });
 
 describe('training on Together, through the registry', () => {
-  it('records the job without the API key, and a new registry resumes it with the key from its own config', async () => {
-    const cache = `cache-${randomBytes(3).toString('hex')}`;
-    const data = join(work, 'chat.jsonl');
+  /** A one-example chat data set, written to `name` in the work folder. */
+  async function chatData(name: string): Promise<string> {
+    const data = join(work, name);
     await writeFile(
       data,
       `${JSON.stringify({
@@ -418,6 +418,12 @@ describe('training on Together, through the registry', () => {
         ],
       })}\n`,
     );
+    return data;
+  }
+
+  it('records the job without the API key, and a new registry resumes it with the key from its own config', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const data = await chatData('chat.jsonl');
     const r = registry({}, cache);
     const together = await r.getProvider(TOGETHER, { config: { apiKey: KEY, baseURL: fake.baseURL } });
     const job = await together.createTrainingJob!({ baseModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', data, epochs: 1 });
@@ -435,5 +441,57 @@ describe('training on Together, through the registry', () => {
     expect((await later.trainingJobs())[0]!.job.status).toBe('completed');
     const chat = await (await later.getProvider(TOGETHER, { config: { apiKey: KEY, baseURL: fake.baseURL } })).getModel(done.outputModel!, { capability: 'text-to-text' });
     expect((await chat.transform('after training')).text).toBe('You said: after training');
+  });
+
+  it('a watcher gives up on a job it cannot read: at once without a key, after giveUpAfterMs while Together is down; the next watcher tries again', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const data = await chatData('chat-watch.jsonl');
+    const started = await registry({}, cache)
+      .getProvider(TOGETHER, { config: { apiKey: KEY, baseURL: fake.baseURL } })
+      .then((together) => together.createTrainingJob!({ baseModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', data, epochs: 1 }));
+    type Problem = Extract<TrainingWatchEvent, { type: 'problem' }>;
+    const problemsOf = (events: TrainingWatchEvent[]) => events.filter((e): e is Problem => e.type === 'problem');
+
+    // No key: a reason that will not pass by itself. The first round gives up, and the loop ends.
+    const keyless: TrainingWatchEvent[] = [];
+    const noKey = registry({}, cache).watchTrainingJobs({ pollIntervalMs: 0, onEvent: (e) => keyless.push(e) });
+    await noKey.done;
+    expect(problemsOf(keyless)).toEqual([
+      expect.objectContaining({ jobId: started.id, givenUp: true, error: expect.objectContaining({ code: 'MISSING_API_KEY', retryable: false }) }),
+    ]);
+    expect(keyless.map((e) => e.type)).toEqual(['problem', 'idle']);
+    expect((await registry({}, cache).checkTrainingJobs()).givenUp.map((j) => j.job.id)).toEqual([started.id]);
+
+    // Together down (503, a reason that may pass): tried each round until it has failed for 30 minutes of the registry's clock.
+    fake.addFault({ path: '/fine-tunes', status: 503, times: 1000 });
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const down: TrainingWatchEvent[] = [];
+    const watcher = registry({ now: () => now }, cache).watchTrainingJobs({
+      config: { apiKey: KEY },
+      pollIntervalMs: 0,
+      giveUpAfterMs: 30 * 60_000,
+      onEvent: (e) => {
+        down.push(e);
+        if (e.type === 'problem') now += 10 * 60_000; // each failed read moves the clock 10 minutes on
+      },
+    });
+    await watcher.done;
+    const failed = problemsOf(down);
+    expect(failed.map((p) => [p.error.code, p.error.retryable, p.givenUp ?? false])).toEqual([
+      ['PROVIDER_ERROR', true, false],
+      ['PROVIDER_ERROR', true, false],
+      ['PROVIDER_ERROR', true, false],
+      ['PROVIDER_ERROR', true, true],
+    ]);
+    expect(failed.every((p) => !p.error.message.includes(KEY))).toBe(true);
+    // Nothing about the job changed in the store: a new watcher, with Together back, follows it to its end.
+    fake.reset();
+    fake.advance(10_000);
+    const back: TrainingWatchEvent[] = [];
+    await registry({}, cache).watchTrainingJobs({ config: { apiKey: KEY }, pollIntervalMs: 0, onEvent: (e) => back.push(e) }).done;
+    expect(problemsOf(back)).toEqual([]);
+    expect((await registry({}, cache).trainingJobs())[0]!.job.status).toBe('completed');
+
+    expect(() => registry({}, cache).watchTrainingJobs({ giveUpAfterMs: -1 })).toThrow(/giveUpAfterMs must be a number of at least 0/);
   });
 });

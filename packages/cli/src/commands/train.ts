@@ -195,12 +195,15 @@ export async function trainCancelCommand(ctx: Context, id: string, flags: TrainJ
  * `mediaconduit train watch [--sample-prompt p…] [--once] [--forever]`: follows every unfinished
  * recorded job, one line per change of state and per sample made; exits when every job has ended
  * (0), or after one round with `--once`. A job that failed is a line, not an exit code: the watcher
- * watched it well.
+ * watched it well. A job that cannot be read (no key, unknown to its service, or unreadable for
+ * 30 minutes) is given up on, and makes the exit code 1.
  */
 export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): Promise<number> {
   if (flags.once && flags.forever) throw new UsageError('--once and --forever do not go together', 'train watch');
   const registry = await ctx.registry(flags);
   const config = ctx.config(flags);
+  // The jobs this run gave up on (they cannot be read): they make the exit code 1.
+  const givenUp = new Map<string, string>();
   const options = {
     signal: ctx.signal,
     ...(flags.spec ? { provider: ctx.spec(flags.spec) } : {}),
@@ -214,16 +217,26 @@ export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): P
         if (job.job.outputModel && job.job.status === 'completed') ctx.out.line(`  output model ${job.job.outputModel}`);
       } else if (event.type === 'sample') {
         ctx.out.line(`${event.job.job.id}: sample "${event.sample.prompt}" ${event.sample.path ? `saved to ${event.sample.path}` : `failed: ${event.sample.error}`}`);
+      } else if (event.type === 'problem' && event.givenUp) {
+        givenUp.set(event.jobId, event.error.message);
+        ctx.out.line(`${event.jobId}: no longer followed: ${event.error.message}`);
       } else if (event.type === 'problem') {
         ctx.progress.print(`warning: ${event.jobId ? `${event.jobId}: ` : ''}${event.error.message}`);
       }
     },
   };
+  const gaveUp = (): number => {
+    if (givenUp.size === 0) return EXIT.OK;
+    ctx.progress.print(
+      `error: ${givenUp.size} job(s) could not be followed (${[...givenUp.keys()].join(', ')}); fix what their lines above name and run \`mediaconduit train watch\` again, or stop one with \`mediaconduit train cancel <id>\``,
+    );
+    return EXIT.FAILED;
+  };
   if (flags.once) {
     const round = await registry.checkTrainingJobs(options);
     ctx.out.result(round);
     ctx.out.line(`${round.unfinished.length} job(s) not ended${round.samplesOwed ? `, ${round.samplesOwed} sample(s) to make again` : ''}`);
-    return EXIT.OK;
+    return gaveUp();
   }
   const watcher = registry.watchTrainingJobs({
     ...options,
@@ -233,6 +246,6 @@ export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): P
   await watcher.done;
   const jobs = await registry.trainingJobs(flags.spec ? { provider: ctx.spec(flags.spec) } : {});
   ctx.out.result(jobs);
-  if (!ctx.signal.aborted) ctx.out.line(`every recorded job has ended (${jobs.length} in ${registry.options.trainingDir})`);
-  return EXIT.OK;
+  if (!ctx.signal.aborted && givenUp.size === 0) ctx.out.line(`every recorded job has ended (${jobs.length} in ${registry.options.trainingDir})`);
+  return gaveUp();
 }

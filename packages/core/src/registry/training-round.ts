@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type ImageModelV1, isFinalTrainingStatus } from '@mediaconduit/provider';
+import { type ImageModelV1, isFinalTrainingStatus, type MediaConduitError } from '@mediaconduit/provider';
 import type { StoredTrainingJob, TrainingSample } from '../training/training-store.js';
 import type { RegistryCore } from './registry-core.js';
 import { resumeRecorded, trainingJobs, trainingStore } from './training-jobs.js';
@@ -10,23 +10,40 @@ import type { RoundHooks, TrainingRound, WatchState, WatchTrainingJobsOptions } 
 
 /** Failed attempts at one sample before it is recorded as failed. */
 const SAMPLE_ATTEMPTS = 3;
+/** How long a job may go unread, for reasons that may pass, before a watcher stops following it. */
+export const GIVE_UP_AFTER_MS = 30 * 60_000;
 
 /** One round of a watcher: reads every unfinished job once, and makes the samples owed. */
 export async function trainingRound(core: RegistryCore, options: WatchTrainingJobsOptions, state: WatchState, hooks: RoundHooks): Promise<TrainingRound> {
   const recorded = await trainingJobs(core, options.provider === undefined ? {} : { provider: options.provider });
   const unfinished: StoredTrainingJob[] = [];
+  const givenUp: StoredTrainingJob[] = [];
   let samplesOwed = 0;
   for (const stored of recorded) {
     if (hooks.signal.aborted) break;
     const key = `${stored.specifier}\0${stored.job.id}`;
+    if (state.givenUp.has(key) && !isFinalTrainingStatus(stored.job.status)) {
+      unfinished.push(stored);
+      givenUp.push(stored);
+      continue;
+    }
     let now = stored;
     if (!isFinalTrainingStatus(stored.job.status)) {
       try {
         // Reading the job records its new state; the record is then read back (one file).
         await resumeRecorded(core, stored, { signal: hooks.signal, ...(options.config ? { config: options.config } : {}) });
         now = (await trainingStore(core).get(stored.specifier, stored.job.id)) ?? stored;
+        state.failingSince.delete(key);
       } catch (error) {
-        hooks.emit({ type: 'problem', jobId: stored.job.id, specifier: stored.specifier, error: hooks.asError(error) });
+        if (hooks.signal.aborted) break; // the watcher is stopping: not the job's failure
+        const typed = hooks.asError(error);
+        if (giveUp(core, options, state, key, typed)) {
+          hooks.emit({ type: 'problem', jobId: stored.job.id, specifier: stored.specifier, error: typed, givenUp: true });
+          unfinished.push(stored);
+          givenUp.push(stored);
+          continue;
+        }
+        hooks.emit({ type: 'problem', jobId: stored.job.id, specifier: stored.specifier, error: typed });
       }
     }
     // A job new to this watcher is announced if it has not ended; after that, each move of its status.
@@ -39,7 +56,21 @@ export async function trainingRound(core: RegistryCore, options: WatchTrainingJo
     if (!isFinalTrainingStatus(now.job.status)) unfinished.push(now);
     else samplesOwed += await makeSamples(core, options, hooks, now);
   }
-  return { unfinished, samplesOwed };
+  return { unfinished, givenUp, samplesOwed };
+}
+
+/**
+ * Whether the watcher stops following a job that could not be read: at once when the reason will
+ * not pass by itself (the error is not retryable), else once it has failed every round for
+ * `giveUpAfterMs` (never with `forever`). Records the decision in `state`.
+ */
+function giveUp(core: RegistryCore, options: WatchTrainingJobsOptions, state: WatchState, key: string, error: MediaConduitError): boolean {
+  const now = core.options.now();
+  const since = state.failingSince.get(key) ?? now;
+  state.failingSince.set(key, since);
+  const done = !error.retryable || (!options.forever && now - since >= (options.giveUpAfterMs ?? GIVE_UP_AFTER_MS));
+  if (done) state.givenUp.add(key);
+  return done;
 }
 
 /**

@@ -10,12 +10,17 @@ export type { TrainingRound, TrainingWatchEvent, WatchTrainingJobsOptions } from
  * Follows every unfinished training job in the registry's store: each round reads each job once
  * from its provider (which records the new state), emits a `change` for each new status, and
  * makes the samples a completed LoRA still owes. Everything it knows is in the store, so a watcher
- * started again (another process, after a crash) goes on where the last one stopped.
+ * started again (another process, after a crash) goes on where the last one stopped. A job it
+ * cannot read is tried again each round, and given up on (by this watcher only) when the reason
+ * will not pass by itself, or has not passed for `giveUpAfterMs`.
  */
 export class TrainingJobWatcher extends EventEmitter {
-  /** Resolves when the watcher stops: every job ended (unless `forever`), `stop()`, its signal, or `registry.close()`. */
+  /**
+   * Resolves when the watcher stops: every job ended or given up on (unless `forever`), `stop()`,
+   * its signal, or `registry.close()`.
+   */
   readonly done: Promise<void>;
-  private readonly state: WatchState = { seen: new Map() };
+  private readonly state: WatchState = { seen: new Map(), failingSince: new Map(), givenUp: new Set() };
   private readonly controller = new AbortController();
 
   constructor(
@@ -26,6 +31,10 @@ export class TrainingJobWatcher extends EventEmitter {
     super();
     const interval = options.pollIntervalMs ?? 10_000;
     if (!(Number.isFinite(interval) && interval >= 0)) throw mcError('INVALID_OPTIONS', `watchTrainingJobs: pollIntervalMs must be a number of at least 0, got ${interval}`);
+    const giveUpAfter = options.giveUpAfterMs;
+    if (giveUpAfter !== undefined && !(typeof giveUpAfter === 'number' && giveUpAfter >= 0 && !Number.isNaN(giveUpAfter))) {
+      throw mcError('INVALID_OPTIONS', `watchTrainingJobs: giveUpAfterMs must be a number of at least 0 (Infinity: never), got ${String(giveUpAfter)}`);
+    }
     const prompts = options.samplePrompts ?? [];
     if (!Array.isArray(prompts) || prompts.some((p) => typeof p !== 'string' || p.trim() === '')) {
       throw mcError('INVALID_OPTIONS', 'watchTrainingJobs: samplePrompts must be a list of prompts (non-empty strings)');
@@ -54,7 +63,8 @@ export class TrainingJobWatcher extends EventEmitter {
         this.emitEvent({ type: 'problem', jobId: '', specifier: '', error: this.asError(error) });
         return undefined;
       });
-      const nothingLeft = round !== undefined && round.unfinished.length === 0 && round.samplesOwed === 0;
+      // (Jobs it gave up on count as left to it no more: they were each reported as a `problem` with `givenUp`.)
+      const nothingLeft = round !== undefined && round.unfinished.length === round.givenUp.length && round.samplesOwed === 0;
       // `idle` once each time the last job ends (a watcher that goes on for ever says it again after new jobs).
       if (nothingLeft && !idle) this.emitEvent({ type: 'idle' });
       idle = nothingLeft;
