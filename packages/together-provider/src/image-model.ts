@@ -15,8 +15,22 @@ export function imageRequest(model: string, input: ImageInputV1, options: ImageO
   if (options?.seed !== undefined) body.seed = options.seed;
   const negative = options?.negativePrompt ?? (typeof input === 'string' ? undefined : input.negativePrompt);
   if (negative !== undefined) body.negative_prompt = negative;
-  if (options?.adapters?.length) body.image_loras = options.adapters.map((a) => ({ path: a.path, scale: a.scale ?? 1 }));
+  if (options?.adapters?.length) body.image_loras = options.adapters.map((a) => ({ path: loraUrl(model, a.path), scale: a.scale ?? 1 }));
   return body;
+}
+
+/**
+ * An adapter's path as Together takes it: the http(s) URL of the LoRA's weights, which its servers
+ * fetch. Anything else (a local file, another service's name for a LoRA) is refused here, before a
+ * request, with what to pass instead.
+ */
+function loraUrl(model: string, path: unknown): string {
+  if (typeof path === 'string' && /^https?:\/\//i.test(path) && URL.canParse(path)) return path;
+  throw new MediaConduitError({
+    code: 'INVALID_INPUT',
+    message: `together image ${model}: the adapter ${JSON.stringify(path)} is not a URL; Together applies a LoRA by the http(s) URL of its weights (a .safetensors file, or a Hugging Face repository URL), which its servers download`,
+    details: { adapter: path },
+  });
 }
 
 /** A Together image model (FLUX and others): base64 answers, real MIME type and size from the bytes. */

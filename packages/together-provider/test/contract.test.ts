@@ -37,7 +37,15 @@ beforeAll(async () => {
     /* drain */
   }
   const flux = await together.getModel('black-forest-labs/FLUX.1-schnell', { capability: 'text-to-image' });
-  await flux.transformMany('a lake', { n: 2, width: 256, height: 256, steps: 4, seed: 1, negativePrompt: 'fog', adapters: [{ path: 'acme/lora', scale: 0.8 }] });
+  await flux.transformMany('a lake', {
+    n: 2,
+    width: 256,
+    height: 256,
+    steps: 4,
+    seed: 1,
+    negativePrompt: 'fog',
+    adapters: [{ path: 'https://huggingface.co/acme/lora', scale: 0.8 }],
+  });
   await flux.transform('nsfw thing').catch(() => {});
   const sonic = await together.getModel('cartesia/sonic', { capability: 'text-to-audio' });
   const speech = await sonic.transform('Hello there', { format: 'wav', sampleRate: 24000, language: 'en' });

@@ -202,5 +202,13 @@ describe('Together training', () => {
     const styled = await flux.transform('a lake', { seed: 1, width: 64, height: 64, adapters: [{ path: 'https://example.invalid/lora.safetensors', scale: 0.7 }] });
     expect(fake.requests.at(-1)?.json).toMatchObject({ image_loras: [{ path: 'https://example.invalid/lora.safetensors', scale: 0.7 }] });
     expect(Buffer.from(styled.bytes).equals(Buffer.from(plain.bytes))).toBe(false);
+    // Together fetches a LoRA by URL: a local file or another service's name for one is refused before any request.
+    const sent = fake.requests.length;
+    for (const path of ['mock-lora/mockft-1', '/home/me/lora.safetensors', 'file:///home/me/lora.safetensors']) {
+      const refused = await failure(flux.transform('a lake', { adapters: [{ path }] }));
+      expect(refused).toMatchObject({ code: 'INVALID_INPUT', details: { adapter: path } });
+      expect(refused.message).toMatch(/is not a URL; Together applies a LoRA by the http\(s\) URL of its weights/);
+    }
+    expect(fake.requests.length).toBe(sent);
   });
 });
