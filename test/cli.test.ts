@@ -366,6 +366,15 @@ describe('mediaconduit train', () => {
     expect(refused.err).toMatch(
       /^error INVALID_INPUT: mock training: an option this trainer cannot apply .* \| - steps: the mock trainer has no such parameter; the mock counts epochs: pass epochs \|/m,
     );
+    // A bad flag is a usage error of its own command before anything starts: no job is left behind.
+    const before = json<unknown[]>(await cli(['train', 'list', '--json'])).length;
+    const badPoll = await cli(['train', 'start', MOCK, '--data', 'photos', '--wait', '--poll-ms', 'soon', '--no-lockfile']);
+    expect(badPoll.code).toBe(2);
+    expect(badPoll.err).toMatch(/^error USAGE: --poll-ms "soon" must be a positive whole number \(hint: run "mediaconduit train start --help"/m);
+    expect(json<unknown[]>(await cli(['train', 'list', '--json'])).length).toBe(before);
+    expect((await cli(['train', 'watch', '--poll-ms', '-5'])).err).toMatch(
+      /^error USAGE: --poll-ms "-5" must be a positive whole number \(hint: run "mediaconduit train watch --help"/m,
+    );
     // A job that runs for ten minutes: one round of watching announces it, not ended; then it is cancelled.
     const long = /^job (mockft-\S+) /m.exec((await cli(['train', 'start', MOCK, '--data', 'photos', '--config', 'trainingMs=600000', '--no-lockfile'])).out)?.[1];
     const once = await cli(['train', 'watch', '--once', '--no-lockfile', '--config', 'trainingMs=600000']);

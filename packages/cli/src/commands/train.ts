@@ -41,11 +41,12 @@ export interface TrainJobFlags extends RegistryFlags {
   pollMs?: string;
 }
 
-const number = (flag: string, value: string | undefined, integer: boolean): number | undefined => {
+/** A numeric flag's value; a usage error of `command` when it is not a positive (whole) number. */
+const number = (flag: string, value: string | undefined, integer: boolean, command = 'train start'): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag} "${value}" must be a positive ${integer ? 'whole number' : 'number'}`, 'train start');
+    throw new UsageError(`--${flag} "${value}" must be a positive ${integer ? 'whole number' : 'number'}`, command);
   }
   return n;
 };
@@ -69,7 +70,7 @@ function describe(ctx: Context, info: TrainingJobInfoV1): void {
 }
 
 /** Follows a job until it ends, with live progress; resolves to its final state (rejects with TRAINING_FAILED). */
-async function follow(ctx: Context, job: TrainingJobV1, pollMs: string | undefined): Promise<TrainingJobInfoV1> {
+async function follow(ctx: Context, job: TrainingJobV1, pollIntervalMs: number | undefined): Promise<TrainingJobInfoV1> {
   const key = `train ${job.id}`;
   ctx.progress.start(key, `train ${job.id}: ${progressText(job.info)}`, { stage: job.info.status });
   try {
@@ -80,7 +81,7 @@ async function follow(ctx: Context, job: TrainingJobV1, pollMs: string | undefin
       onProgress: (now) => {
         if (!isFinalTrainingStatus(now.status)) ctx.progress.update(key, `train ${job.id}: ${progressText(now)}`, now.status);
       },
-      ...(pollMs ? { pollIntervalMs: number('poll-ms', pollMs, true)! } : {}),
+      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     });
     ctx.progress.done(key, `train ${job.id}: ${info.status}`);
     return info;
@@ -92,20 +93,10 @@ async function follow(ctx: Context, job: TrainingJobV1, pollMs: string | undefin
 
 /** `mediaconduit train start <spec> --data <path…> [--base-model m] […]`. */
 export async function trainStartCommand(ctx: Context, specifier: string, flags: TrainStartFlags): Promise<number> {
-  const registry = await ctx.registry(flags);
-  const config = ctx.config(flags);
-  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
-  if (typeof provider.createTrainingJob !== 'function') {
-    throw new MediaConduitError({ code: 'UNSUPPORTED', message: `${provider.id} offers no training (its provider has no createTrainingJob)` });
-  }
+  // Every flag is read before anything loads or starts: a typo never leaves a job behind.
   const batch = flags.batchSize === 'max' ? 'max' : number('batch-size', flags.batchSize, true);
-  const options: TrainingOptionsV1 = {
-    data: flags.data.map((path) => resolve(ctx.io.cwd, path)),
-    signal: ctx.signal,
-    onWarning: (message) => ctx.progress.print(`warning: ${message}`),
-    ...(flags.baseModel ? { baseModel: flags.baseModel } : {}),
-    ...(flags.triggerWord ? { triggerWord: flags.triggerWord } : {}),
-    ...(flags.suffix ? { suffix: flags.suffix } : {}),
+  const pollIntervalMs = number('poll-ms', flags.pollMs, true);
+  const numbers: Pick<TrainingOptionsV1, 'epochs' | 'learningRate' | 'batchSize' | 'loraRank' | 'loraAlpha' | 'steps' | 'resolution'> = {
     ...(flags.epochs ? { epochs: number('epochs', flags.epochs, true)! } : {}),
     ...(flags.learningRate ? { learningRate: number('learning-rate', flags.learningRate, false)! } : {}),
     ...(batch !== undefined ? { batchSize: batch } : {}),
@@ -113,6 +104,21 @@ export async function trainStartCommand(ctx: Context, specifier: string, flags: 
     ...(flags.loraAlpha ? { loraAlpha: number('lora-alpha', flags.loraAlpha, true)! } : {}),
     ...(flags.steps ? { steps: number('steps', flags.steps, true)! } : {}),
     ...(flags.resolution ? { resolution: number('resolution', flags.resolution, true)! } : {}),
+  };
+  const registry = await ctx.registry(flags);
+  const config = ctx.config(flags);
+  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
+  if (typeof provider.createTrainingJob !== 'function') {
+    throw new MediaConduitError({ code: 'UNSUPPORTED', message: `${provider.id} offers no training (its provider has no createTrainingJob)` });
+  }
+  const options: TrainingOptionsV1 = {
+    data: flags.data.map((path) => resolve(ctx.io.cwd, path)),
+    signal: ctx.signal,
+    onWarning: (message) => ctx.progress.print(`warning: ${message}`),
+    ...(flags.baseModel ? { baseModel: flags.baseModel } : {}),
+    ...(flags.triggerWord ? { triggerWord: flags.triggerWord } : {}),
+    ...(flags.suffix ? { suffix: flags.suffix } : {}),
+    ...numbers,
     ...(flags.style ? { isStyle: true } : {}),
     ...(flags.masks === false ? { createMasks: false } : {}),
     ...(flags.trainer ? { trainer: flags.trainer } : {}),
@@ -127,7 +133,7 @@ export async function trainStartCommand(ctx: Context, specifier: string, flags: 
   }
   ctx.progress.done('train-start');
   ctx.progress.print(`started training job ${job.id} on ${provider.id}`);
-  const info = flags.wait ? await follow(ctx, job, flags.pollMs) : job.info;
+  const info = flags.wait ? await follow(ctx, job, pollIntervalMs) : job.info;
   ctx.out.result(info);
   describe(ctx, info);
   if (!flags.wait) ctx.out.line(`follow it with: mediaconduit train wait ${job.id}`);
@@ -172,9 +178,10 @@ export async function trainStatusCommand(ctx: Context, id: string, flags: TrainJ
 
 /** `mediaconduit train wait <id>`: follows the job until it ends; exits 1 (TRAINING_FAILED) when it fails or is cancelled. */
 export async function trainWaitCommand(ctx: Context, id: string, flags: TrainJobFlags): Promise<number> {
+  const pollIntervalMs = number('poll-ms', flags.pollMs, true, 'train wait');
   const job = await resume(ctx, id, flags);
   const started = performance.now();
-  const info = await follow(ctx, job, flags.pollMs);
+  const info = await follow(ctx, job, pollIntervalMs);
   ctx.out.result(info);
   describe(ctx, info);
   ctx.out.line(`  waited ${formatMs(performance.now() - started)}`);
@@ -200,6 +207,7 @@ export async function trainCancelCommand(ctx: Context, id: string, flags: TrainJ
  */
 export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): Promise<number> {
   if (flags.once && flags.forever) throw new UsageError('--once and --forever do not go together', 'train watch');
+  const pollIntervalMs = number('poll-ms', flags.pollMs, true, 'train watch');
   const registry = await ctx.registry(flags);
   const config = ctx.config(flags);
   // The jobs this run gave up on (they cannot be read): they make the exit code 1.
@@ -240,7 +248,7 @@ export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): P
   }
   const watcher = registry.watchTrainingJobs({
     ...options,
-    ...(flags.pollMs ? { pollIntervalMs: number('poll-ms', flags.pollMs, true)! } : {}),
+    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     ...(flags.forever ? { forever: true } : {}),
   });
   await watcher.done;
