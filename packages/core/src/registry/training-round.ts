@@ -11,7 +11,7 @@ import type { RoundHooks, TrainingRound, WatchState, WatchTrainingJobsOptions } 
 /** Failed attempts at one sample before it is recorded as failed. */
 const SAMPLE_ATTEMPTS = 3;
 /** How long a job may go unread, for reasons that may pass, before a watcher stops following it. */
-export const GIVE_UP_AFTER_MS = 30 * 60_000;
+const GIVE_UP_AFTER_MS = 30 * 60_000;
 
 /** One round of a watcher: reads every unfinished job once, and makes the samples owed. */
 export async function trainingRound(core: RegistryCore, options: WatchTrainingJobsOptions, state: WatchState, hooks: RoundHooks): Promise<TrainingRound> {
