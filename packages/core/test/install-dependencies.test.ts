@@ -1,7 +1,7 @@
 // Installing a provider's dependencies runs nothing the provider chose: no npm configuration
 // from the repository, no host environment, only registry tarballs with an integrity.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -263,6 +263,40 @@ describe('install limits', () => {
     expect(error.code).toBe('LIMIT_EXCEEDED');
     expect(error.message).toMatch(message);
     expect(await readdir(join(cacheDir, 'deps')).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('a cache inside an application folder', () => {
+  // The default cache is `./cache`: its checkouts sit below the application's own node_modules.
+  async function appWith(packages: Record<string, string>): Promise<string> {
+    const app = await mkdtemp(join(work, 'app-'));
+    for (const [name, source] of Object.entries(packages)) {
+      await mkdir(join(app, 'node_modules', name), { recursive: true });
+      await writeFile(join(app, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '9.9.9', type: 'module', main: 'index.js' }));
+      await writeFile(join(app, 'node_modules', name, 'index.js'), source);
+    }
+    return app;
+  }
+
+  it("builds with the provider's installed dependency, not the application's copy of the same package", async () => {
+    const app = await appWith({ 'tiny-dep': "export const shout = () => 'the application copy';\n" });
+    const repo = await providerWith({ 'tiny-dep': '^1.2.0' }, tinyLock({ version: '1.2.0', resolved: `${npm.url}/tiny-dep/-/tiny-dep-1.2.0.tgz`, integrity: await integrity() }));
+    expect(await load(repo, { cacheDir: join(app, 'cache') })).toBe('HI! v1.0.0');
+  });
+
+  it('refuses a package the provider does not declare, even when the application has it, naming it', async () => {
+    const app = await appWith({ 'not-declared': "export const x = 'the application copy';\n" });
+    const repo = await createTestRepo('undeclared');
+    repos.push(repo);
+    const files = echoProviderFiles({ id: 'undeclared', extra: "import { x } from 'not-declared'; const X = x;" });
+    files['src/index.ts'] = (files['src/index.ts'] as string).replace("String(input) + ' v' + VERSION", "X + ' v' + VERSION");
+    await repo.commit(files);
+    const error = await load(repo, { cacheDir: join(app, 'cache') });
+    expect(error).toMatchObject({ code: 'BUILD_FAILED' });
+    expect((error as MediaConduitError).message).toMatch(
+      /"not-declared" is not among the provider's installed dependencies; add it to its package\.json "dependencies" and its package-lock\.json \(npm install not-declared\)/,
+    );
+    expect((error as MediaConduitError).message).not.toContain(app);
   });
 });
 

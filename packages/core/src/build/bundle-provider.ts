@@ -1,5 +1,5 @@
 import { lstat, realpath } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { CONTRACT_VERSION } from '@mediaconduit/provider';
 import type { BuildContext, Loader, Message, Plugin } from 'esbuild';
@@ -100,7 +100,7 @@ export async function bundleProvider(request: BundleRequest): Promise<{ code: Ui
       // Given here, so that esbuild reads no tsconfig.json of the repository (nor, through a link, any other file).
       tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
       banner: { js: BANNER },
-      plugins: [contractBindingPlugin(), confinementPlugin(roots, loaded, stopping.signal)],
+      plugins: [contractBindingPlugin(), dependencyPlugin(roots, request.dependenciesDir ? roots[1] : undefined), confinementPlugin(roots, loaded, stopping.signal)],
     });
     if (stopping.signal.aborted) {
       void created.dispose().catch(() => {});
@@ -145,6 +145,50 @@ function contractBindingPlugin(): Plugin {
         return { errors: [{ text: `"${args.path}" cannot be imported by a provider; a provider imports only "@mediaconduit/provider" (the contract) from MediaConduit` }] };
       });
       b.onLoad({ filter: /.*/, namespace: 'mediaconduit-contract' }, () => ({ contents: contractShimSource(), loader: 'js' }));
+    },
+  };
+}
+
+/** Marks the plugin's own `resolve` calls, which it lets esbuild answer. */
+const OWN_RESOLVE = Symbol('mediaconduit-dependency-resolve');
+
+/**
+ * Resolves a package import (`fflate`, `zod/mini`) to the provider's own copy. esbuild looks for a
+ * package in every `node_modules` above the importing file before it tries the installed
+ * dependencies (`nodePaths`), so a checkout in a cache inside an application's folder would find
+ * the application's copy first, another version outside the checkout. A package found in the
+ * checkout (a committed `node_modules`) or among the installed dependencies is taken; one found
+ * anywhere else is looked up again among the installed dependencies, and is otherwise an error
+ * that names it, never the outside copy.
+ */
+function dependencyPlugin(roots: readonly string[], dependenciesDir: string | undefined): Plugin {
+  return {
+    name: 'mediaconduit-dependencies',
+    setup(b) {
+      // A bare specifier: not relative, absolute, a package's own `#import`, or a built-in.
+      b.onResolve({ filter: /^[^./#]/ }, async (args) => {
+        if (args.pluginData === OWN_RESOLVE || isBuiltin(args.path)) return undefined;
+        const own = async (resolveDir: string) => {
+          const found = await b.resolve(args.path, { kind: args.kind, resolveDir, importer: args.importer, pluginData: OWN_RESOLVE });
+          if (found.errors.length > 0) return undefined;
+          const result = { path: found.path, external: found.external, namespace: found.namespace, sideEffects: found.sideEffects, suffix: found.suffix };
+          if (found.external || found.namespace !== 'file') return result;
+          const real = await realpath(found.path).catch(() => undefined);
+          return real !== undefined && inside(roots, real) ? result : undefined;
+        };
+        const found = (await own(args.resolveDir)) ?? (dependenciesDir ? await own(dependenciesDir) : undefined);
+        if (found) return found;
+        return {
+          errors: [
+            {
+              text: `"${args.path}" is not among the provider's installed dependencies; add it to its package.json "dependencies" and its package-lock.json (npm install ${args.path
+                .split('/')
+                .slice(0, args.path.startsWith('@') ? 2 : 1)
+                .join('/')})`,
+            },
+          ],
+        };
+      });
     },
   };
 }
