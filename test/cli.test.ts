@@ -381,6 +381,20 @@ describe('mediaconduit train', () => {
     expect(once.code).toBe(0);
     expect(once.out).toMatch(new RegExp(`^${long} \\(mock\\): (pending|queued|running)`, 'm'));
     expect(once.out).toMatch(/^1 job\(s\) not ended$/m);
+    // A watch that would go on for ever ends with Ctrl-C as every command does: 130, said on stderr.
+    const forever = spawn(BIN, ['train', 'watch', '--forever', '--poll-ms', '50', '--no-lockfile', '--config', 'trainingMs=600000'], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '', HOME: work, MEDIACONDUIT_CACHE_DIR: join(work, 'cache'), MEDIACONDUIT_LOCKFILE: join(work, 'lock.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const limit = setTimeout(() => forever.kill('SIGKILL'), 60_000);
+    let foreverErr = '';
+    forever.stderr.setEncoding('utf8').on('data', (chunk: string) => (foreverErr += chunk));
+    forever.stdout.once('data', () => forever.kill('SIGINT')); // once it has announced the job
+    const foreverCode = await new Promise<number | null>((resolve) => forever.on('close', resolve));
+    clearTimeout(limit);
+    expect(foreverCode).toBe(130);
+    expect(foreverErr).toMatch(/^error ABORTED: interrupted$/m);
     expect((await cli(['train', 'cancel', long!, '--no-lockfile'])).code).toBe(0);
     // A short job, watched to its end by the loop, which then makes its sample and exits by itself.
     const started = await cli(['train', 'start', MOCK, '--data', 'photos', '--trigger-word', 'zebra', '--config', 'trainingMs=300', '--no-lockfile']);

@@ -203,7 +203,7 @@ export async function trainCancelCommand(ctx: Context, id: string, flags: TrainJ
  * recorded job, one line per change of state and per sample made; exits when every job has ended
  * (0), or after one round with `--once`. A job that failed is a line, not an exit code: the watcher
  * watched it well. A job that cannot be read (no key, unknown to its service, or unreadable for
- * 30 minutes) is given up on, and makes the exit code 1.
+ * 30 minutes) is given up on, and makes the exit code 1. Ctrl-C ends it with 130, as any command.
  */
 export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): Promise<number> {
   if (flags.once && flags.forever) throw new UsageError('--once and --forever do not go together', 'train watch');
@@ -240,8 +240,15 @@ export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): P
     );
     return EXIT.FAILED;
   };
+  // Ctrl-C ends the watch as it ends every command: exit 130, after naming the jobs given up on.
+  const interrupted = () => {
+    if (!ctx.signal.aborted) return;
+    gaveUp();
+    throw new MediaConduitError({ code: 'ABORTED', message: 'train watch: interrupted' });
+  };
   if (flags.once) {
     const round = await registry.checkTrainingJobs(options);
+    interrupted();
     ctx.out.result(round);
     ctx.out.line(`${round.unfinished.length} job(s) not ended${round.samplesOwed ? `, ${round.samplesOwed} sample(s) to make again` : ''}`);
     return gaveUp();
@@ -252,8 +259,9 @@ export async function trainWatchCommand(ctx: Context, flags: TrainWatchFlags): P
     ...(flags.forever ? { forever: true } : {}),
   });
   await watcher.done;
+  interrupted();
   const jobs = await registry.trainingJobs(flags.spec ? { provider: ctx.spec(flags.spec) } : {});
   ctx.out.result(jobs);
-  if (!ctx.signal.aborted && givenUp.size === 0) ctx.out.line(`every recorded job has ended (${jobs.length} in ${registry.options.trainingDir})`);
+  if (givenUp.size === 0) ctx.out.line(`every recorded job has ended (${jobs.length} in ${registry.options.trainingDir})`);
   return gaveUp();
 }
