@@ -284,6 +284,22 @@ describe('a cache inside an application folder', () => {
     expect(await load(repo, { cacheDir: join(app, 'cache') })).toBe('HI! v1.0.0');
   });
 
+  it("builds a provider without a package.json the same wherever the cache is: the application's package.json does not apply to it", async () => {
+    const app = await appWith({});
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'commonjs', sideEffects: false }));
+    const repo = await createTestRepo('no-package-json');
+    repos.push(repo);
+    const files = echoProviderFiles({ id: 'no-package-json', extra: "import './register.js';" });
+    files['src/register.ts'] = "(globalThis as Record<string, unknown>).__registered = 'registered';\n";
+    files['src/index.ts'] = (files['src/index.ts'] as string).replace(
+      "String(input) + ' v' + VERSION",
+      "String((globalThis as Record<string, unknown>).__registered) + ' v' + VERSION",
+    );
+    delete files['package.json'];
+    await repo.commit(files);
+    expect(await load(repo, { cacheDir: join(app, 'cache') })).toBe('registered v1.0.0');
+  });
+
   it('refuses a package the provider does not declare, even when the application has it, naming it', async () => {
     const app = await appWith({ 'not-declared': "export const x = 'the application copy';\n" });
     const repo = await createTestRepo('undeclared');

@@ -31,7 +31,7 @@ export interface BundleRequest {
 }
 
 /** Build settings; part of every bundle key, so a change here rebuilds every bundle (see `BUILD_SETTINGS_ID`). */
-export const BUILD_SETTINGS = { format: 'esm', platform: 'node', target: 'node20', version: 2 } as const;
+export const BUILD_SETTINGS = { format: 'esm', platform: 'node', target: 'node20', version: 3 } as const;
 
 /** Largest source file read. */
 const MAX_INPUT_BYTES = 32 * 1024 * 1024;

@@ -6,6 +6,7 @@ import type { BundleRecord } from '../cache/bundle-record.js';
 import { readBundleRecord } from '../cache/bundle-record.js';
 import { bundleEntry } from '../cache/cache-dirs.js';
 import { ensureEntry } from '../cache/ensure-entry.js';
+import { ensurePackageBoundary } from '../cache/package-boundary.js';
 import type { Pin } from '../cache/refs-cache.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 import type { ProviderSource } from '../source/provider-source.js';
@@ -48,6 +49,7 @@ export async function buildBundle(env: LoadEnvironment, source: ProviderSource, 
     create: async (temporary) => {
       const manifest = await input.manifest;
       const dependenciesDir = await input.dependencies();
+      await ensurePackageBoundary(env.dirs);
       return timedStep(env, label, 'build', manifest.entry, async () => {
         const { code, inputs } = await bundleProvider({
           checkoutDir: input.checkout.checkoutDir,
