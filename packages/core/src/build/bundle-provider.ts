@@ -156,10 +156,9 @@ const OWN_RESOLVE = Symbol('mediaconduit-dependency-resolve');
  * Resolves a package import (`fflate`, `zod/mini`) to the provider's own copy. esbuild looks for a
  * package in every `node_modules` above the importing file before it tries the installed
  * dependencies (`nodePaths`), so a checkout in a cache inside an application's folder would find
- * the application's copy first, another version outside the checkout. A package found in the
- * checkout (a committed `node_modules`) or among the installed dependencies is taken; one found
- * anywhere else is looked up again among the installed dependencies, and is otherwise an error
- * that names it, never the outside copy.
+ * the application's copy first, another version outside the checkout. Here the provider's files
+ * look among its installed dependencies first, then in its repository (a committed
+ * `node_modules`); a copy found anywhere else is never taken: the import is an error that names it.
  */
 function dependencyPlugin(roots: readonly string[], dependenciesDir: string | undefined): Plugin {
   return {
@@ -176,8 +175,13 @@ function dependencyPlugin(roots: readonly string[], dependenciesDir: string | un
           const real = await realpath(found.path).catch(() => undefined);
           return real !== undefined && inside(roots, real) ? result : undefined;
         };
-        const found = (await own(args.resolveDir)) ?? (dependenciesDir ? await own(dependenciesDir) : undefined);
-        if (found) return found;
+        // From the provider's own files: its installed dependencies first (its lockfile decides), then
+        // a copy committed to its repository. From a dependency: beside it, as Node would.
+        const fromDependency = dependenciesDir !== undefined && inside([dependenciesDir], args.importer);
+        for (const dir of fromDependency || !dependenciesDir ? [args.resolveDir] : [dependenciesDir, args.resolveDir]) {
+          const found = await own(dir);
+          if (found) return found;
+        }
         return {
           errors: [
             {
