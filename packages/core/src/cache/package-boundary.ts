@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../util/atomic-write.js';
+import { readCapped } from '../util/read-capped.js';
 import type { CacheDirs } from './cache-dirs.js';
 
 /** The boundary's text: a package.json that says nothing esbuild acts on. */
@@ -23,6 +23,10 @@ const BOUNDARY = `${JSON.stringify(
  */
 export async function ensurePackageBoundary(dirs: CacheDirs): Promise<void> {
   const file = join(dirs.git, 'package.json');
-  const text = await readFile(file, 'utf8').catch(() => undefined);
+  // Read as any file of the cache is: a link or a special file put there is replaced, never read.
+  const text = await readCapped(file, { maxBytes: 4096, code: 'FILE_SYSTEM_ERROR', what: 'cache: git/package.json' }).then(
+    (bytes) => bytes?.toString('utf8'),
+    () => undefined,
+  );
   if (text !== BOUNDARY) await atomicWriteFile(file, BOUNDARY);
 }
