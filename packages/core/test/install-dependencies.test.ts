@@ -300,6 +300,16 @@ describe('a cache inside an application folder', () => {
     expect(await load(repo, { cacheDir: join(app, 'cache') })).toBe('registered v1.0.0');
   });
 
+  it('leaves an optional require() of a package found nowhere to fail at run time, inside its try block', async () => {
+    const app = await appWith({});
+    const repo = await createTestRepo('optional');
+    repos.push(repo);
+    const files = echoProviderFiles({ id: 'optional', extra: "let OPTIONAL = 'absent'; try { OPTIONAL = require('absent-optional').name; } catch {}" });
+    files['src/index.ts'] = (files['src/index.ts'] as string).replace("String(input) + ' v' + VERSION", "OPTIONAL + ' v' + VERSION");
+    await repo.commit(files);
+    expect(await load(repo, { cacheDir: join(app, 'cache') })).toBe('absent v1.0.0');
+  });
+
   it('refuses a package the provider does not declare, even when the application has it, naming it', async () => {
     const app = await appWith({ 'not-declared': "export const x = 'the application copy';\n" });
     const repo = await createTestRepo('undeclared');

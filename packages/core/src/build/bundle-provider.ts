@@ -159,6 +159,8 @@ const OWN_RESOLVE = Symbol('mediaconduit-dependency-resolve');
  * the application's copy first, another version outside the checkout. Here the provider's files
  * look among its installed dependencies first, then in its repository (a committed
  * `node_modules`); a copy found anywhere else is never taken: the import is an error that names it.
+ * A package found nowhere is left to esbuild, which reports it (or, for a `require()` in a `try`
+ * block, leaves the call to fail at run time, as optional packages expect).
  */
 function dependencyPlugin(roots: readonly string[], dependenciesDir: string | undefined): Plugin {
   return {
@@ -167,13 +169,16 @@ function dependencyPlugin(roots: readonly string[], dependenciesDir: string | un
       // A bare specifier: not relative, absolute, a package's own `#import`, or a built-in.
       b.onResolve({ filter: /^[^./#]/ }, async (args) => {
         if (args.pluginData === OWN_RESOLVE || isBuiltin(args.path)) return undefined;
+        let outside = false;
         const own = async (resolveDir: string) => {
           const found = await b.resolve(args.path, { kind: args.kind, resolveDir, importer: args.importer, pluginData: OWN_RESOLVE });
           if (found.errors.length > 0) return undefined;
           const result = { path: found.path, external: found.external, namespace: found.namespace, sideEffects: found.sideEffects, suffix: found.suffix };
           if (found.external || found.namespace !== 'file') return result;
           const real = await realpath(found.path).catch(() => undefined);
-          return real !== undefined && inside(roots, real) ? result : undefined;
+          if (real !== undefined && inside(roots, real)) return result;
+          outside = true;
+          return undefined;
         };
         // From the provider's own files: its installed dependencies first (its lockfile decides), then
         // a copy committed to its repository. From a dependency: beside it, as Node would.
@@ -182,6 +187,9 @@ function dependencyPlugin(roots: readonly string[], dependenciesDir: string | un
           const found = await own(dir);
           if (found) return found;
         }
+        // Found nowhere: esbuild's own answer (an error, or a warning for a require() in a try block,
+        // the way optional packages are loaded).
+        if (!outside) return undefined;
         return {
           errors: [
             {
