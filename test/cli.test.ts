@@ -583,6 +583,43 @@ describe('the command line as users trip over it', () => {
     expect(streamed.code).toBe(0);
   });
 
+  it('tells a provider author, running it from its own folder, when the lockfile pins an older commit or changes are not committed', async () => {
+    const repo = await createTestRepo('authored');
+    try {
+      const first = await repo.commit(echoProviderFiles({ version: '1.0.0' }));
+      // As an author runs it: in the provider's folder, with the default cache and lockfile there.
+      const env = { MEDIACONDUIT_CACHE_DIR: join(repo.dir, 'cache'), MEDIACONDUIT_LOCKFILE: join(repo.dir, 'mediaconduit.lock.json') };
+      const run = () => cli(['run', '.', 'echo-1', 'hello'], { cwd: repo.dir, env });
+      const clean = await run();
+      expect(clean).toMatchObject({ code: 0, out: 'hello\n' });
+      expect(clean.err).not.toContain('warning');
+
+      const second = await repo.commit({ 'NOTES.md': 'a second commit\n' });
+      const stale = await run();
+      expect(stale.code).toBe(0);
+      expect(stale.err).toContain(
+        `warning: . is at ${second.slice(0, 12)} now, but this command loaded ${first.slice(0, 12)}, which ${join(repo.dir, 'mediaconduit.lock.json')} pins; ` +
+          'to load the new commit run mediaconduit update .',
+      );
+      expect((await cli(['update', '.'], { cwd: repo.dir, env })).code).toBe(0);
+      const moved = await run();
+      expect(moved.err).not.toContain('warning');
+
+      // Its own cache and lockfile are in the folder, uncommitted: they are not the author's changes.
+      await writeFile(join(repo.dir, 'NOTES.md'), 'edited, not committed\n');
+      await writeFile(join(repo.dir, 'draft.ts'), 'export {};\n');
+      const dirty = await run();
+      expect(dirty.code).toBe(0);
+      expect(dirty.err).toContain(`warning: 2 uncommitted change(s) in ${repo.dir} are not in this run (NOTES.md, draft.ts): a provider loads from a commit`);
+      // A full commit cannot move: nothing to say about it.
+      const pinned = await cli(['run', `.@${second}`, 'echo-1', 'hello'], { cwd: repo.dir, env });
+      expect(pinned).toMatchObject({ code: 0, out: 'hello\n' });
+      expect(pinned.err).not.toContain('warning');
+    } finally {
+      await repo.remove();
+    }
+  });
+
   it('refuses --json with -o - (two documents on one stdout) as a usage error, before loading anything', async () => {
     const run = await cli(['run', MOCK, 'mock/gradient-1', 'a fox', '-o', '-', '--json', '--cache-dir', join(work, 'never-cache')]);
     expect(run.code).toBe(2);

@@ -40,6 +40,7 @@ const EXPORTS: Record<string, string[]> = {
     'jsonlCallLog',
     'listCache',
     'loadProviderFromFolder',
+    'localRepositoryState',
     'memoryCallLog',
     'modelWithCapability',
     'parseSpecifier',

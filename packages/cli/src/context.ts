@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ProviderRegistry, ProviderRegistryOptions } from '@mediaconduit/core';
-import type { LoggerV1 } from '@mediaconduit/provider';
+import type { LoggerV1, MediaProviderV1 } from '@mediaconduit/provider';
 import { type PathFlag, UsageError } from './errors.js';
 import { Output, type CliIo } from './io.js';
 import { resolveLocalSpecifier } from './local-specifier.js';
@@ -65,6 +65,40 @@ export class Context {
   spec(specifier: string): string {
     const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
     return resolveLocalSpecifier(specifier, this.io.cwd, isFolder);
+  }
+
+  /**
+   * Loads the provider `given` names with the command's `--config`, and, when it is a local
+   * repository, warns of what its author would otherwise miss: a lockfile pin older than the
+   * branch, or changes not committed (a provider loads from a commit).
+   */
+  async loadProvider(registry: ProviderRegistry, given: string, flags: RegistryFlags): Promise<MediaProviderV1> {
+    const specifier = this.spec(given);
+    const config = this.config(flags);
+    const provider = await registry.getProvider(specifier, config ? { config, signal: this.signal } : { signal: this.signal });
+    const loaded = registry.listProviders().find((p) => p.provider === provider);
+    if (loaded && /^(file:|\/)/.test(specifier)) {
+      const { localRepositoryState, LOCKFILE_NAME } = await import('@mediaconduit/core');
+      const { cacheDir, lockfile } = registry.options;
+      // What the commands write where they run is no change of the provider's (a lockfile left by
+      // an earlier run counts as one too, with --no-lockfile).
+      const written = [cacheDir, lockfile === false ? resolve(this.io.cwd, LOCKFILE_NAME) : lockfile];
+      const state = await localRepositoryState(specifier, { ignore: written, signal: this.signal });
+      const short = (commit: string) => commit.slice(0, 12);
+      if (state?.commit && state.commit !== loaded.commit) {
+        this.progress.log(
+          `warning: ${given} is at ${short(state.commit)} now, but this command loaded ${short(loaded.commit)}${lockfile === false ? '' : `, which ${lockfile} pins`}; ` +
+            `to load the new commit run mediaconduit update ${given} (or pass --no-lockfile while you develop)`,
+        );
+      } else if (state && state.uncommittedCount > 0) {
+        const more = state.uncommittedCount > state.uncommitted.length ? `, and ${state.uncommittedCount - state.uncommitted.length} more` : '';
+        this.progress.log(
+          `warning: ${state.uncommittedCount} uncommitted change(s) in ${state.repository} are not in this run (${state.uncommitted.join(', ')}${more}): ` +
+            'a provider loads from a commit, so commit them and run again (mediaconduit validate <folder> checks the folder as it is)',
+        );
+      }
+    }
+    return provider;
   }
 
   /** A registry with the command's flags, progress shown, closed when the command ends. */

@@ -26,6 +26,8 @@ export {
   pruneCache,
   listCache,
   cleanCache,
+  localRepositoryState,
+  type LocalRepositoryState,
   type FolderProvider,
   type LoadFolderOptions,
   type CacheProblem,

@@ -7,8 +7,7 @@ import { formatMs, table } from '../io.js';
 export async function loadCommand(ctx: Context, specifier: string, flags: RegistryFlags): Promise<number> {
   const registry = await ctx.registry(flags);
   const started = performance.now();
-  const config = ctx.config(flags);
-  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
+  const provider = await ctx.loadProvider(registry, specifier, flags);
   const ms = performance.now() - started;
   const loaded = registry.listProviders().find((p) => p.provider === provider || p.id === provider.id);
   const models: Record<string, string[]> = {};
@@ -44,8 +43,7 @@ export async function modelsCommand(ctx: Context, specifier: string, flags: Regi
     throw new UsageError(`--capability "${capability}" is not one of ${CAPABILITIES.join(', ')}`, 'models');
   }
   const registry = await ctx.registry(flags);
-  const config = ctx.config(flags);
-  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
+  const provider = await ctx.loadProvider(registry, specifier, flags);
   const models = await provider.listModels({ ...(capability ? { capability } : {}), signal: ctx.signal });
   ctx.progress.stop();
   ctx.out.result(models);

@@ -39,8 +39,7 @@ export async function runCommand(ctx: Context, specifier: string, modelId: strin
   const given = flags.capability === undefined ? undefined : parseCallOptions(flags.opt ?? [], flags.capability as Capability);
   if (flags.output !== undefined && flags.output !== '-') ctx.pathFlag('-o', flags.output);
   const registry = await ctx.registry(flags);
-  const config = ctx.config(flags);
-  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
+  const provider = await ctx.loadProvider(registry, specifier, flags);
   const capability = await capabilityOf(provider, modelId, flags.capability, ctx.signal);
   const call = { ...(given ?? parseCallOptions(flags.opt ?? [], capability)), signal: ctx.signal };
   const started = performance.now();

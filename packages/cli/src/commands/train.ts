@@ -106,8 +106,7 @@ export async function trainStartCommand(ctx: Context, specifier: string, flags: 
     ...(flags.resolution ? { resolution: number('resolution', flags.resolution, true)! } : {}),
   };
   const registry = await ctx.registry(flags);
-  const config = ctx.config(flags);
-  const provider = await registry.getProvider(ctx.spec(specifier), config ? { config, signal: ctx.signal } : { signal: ctx.signal });
+  const provider = await ctx.loadProvider(registry, specifier, flags);
   if (typeof provider.createTrainingJob !== 'function') {
     throw new MediaConduitError({ code: 'UNSUPPORTED', message: `${provider.id} offers no training (its provider has no createTrainingJob)` });
   }
