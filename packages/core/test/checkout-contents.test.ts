@@ -2,7 +2,7 @@
 // regular files. A link that leaves it, or a device, FIFO or socket, is refused before anything
 // reads it, naming each, and no message ever quotes a file from outside the checkout.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -166,3 +166,48 @@ describe('build errors never quote a file from outside the checkout', () => {
     expect(everything(error)).not.toContain('x-access-token');
   });
 });
+
+describe('glob-style imports never make esbuild list folders outside the checkout', () => {
+  // esbuild lists the files below a pattern's folder itself, before any plugin sees one: from the
+  // checkout's src/, seven `../` lead to this test's folder, where the credentials file lies.
+  const outside = '../../../../../../../';
+
+  it.each([
+    ['a template', `String(await import(\`${outside}\${name}\`))`],
+    ['a concatenation', `String(require('${outside}' + name))`],
+    ['a folded literal', `String(await import(\`\${'${outside}'}\${name}\`))`],
+    ['an escaped require', `String(\\u0072equire(\`${outside}\${name}\`))`],
+    ['one branch of a condition', `String(await import(name ? \`${outside}\${name}\` : './version.js'))`],
+  ])('%s is refused before esbuild reads its folder, naming the pattern and no file there', async (_, expression) => {
+    const repo = await repoWith({ 'src/pick.ts': `const name = 'credentials';\nexport const picked = ${expression};\n`, 'src/index.ts': `import './pick.js';\n${echoIndex()}` });
+    const error = await failure(registry().getProvider(repo.url));
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.message).toMatch(
+      /input src\/pick\.ts: .*a glob-style import (of the folder \.\.\/.*, which lies outside the provider's checkout|whose fixed folder is not written as one literal)/,
+    );
+    expect(everything(error)).not.toContain('credentials');
+    expect(everything(error)).not.toContain(SECRET);
+  });
+
+  it('a pattern whose folder is inside the repository builds, with every file it matches', async () => {
+    const repo = await repoWith({
+      'src/pick.ts': `const name = String(Date.now() % 2);\nexport const picked = import(\`./parts/\${name}.js\`);\n`,
+      'src/parts/0.js': 'export default "zero";\n',
+      'src/parts/1.js': 'export default "one";\n',
+      'src/index.ts': `import './pick.js';\n${echoIndex()}`,
+    });
+    const r = registry();
+    const provider = await r.getProvider(repo.url);
+    expect(provider.id).toBe('contents');
+    const [bundle] = await readdir(join(work, `case-${n}`, 'cache', 'bundles'), { recursive: true }).then((files) => files.filter((f) => f.endsWith('.mjs')));
+    const code = await readFile(join(work, `case-${n}`, 'cache', 'bundles', bundle!), 'utf8');
+    expect(code).toContain('"zero"');
+    expect(code).toContain('"one"');
+    await r.close();
+  });
+});
+
+/** The echo provider's own entry, to follow an import of the file under test. */
+function echoIndex(): string {
+  return String(echoProviderFiles({ id: 'contents' })['src/index.ts']);
+}

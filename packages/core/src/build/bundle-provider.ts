@@ -7,10 +7,11 @@ import { mcError } from '../util/errors.js';
 import { readCapped } from '../util/read-capped.js';
 import { within } from '../util/within.js';
 import { contractShimSource } from './contract-binding.js';
+import { globImportProblems } from './glob-imports.js';
 
 // esbuild is CommonJS. require() loads it as it is; an ESM import first scans its whole source for
 // export names (about 10 ms of every cold load).
-const { context } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+const { context, transform } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
 
 /** What to bundle. */
 export interface BundleRequest {
@@ -228,6 +229,9 @@ function confinementPlugin(roots: readonly string[], loaded: Set<string>, signal
         const contents = await readCapped(real, { maxBytes: MAX_INPUT_BYTES, code: 'BUILD_FAILED', what: `input ${relative(roots[0]!, real)}` }).catch((error: Error) => error);
         if (contents instanceof Error) return { errors: [{ text: contents.message }] };
         if (contents === undefined) return { errors: [{ text: `input ${relative(roots[0]!, real)} does not exist` }] };
+        // Before esbuild parses the file: a glob-style import would have it list folders outside the roots.
+        const globs = await globImportProblems(contents.toString('utf8'), loader, real, roots, transform);
+        if (globs.length > 0) return { errors: globs.map((text) => ({ text: `input ${relative(roots[0]!, real)}: ${text}` })) };
         loaded.add(args.path);
         return { contents, loader };
       });
