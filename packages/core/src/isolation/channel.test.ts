@@ -89,6 +89,30 @@ describe('the channel to a provider process', () => {
     expect(Buffer.concat(parts.slice(0, -1)).length).toBeLessThan(200);
   });
 
+  it('splits a batch whose byte arrays pass what one frame holds into several frames, and refuses only a message that alone is too big', () => {
+    const limits = { jsonChars: 10_000, blobBytes: 100, blobs: 8 };
+    const batch = [
+      { n: 1, bytes: Buffer.alloc(60, 1) },
+      { n: 2, bytes: Buffer.alloc(60, 2) },
+      { n: 3, bytes: Buffer.alloc(101, 3) },
+      { n: 4, bytes: Buffer.alloc(30, 4), more: Buffer.alloc(10, 4) },
+    ];
+    const refused: unknown[] = [];
+    const parts = encodeFrame(batch, (message) => refused.push(message), limits);
+    expect(refused).toEqual([batch[2]]);
+    const got = readAll(parts, 17) as { n: number; bytes: Uint8Array; more?: Uint8Array }[];
+    expect(got.map((m) => [m.n, m.bytes.byteLength, m.bytes[0]])).toEqual([
+      [1, 60, 1],
+      [2, 60, 2],
+      [4, 30, 4],
+    ]);
+    expect(got[2]!.more?.byteLength).toBe(10);
+    // Two frames (1 and 2 fill the first; 4 starts the next), each delivered as a batch of its own.
+    const batches: unknown[][] = [];
+    new FrameReader((received) => batches.push(received)).push(Buffer.concat(parts));
+    expect(batches.map((received) => received.map((m) => (m as { n: number }).n))).toEqual([[1], [2, 4]]);
+  });
+
   it('sends what one turn of the event loop posts in at most two writes, and runs afterFlush after them', async () => {
     const { a, b, writesFromA } = socketPair();
     const received: unknown[] = [];
@@ -126,6 +150,18 @@ describe('the channel to a provider process', () => {
         })(),
       ],
       ['does not carry', frame('[{"\\u0000":["b",5]}]', 1)],
+      [
+        // Two byte arrays, each under the limit, announced before any of their bytes: refused on the header alone.
+        'in all',
+        (() => {
+          const header = Buffer.alloc(20);
+          header.writeUInt32LE(2, 0);
+          header.writeUInt32LE(2, 4);
+          header.writeUInt32LE(MAX_BLOB_BYTES, 12);
+          header.writeUInt32LE(1, 16);
+          return header;
+        })(),
+      ],
     ];
     for (const [what, bytes] of cases) {
       const { a, b } = socketPair();

@@ -7,10 +7,15 @@
 // object whose only key is "\u0000": [kind, payload] (see `KIND`); flags bit 0 says whether any is there.
 import type { Duplex } from 'node:stream';
 
-/** The largest frame either side accepts: JSON and blobs each (a provider cannot make the host allocate more). */
+/**
+ * The largest frame either side accepts: its JSON, and its byte arrays in all (a provider cannot
+ * make the host hold more than one frame's worth: about 2.5 GB at most, against the terabytes a
+ * frame header could otherwise announce).
+ */
 export const MAX_JSON_CHARS = 1 << 29; // about V8's longest string
 export const MAX_JSON_BYTES = 3 * MAX_JSON_CHARS;
 export const MAX_BLOB_BYTES = 1 << 30;
+const MAX_BLOBS = 1 << 16;
 
 const HEADER_BYTES = 12;
 const rethrow = (_message: unknown, error: Error): never => {
@@ -92,31 +97,65 @@ export class Channel {
 }
 
 /**
- * A batch of messages as the buffers of one frame (the blobs are not copied). A message that
+ * A batch of messages as the buffers of its frames (the blobs are not copied): one frame, or
+ * several when the messages' byte arrays together pass what one frame may hold. A message that
  * cannot be written (a cycle, a size over the limits) is left out and handed to `refused`.
  */
-export function encodeFrame(batch: unknown[], refused: (message: unknown, error: Error) => void = rethrow): Uint8Array[] {
-  const state: PrepareState = { blobs: [], marked: false };
-  const texts: string[] = [];
+export function encodeFrame(
+  batch: unknown[],
+  refused: (message: unknown, error: Error) => void = rethrow,
+  limits: { jsonChars: number; blobBytes: number; blobs: number } = { jsonChars: MAX_JSON_CHARS, blobBytes: MAX_BLOB_BYTES, blobs: MAX_BLOBS },
+): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let state: PrepareState = { blobs: [], marked: false };
+  let texts: string[] = [];
   let size = 2;
+  let blobTotal = 0;
+  const close = () => {
+    parts.push(...frameParts(texts, state));
+    state = { blobs: [], marked: false };
+    texts = [];
+    size = 2;
+    blobTotal = 0;
+  };
   for (const message of batch) {
-    const blobCount = state.blobs.length;
-    try {
-      const text = JSON.stringify(prepare(message, state));
-      const blobBytes = state.blobs.slice(blobCount).reduce((sum, blob) => sum + blob.byteLength, 0);
-      if (size + text.length > MAX_JSON_CHARS || state.blobs.slice(blobCount).some((blob) => blob.byteLength > MAX_BLOB_BYTES))
-        throw new RangeError(
-          `a message of ${text.length + blobBytes} bytes is over the channel's limits (${MAX_JSON_CHARS} characters of JSON, ${MAX_BLOB_BYTES} bytes per byte array)`,
-        );
-      texts.push(text);
-      size += text.length + 1;
-    } catch (error) {
-      state.blobs.length = blobCount;
-      refused(message, error instanceof Error ? error : new Error(String(error)));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const blobCount = state.blobs.length;
+      const marked = state.marked;
+      try {
+        const text = JSON.stringify(prepare(message, state));
+        const added = state.blobs.slice(blobCount);
+        const blobBytes = added.reduce((sum, blob) => sum + blob.byteLength, 0);
+        const fits = size + text.length <= limits.jsonChars && blobTotal + blobBytes <= limits.blobBytes && state.blobs.length <= limits.blobs;
+        const fitsAlone = 2 + text.length <= limits.jsonChars && blobBytes <= limits.blobBytes && added.length <= limits.blobs;
+        if (!fits && fitsAlone && texts.length > 0 && attempt === 0) {
+          // Too much for the frame being filled: it goes as it is, and the message starts the next.
+          state.blobs.length = blobCount;
+          state.marked = marked;
+          close();
+          continue;
+        }
+        if (!fitsAlone)
+          throw new RangeError(
+            `a message of ${text.length + blobBytes} bytes is over the channel's limits (${limits.jsonChars} characters of JSON, ${limits.blobBytes} bytes of byte arrays, ${limits.blobs} byte arrays)`,
+          );
+        texts.push(text);
+        size += text.length + 1;
+        blobTotal += blobBytes;
+      } catch (error) {
+        state.blobs.length = blobCount;
+        state.marked = marked;
+        refused(message, error instanceof Error ? error : new Error(String(error)));
+      }
+      break;
     }
   }
+  if (texts.length > 0 || parts.length === 0) close();
+  return parts;
+}
+
+function frameParts(texts: readonly string[], { blobs, marked }: PrepareState): Uint8Array[] {
   const json = Buffer.from(`[${texts.join(',')}]`);
-  const { blobs, marked } = state;
   const header = Buffer.allocUnsafe(HEADER_BYTES + 4 * blobs.length);
   header.writeUInt32LE(json.length, 0);
   header.writeUInt32LE(blobs.length, 4);
@@ -216,11 +255,12 @@ export class FrameReader {
       const jsonLength = head.readUInt32LE(0);
       const blobCount = head.readUInt32LE(4);
       const flags = head.readUInt32LE(8);
-      if (jsonLength > MAX_JSON_BYTES || blobCount > 1 << 16 || flags > 1) throw new ChannelError('a malformed frame (its header is out of bounds)');
+      if (jsonLength > MAX_JSON_BYTES || blobCount > MAX_BLOBS || flags > 1) throw new ChannelError('a malformed frame (its header is out of bounds)');
       if (this.buffered < HEADER_BYTES + 4 * blobCount) return false;
       const header = this.take(HEADER_BYTES + 4 * blobCount);
       const blobLengths = Array.from({ length: blobCount }, (_, i) => header.readUInt32LE(HEADER_BYTES + 4 * i));
-      if (blobLengths.some((length) => length > MAX_BLOB_BYTES)) throw new ChannelError(`a malformed frame (a byte array over ${MAX_BLOB_BYTES} bytes)`);
+      const blobBytes = blobLengths.reduce((sum, length) => sum + length, 0);
+      if (blobBytes > MAX_BLOB_BYTES) throw new ChannelError(`a malformed frame (byte arrays of ${blobBytes} bytes in all, over ${MAX_BLOB_BYTES})`);
       this.frame = { jsonLength, blobLengths, marked: flags === 1, blobs: [] };
       return true;
     }
