@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ProviderRegistry, ProviderRegistryOptions } from '@mediaconduit/core';
 import type { LoggerV1, MediaProviderV1 } from '@mediaconduit/provider';
 import { type PathFlag, UsageError } from './errors.js';
@@ -78,11 +79,13 @@ export class Context {
     const provider = await registry.getProvider(specifier, config ? { config, signal: this.signal } : { signal: this.signal });
     const loaded = registry.listProviders().find((p) => p.provider === provider);
     if (loaded && /^(file:|\/)/.test(specifier)) {
-      const { localRepositoryState, LOCKFILE_NAME } = await import('@mediaconduit/core');
+      const { localRepositoryState, LOCKFILE_NAME, parseSpecifier } = await import('@mediaconduit/core');
       const { cacheDir, lockfile } = registry.options;
-      // What the commands write where they run is no change of the provider's (a lockfile left by
-      // an earlier run counts as one too, with --no-lockfile).
-      const written = [cacheDir, lockfile === false ? resolve(this.io.cwd, LOCKFILE_NAME) : lockfile];
+      // What the commands write where they run is no change of the provider's: this run's cache and
+      // lockfile, and those an earlier run left in the provider's folder.
+      const source = parseSpecifier(specifier);
+      const folder = join(fileURLToPath(source.url), source.subdir);
+      const written = [cacheDir, lockfile === false ? resolve(this.io.cwd, LOCKFILE_NAME) : lockfile, join(folder, LOCKFILE_NAME), join(folder, 'cache')];
       const state = await localRepositoryState(specifier, { ignore: written, signal: this.signal });
       const short = (commit: string) => commit.slice(0, 12);
       if (state?.commit && state.commit !== loaded.commit) {

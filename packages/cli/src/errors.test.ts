@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLI_WORDS, inCliWords } from './errors.js';
+import { MediaConduitError } from '@mediaconduit/provider';
+import { CLI_WORDS, inCliWords, reportError } from './errors.js';
 
 const packages = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,5 +37,26 @@ describe('the words of the command line', () => {
     expect(inCliWords('more than 20 files (maxCheckoutFiles); raise the option if you trust it')).toBe(
       'more than 20 files; raise it with MEDIACONDUIT_MAX_CHECKOUT_FILES if you trust it',
     );
+  });
+});
+
+describe('how an error is printed', () => {
+  it('puts a one-line message and its hint on one line', () => {
+    const reported = reportError(new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: 'acme: no model "x"' }));
+    expect(reported.line).toBe('error MODEL_NOT_FOUND: acme: no model "x" (hint: mediaconduit models <spec> lists the models)');
+  });
+
+  it('keeps every problem of a longer message on its own indented line, with the hint (when its code has one) last', () => {
+    const message = 'mock training: the training data failed its checks; nothing was uploaded:\n  - a.png: not a PNG file\n  - b.jpg: not a JPEG file\n';
+    const reported = reportError(new MediaConduitError({ code: 'INVALID_INPUT', message }));
+    expect(reported.line.split('\n')).toEqual([
+      'error INVALID_INPUT: mock training: the training data failed its checks; nothing was uploaded:',
+      '  - a.png: not a PNG file',
+      '  - b.jpg: not a JPEG file',
+    ]);
+    const hinted = reportError(new MediaConduitError({ code: 'MODEL_NOT_FOUND', message: 'acme: no model "x"\n  - closest: acme/y' }));
+    expect(hinted.line.split('\n')).toEqual(['error MODEL_NOT_FOUND: acme: no model "x"', '  - closest: acme/y', '  hint: mediaconduit models <spec> lists the models']);
+    // An unindented continuation line is indented, so that the block reads as one error.
+    expect(reportError(new Error('first\nsecond')).line.split('\n').slice(0, 2)).toEqual(['error INTERNAL: first', '  second']);
   });
 });

@@ -142,7 +142,7 @@ export interface PathFlag {
 /** The parts of an error as the CLI reports it. */
 export interface Reported {
   exitCode: number;
-  /** One line for stderr. */
+  /** For stderr: one line, or an indented block for a message of several lines. */
   line: string;
   /** With `--debug`: the stack and details. */
   debugText: string | undefined;
@@ -150,20 +150,27 @@ export interface Reported {
   json: { error: { code: string; message: string; hint?: string; details?: unknown } };
 }
 
-/** One line per error, usage errors too: `error CODE: message (hint: what to do)`. */
+/**
+ * `error CODE: message (hint: what to do)`, usage errors too. A message of several lines (every
+ * problem of a check, esbuild's diagnostics) keeps them: its first line follows the code, the rest
+ * are indented below it, and the hint comes last on a line of its own.
+ */
 export function reportError(error: unknown, pathFlags: readonly PathFlag[] = []): Reported {
-  const oneLine = (text: string) =>
-    text
+  const lines = (text: string, hint?: string) => {
+    const [first = '', ...rest] = text
       .split('\n')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .join(' | ');
+      .map((line) => line.trimEnd())
+      .filter((line) => line.trim() !== '');
+    if (rest.length === 0) return `${first.trim()}${hint ? ` (hint: ${hint})` : ''}`;
+    const indented = rest.map((line) => (line.startsWith('  ') ? line : `  ${line.trimStart()}`));
+    return [first.trim(), ...indented, ...(hint ? [`  hint: ${hint}`] : [])].join('\n');
+  };
   if (isUsageError(error)) {
     const help = error.command ? `mediaconduit ${error.command} --help` : 'mediaconduit --help';
     const hint = `run "${help}" for usage`;
     return {
       exitCode: EXIT.USAGE,
-      line: `error USAGE: ${oneLine(error.message)} (hint: ${hint})`,
+      line: `error USAGE: ${lines(error.message, hint)}`,
       debugText: undefined,
       json: { error: { code: 'USAGE', message: error.message, hint } },
     };
@@ -174,7 +181,7 @@ export function reportError(error: unknown, pathFlags: readonly PathFlag[] = [])
     const details = Object.keys(error.details).length > 0 ? error.details : undefined;
     return {
       exitCode: EXIT.FAILED,
-      line: `error ${error.code}: ${oneLine(message)}${hint ? ` (hint: ${hint})` : ''}`,
+      line: `error ${error.code}: ${lines(message, hint)}`,
       debugText: `${error.stack ?? ''}${details === undefined ? '' : `\ndetails: ${JSON.stringify(details, null, 2)}`}`,
       json: { error: { code: error.code, message, ...(hint ? { hint } : {}), ...(details === undefined ? {} : { details }) } },
     };
@@ -182,7 +189,7 @@ export function reportError(error: unknown, pathFlags: readonly PathFlag[] = [])
   const message = error instanceof Error ? error.message : String(error);
   return {
     exitCode: EXIT.INTERNAL,
-    line: `error INTERNAL: ${oneLine(message)} (hint: this is a bug; run again with --debug and report the output)`,
+    line: `error INTERNAL: ${lines(message, 'this is a bug; run again with --debug and report the output')}`,
     debugText: error instanceof Error ? error.stack : undefined,
     json: { error: { code: 'INTERNAL', message } },
   };
