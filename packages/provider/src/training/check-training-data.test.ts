@@ -63,3 +63,17 @@ describe('checkTrainingData with captions', () => {
     expect(await problems(checkTrainingData(dir, images))).toEqual([expect.stringMatching(/^no-captions\/a\.txt: wrong format: "\.txt"/)]);
   });
 });
+
+describe('checkTrainingData on what a folder holds besides its pictures', () => {
+  it('warns of each subfolder and special file it does not read, rather than dropping them unnoticed', async () => {
+    const dir = await folder('mixed', { 'a.png': picture(), 'b.png': picture() });
+    await mkdir(join(dir, 'more'));
+    await writeFile(join(dir, 'more', 'c.png'), picture());
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [join(dir, 'pipe.png')]);
+    const checked = await checkTrainingData(dir, images);
+    expect(checked.files.map((f) => f.name)).toEqual(['a.png', 'b.png']);
+    expect(checked.warnings).toContain(`${join(dir, 'more')}/ is a folder and was not read (folders are not read recursively: pass it too, or move its files up)`);
+    expect(checked.warnings).toContain(`${join(dir, 'pipe.png')} is not a regular file (or a link to one) and was skipped`);
+  });
+});

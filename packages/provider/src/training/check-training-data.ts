@@ -79,6 +79,8 @@ export async function checkTrainingData(data: string | readonly string[], option
   }
   const problems: { file: string; problem: string }[] = [];
   const paths: string[] = [];
+  /** What a folder holds that is not read: said, so that a picture left in a subfolder is not lost unnoticed. */
+  const skipped: string[] = [];
   for (const entry of entries) {
     const path = resolve(entry);
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
@@ -90,18 +92,25 @@ export async function checkTrainingData(data: string | readonly string[], option
       else {
         const visible = names.filter((n) => !n.startsWith('.')).sort();
         let found = 0;
+        const skippedBefore = skipped.length;
         for (const name of visible) {
           const child = join(path, name);
-          if ((await stat(child).catch(() => undefined))?.isFile()) {
+          const childInfo = await stat(child).catch(() => undefined);
+          if (childInfo?.isFile()) {
             paths.push(child);
             found++;
-          }
+          } else if (childInfo?.isDirectory())
+            skipped.push(`${join(entry, name)}/ is a folder and was not read (folders are not read recursively: pass it too, or move its files up)`);
+          else skipped.push(`${join(entry, name)} is not a regular file (or a link to one) and was skipped`);
         }
-        if (found === 0)
+        if (found === 0) {
+          skipped.length = skippedBefore; // the problem below says it
+
           problems.push({
             file: entry,
-            problem: visible.length === 0 ? 'folder is empty' : 'folder has no files, only subfolders (subfolders are not read: pass them, or move the files up)',
+            problem: visible.length === 0 ? 'folder is empty' : 'folder has no files, only subfolders or special files (subfolders are not read: pass them, or move the files up)',
           });
+        }
       }
     } else if (info.isFile()) paths.push(path);
     else problems.push({ file: entry, problem: 'is neither a file nor a folder' });
@@ -141,7 +150,7 @@ export async function checkTrainingData(data: string | readonly string[], option
     problems.push({ file: '(all)', problem: `too many files: ${paths.length}, at most ${maxFiles} ${kind === 'images' ? 'images' : 'JSONL file(s)'} per job` });
   }
   const files: CheckedTrainingFile[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...skipped];
   for (const path of paths) {
     if (kindOf(path) !== kind) continue; // already a problem
     const name = basename(path);
