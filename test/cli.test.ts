@@ -583,6 +583,34 @@ describe('the command line as users trip over it', () => {
     expect(streamed.code).toBe(0);
   });
 
+  it('shows what a provider says (its name, model ids, errors) without letting it drive the terminal', async () => {
+    const repo = await createTestRepo('loud');
+    try {
+      const files = echoProviderFiles({ id: 'loud' });
+      const source = String(files['src/index.ts'])
+        .replace("name: 'Echo Provider'", "name: 'Loud\\u001b]0;retitled\\u0007\\u001b[2J'")
+        .replace('async listModels() { return [info]; }', "async listModels() { return [info, { id: 'x\\u001b[31m\\r\\nerror FORGED: a line of its own', providerId: 'loud', capability: 'text-to-text' }]; }")
+        .replace("message: 'unknown model ' + modelId", "message: 'unknown \\u202emodel\\u001b[2J ' + modelId");
+      await repo.commit({ ...files, 'src/index.ts': source });
+      const runs = await Promise.all([
+        cli(['load', repo.url, '--no-lockfile']),
+        cli(['models', repo.url, '--no-lockfile']),
+        cli(['run', repo.url, 'nope', 'x', '--no-lockfile']),
+      ]);
+      for (const run of runs) {
+        expect(run.out + run.err).not.toMatch(/[\u001b\u0007\r\u202e]/);
+        expect(run.out + run.err).not.toMatch(/^error FORGED/m);
+      }
+      expect(runs[0]!.out).toContain('Loud\\x1b]0;retitled\\x07\\x1b[2J (loud, local)');
+      expect(runs[1]!.out).toContain('x\\x1b[31m\\x0d\\x0aerror FORGED: a line of its own  text-to-text');
+      expect(runs[2]!.err).toMatch(/^error MODEL_NOT_FOUND: unknown \\u202emodel\\x1b\[2J nope/m);
+      // JSON carries the values as they are, escaped by JSON itself.
+      expect(json<{ provider: { name: string } }>(await cli(['load', repo.url, '--no-lockfile', '--json'])).provider.name).toBe('Loud\u001b]0;retitled\u0007\u001b[2J');
+    } finally {
+      await repo.remove();
+    }
+  });
+
   it('tells a provider author, running it from its own folder, when the lockfile pins an older commit or changes are not committed', async () => {
     const repo = await createTestRepo('authored');
     try {

@@ -52,6 +52,28 @@ export function processIo(signal?: AbortSignal): CliIo {
   };
 }
 
+/**
+ * Characters a terminal acts on rather than shows: C0 controls but tab and newline (escape starts
+ * colour, cursor and title sequences; carriage return rewrites a line), DEL, C1 controls, and the
+ * bidirectional overrides that reorder what is shown.
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The same, with tab and newline: for one value (a name, an id, a table cell), which a newline would split into a line of its own. */
+const ONE_LINE_UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as it may reach a terminal: every character it would act on is written as its escape
+ * (`\x1b`, `\u202e`); with `newlines: false`, tab and newline too. The command prints what providers, services and models say (names, model
+ * ids, messages, job logs); code from Git must not clear the screen, retitle the window or forge a
+ * line of the command's own output.
+ */
+export function printable(text: string, options: { newlines?: boolean } = {}): string {
+  return text.replace(options.newlines === false ? ONE_LINE_UNPRINTABLE : UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** Output helpers shared by the commands: human lines, or one JSON document with `--json`. */
 export class Output {
   constructor(
@@ -63,7 +85,7 @@ export class Output {
 
   /** A line of human output (nothing with `--json`). */
   line(text = ''): void {
-    if (!this.json) this.io.stdout.write(`${text}\n`);
+    if (!this.json) this.io.stdout.write(`${printable(text)}\n`);
   }
 
   /** The command's JSON result (only with `--json`). */
@@ -73,7 +95,7 @@ export class Output {
 
   /** A note for people on stderr (nothing with `--json` or `--quiet`). */
   note(text: string): void {
-    if (!this.json && !this.quiet) this.io.stderr.write(`${text}\n`);
+    if (!this.json && !this.quiet) this.io.stderr.write(`${printable(text)}\n`);
   }
 }
 
@@ -96,7 +118,9 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Rows as left-aligned columns. */
-export function table(rows: readonly (readonly string[])[]): string[] {
+export function table(given: readonly (readonly string[])[]): string[] {
+  // A cell is one value: a newline in it (a provider's model id) must not start a row of its own.
+  const rows = given.map((row) => row.map((cell) => printable(cell, { newlines: false })));
   const widths: number[] = [];
   for (const row of rows) {
     for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);

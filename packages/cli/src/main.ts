@@ -6,7 +6,7 @@ import type { TrainJobFlags, TrainStartFlags, TrainWatchFlags } from './commands
 import type { InitFlags } from './init-provider.js';
 import { Context, type RegistryFlags } from './context.js';
 import { EXIT, type PathFlag, reportError, UsageError } from './errors.js';
-import { type CliIo, processIo } from './io.js';
+import { type CliIo, printable, processIo } from './io.js';
 
 export { processIo, type CliIo } from './io.js';
 import { CLI_VERSION } from './version.js';
@@ -256,8 +256,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 function report(io: CliIo, error: unknown, json: boolean, debug: boolean, pathFlags: readonly PathFlag[] = []): number {
   const reported = reportError(error, pathFlags);
   if (json) io.stdout.write(`${JSON.stringify(reported.json, null, 2)}\n`);
-  else io.stderr.write(`${reported.line}\n`);
-  if (debug && reported.debugText) io.stderr.write(`${reported.debugText}\n`);
+  else io.stderr.write(`${printable(reported.line)}\n`);
+  if (debug && reported.debugText) io.stderr.write(`${printable(reported.debugText)}\n`);
   return reported.exitCode;
 }
 

@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '@mediaconduit/core';
-import { formatMs, type CliIo } from './io.js';
+import { formatMs, printable, type CliIo } from './io.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -107,7 +107,7 @@ export class Progress {
   /** Writes a log line (warnings, the debug log) the same way, even with `--json`. */
   log(line: string): void {
     this.clear();
-    this.io.stderr.write(`${line}\n`);
+    this.io.stderr.write(`${printable(line)}\n`);
     if (this.live && this.steps.size > 0) this.draw();
   }
 
@@ -133,7 +133,7 @@ export class Progress {
     if (!last) return;
     this.frame = (this.frame + 1) % FRAMES.length;
     const more = this.steps.size > 1 ? ` (+${this.steps.size - 1})` : '';
-    let text = `${FRAMES[this.frame]} ${last.label}${more} ${formatMs(this.clock.now() - last.started)}`;
+    let text = printable(`${FRAMES[this.frame]} ${last.label}${more} ${formatMs(this.clock.now() - last.started)}`);
     // A terminal that reports no width (0 or none) gets the whole line.
     const columns = this.io.stderr.columns;
     if (columns !== undefined && columns > 2 && text.length >= columns) text = `${text.slice(0, columns - 2)}…`;

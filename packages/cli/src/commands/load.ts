@@ -1,7 +1,7 @@
 import { CAPABILITIES, type ModelInfoV1, type ModelPricingV1 } from '@mediaconduit/provider';
 import type { Context, RegistryFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatMs, table } from '../io.js';
+import { formatMs, printable, table } from '../io.js';
 
 /** `mediaconduit load <spec>`: loads a provider and lists its models per capability. */
 export async function loadCommand(ctx: Context, specifier: string, flags: RegistryFlags): Promise<number> {
@@ -31,8 +31,9 @@ export async function loadCommand(ctx: Context, specifier: string, flags: Regist
     loadMs: Math.round(ms),
   });
   const where = loaded?.isolation === 'process' ? ', in a process of its own' : '';
-  ctx.out.line(`${provider.name} (${provider.id}, ${provider.type})${loaded ? ` ${loaded.version} at ${loaded.commit.slice(0, 12)}` : ''}${where}, loaded in ${formatMs(ms)}`);
-  for (const [capability, ids] of Object.entries(models)) ctx.out.line(`  ${capability}: ${ids.join(', ') || '(none)'}`);
+  const one = (value: string) => printable(value, { newlines: false });
+  ctx.out.line(`${one(provider.name)} (${one(provider.id)}, ${one(provider.type)})${loaded ? ` ${loaded.version} at ${loaded.commit.slice(0, 12)}` : ''}${where}, loaded in ${formatMs(ms)}`);
+  for (const [capability, ids] of Object.entries(models)) ctx.out.line(`  ${capability}: ${ids.map(one).join(', ') || '(none)'}`);
   return EXIT.OK;
 }
 

@@ -5,7 +5,7 @@ import { MediaConduitError, type Capability, type MediaAsset, type MediaProvider
 import { parseCallOptions } from '../call-options.js';
 import type { Context, RegistryFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatBytes, formatMs } from '../io.js';
+import { formatBytes, formatMs, printable } from '../io.js';
 
 /** Flags of `run`. */
 export interface RunFlags extends RegistryFlags {
@@ -60,7 +60,8 @@ export async function runCommand(ctx: Context, specifier: string, modelId: strin
       let ended = '';
       for await (const part of model.stream(prompt, call)) {
         if (part.type === 'text-delta') {
-          ctx.io.stdout.write(part.text);
+          // To a terminal, what the model wrote is shown, not acted on; into a pipe or file it goes as it is.
+          ctx.io.stdout.write(ctx.io.stdout.isTTY ? printable(part.text) : part.text);
           ended = part.text;
         } else usage = part.usage;
       }
