@@ -589,16 +589,15 @@ describe('the command line as users trip over it', () => {
       const files = echoProviderFiles({ id: 'loud' });
       const source = String(files['src/index.ts'])
         .replace("name: 'Echo Provider'", "name: 'Loud\\u001b]0;retitled\\u0007\\u001b[2J'")
-        .replace('async listModels() { return [info]; }', "async listModels() { return [info, { id: 'x\\u001b[31m\\r\\nerror FORGED: a line of its own', providerId: 'loud', capability: 'text-to-text' }]; }")
+        .replace(
+          'async listModels() { return [info]; }',
+          "async listModels() { return [info, { id: 'x\\u001b[31m\\r\\nerror FORGED: a line of its own', providerId: 'loud', capability: 'text-to-text' }]; }",
+        )
         .replace("message: 'unknown model ' + modelId", "message: 'unknown \\u202emodel\\u001b[2J ' + modelId");
       await repo.commit({ ...files, 'src/index.ts': source });
-      const runs = await Promise.all([
-        cli(['load', repo.url, '--no-lockfile']),
-        cli(['models', repo.url, '--no-lockfile']),
-        cli(['run', repo.url, 'nope', 'x', '--no-lockfile']),
-      ]);
+      const runs = await Promise.all([cli(['load', repo.url, '--no-lockfile']), cli(['models', repo.url, '--no-lockfile']), cli(['run', repo.url, 'nope', 'x', '--no-lockfile'])]);
       for (const run of runs) {
-        expect(run.out + run.err).not.toMatch(/[\u001b\u0007\r\u202e]/);
+        for (const acted of ['\u001b', '\u0007', '\r', '\u202e']) expect(run.out + run.err).not.toContain(acted);
         expect(run.out + run.err).not.toMatch(/^error FORGED/m);
       }
       expect(runs[0]!.out).toContain('Loud\\x1b]0;retitled\\x07\\x1b[2J (loud, local)');

@@ -57,8 +57,10 @@ export function processIo(signal?: AbortSignal): CliIo {
  * colour, cursor and title sequences; carriage return rewrites a line), DEL, C1 controls, and the
  * bidirectional overrides that reorder what is shown.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 /** The same, with tab and newline: for one value (a name, an id, a table cell), which a newline would split into a line of its own. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
 const ONE_LINE_UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

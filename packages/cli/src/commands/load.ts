@@ -32,7 +32,9 @@ export async function loadCommand(ctx: Context, specifier: string, flags: Regist
   });
   const where = loaded?.isolation === 'process' ? ', in a process of its own' : '';
   const one = (value: string) => printable(value, { newlines: false });
-  ctx.out.line(`${one(provider.name)} (${one(provider.id)}, ${one(provider.type)})${loaded ? ` ${loaded.version} at ${loaded.commit.slice(0, 12)}` : ''}${where}, loaded in ${formatMs(ms)}`);
+  ctx.out.line(
+    `${one(provider.name)} (${one(provider.id)}, ${one(provider.type)})${loaded ? ` ${loaded.version} at ${loaded.commit.slice(0, 12)}` : ''}${where}, loaded in ${formatMs(ms)}`,
+  );
   for (const [capability, ids] of Object.entries(models)) ctx.out.line(`  ${capability}: ${ids.map(one).join(', ') || '(none)'}`);
   return EXIT.OK;
 }
