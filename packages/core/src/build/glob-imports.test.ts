@@ -19,6 +19,7 @@ describe('globImportProblems', () => {
     ['no prefix at all', 'const a = await import(`${name}.js`);'],
     ['a template without substitutions', 'const a = await import(`../../../x.js`);'],
     ['a tagged template', 'const a = await import(String.raw`../../../${name}`);'],
+    ['require assigned, read or passed on', 'require = createRequire("/"); const r = require.resolve("x"); f(a, require, b); const o = { require };'],
   ])('lets %s through', async (_, source) => {
     expect(await problems(source)).toEqual([]);
   });
@@ -32,6 +33,9 @@ describe('globImportProblems', () => {
     ['an escaped require', 'const a = \\u0072equire(`../../${name}`);', /lies outside/],
     ['a branch of a condition', 'const a = await import(c ? "./a.js" : `../../${name}`);', /lies outside/],
     ['a TypeScript cast around it', 'const a = await import(`../../${name}` as string);', /lies outside/],
+    ['a require in parentheses', 'const a = (require)(`../../${name}`);', /lies outside/],
+    ['a require cast to any', 'const a = (require as any)(`../../${name}`);', /lies outside/],
+    ['a require asserted non-null', 'const a = require!(`../../${name}`);', /lies outside/],
   ])('refuses %s, quoting the pattern', async (_, source, why) => {
     const found = await problems(source);
     expect(found).toHaveLength(1);

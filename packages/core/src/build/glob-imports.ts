@@ -9,16 +9,26 @@ import type { Loader, transform as Transform } from 'esbuild';
 
 /**
  * Cheap first look: a file whose every dynamic `import(` and `require(` takes one plain string needs
- * no parse. (A comment between the name and its parenthesis, or an escaped identifier such as
- * \u0072equire, which is still `require` to esbuild, means a parse.)
+ * no parse. `import` is a keyword: only `import(` (a comment may come before the parenthesis) is a
+ * dynamic import. `require` is a name: it may be wrapped (`(require)(…)`, TypeScript's
+ * `(require as any)(…)`, `require!(…)`) or escaped (`\u0072equire`), and esbuild still sees a call
+ * of it; so any use of it that is not plainly harmless (`require = …`, `require.resolve`, an object
+ * key, one argument among others) means a parse, as does any escaped identifier.
  */
-const CALL = /\b(?:import|require)\s*(\(|\/[*/])/g;
+const IMPORT_CALL = /\bimport\s*(\(|\/[*/])/g;
+const REQUIRE = /\brequire\b\s*/g;
 const PLAIN_ARGUMENT = /^\(\s*(?:"[^"\\\n]*"|'[^'\\\n]*')\s*\)/;
+const HARMLESS_AFTER_REQUIRE = new Set(['=', '.', ',', ';', ':', '}', ']', '']);
 
 function mayHoldPattern(source: string): boolean {
   if (source.includes('\\u')) return true;
-  for (const match of source.matchAll(CALL)) {
+  for (const match of source.matchAll(IMPORT_CALL)) {
     if (match[1] !== '(' || !PLAIN_ARGUMENT.test(source.slice(match.index + match[0].length - 1, match.index + 400))) return true;
+  }
+  for (const match of source.matchAll(REQUIRE)) {
+    const at = match.index + match[0].length;
+    const next = source.charAt(at);
+    if (next === '(' ? !PLAIN_ARGUMENT.test(source.slice(at, at + 400)) : !HARMLESS_AFTER_REQUIRE.has(next)) return true;
   }
   return false;
 }
