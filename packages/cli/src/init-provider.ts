@@ -185,7 +185,8 @@ export async function initCommand(ctx: Context, dir: string, flags: InitFlags): 
     () => false,
   );
   ctx.out.line(`Created provider "${id}" (${template} template) in ${at}: ${files.length} files. Next:`);
-  if (!here) ctx.out.line(`  cd ${dir}`);
+  // Quoted for the shell when it must be, so that the line can be pasted as it is.
+  if (!here) ctx.out.line(`  cd ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}`);
   ctx.out.line('  npm install                                   # the contract types and the mediaconduit command');
   ctx.out.line(`  ${gitExists ? '' : 'git init && '}git add -A && git commit -m "first version"   # a provider loads from a commit`);
   ctx.out.line(`  ${cli} validate .                         # the conformance checks`);

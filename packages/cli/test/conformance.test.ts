@@ -143,6 +143,12 @@ describe('mediaconduit init', () => {
     expect((await cli('validate', dir)).code).toBe(0);
   });
 
+  it('prints the cd line quoted for the shell when the folder name needs it', async () => {
+    const created = await runCli(['init', "Tom's Provider!", '--id', 'toms-provider'], { cwd: work });
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^ {2}cd 'Tom'\\''s Provider!'$/m);
+  });
+
   it('works in a folder where the CLI was just installed, keeping its package.json and moving @mediaconduit packages to devDependencies', async () => {
     const dir = join(work, 'my-app-provider');
     await mkdir(join(dir, 'node_modules/@mediaconduit/cli'), { recursive: true });
