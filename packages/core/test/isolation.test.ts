@@ -449,6 +449,45 @@ describe('a provider in a process of its own', () => {
     }
   });
 
+  it('lets a provider have the host make at most 256 requests at once for it, refusing the rest with LIMIT_EXCEEDED', async () => {
+    // A server that takes every request and answers none: they stay in flight until the provider aborts them.
+    const held: import('node:http').ServerResponse[] = [];
+    const silent = createServer((_request, response) => void held.push(response));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const r = registry();
+    try {
+      const model = (await (await r.getProvider(hostile.url, { isolation: 'process' })).getModel('cmd')) as TextModelV1;
+      expect(await command(model, `flood ${origin}`)).toEqual({ limited: 300 - 256, aborted: 256 });
+      // The host is unharmed: the same process serves the next call.
+      expect(await command(model, 'pid')).toEqual(expect.any(Number));
+    } finally {
+      await r.close();
+      for (const response of held) response.destroy();
+      silent.close();
+    }
+  });
+
+  it('ends a provider that sends stream parts past the flow control, rather than hold them all', async () => {
+    const r = registry();
+    try {
+      const model = (await (await r.getProvider(hostile.url, { isolation: 'process' })).getModel('cmd')) as TextModelV1;
+      const parts = model.stream('flood-stream')[Symbol.asyncIterator]();
+      // The first parts reach the reader; once more are queued than were granted, the process is ended.
+      let failure: unknown = new Error('expected the stream to fail');
+      for (let read = 0; read < 100; read++) {
+        const next = await parts.next().catch((error: unknown) => error);
+        if (next instanceof Error || MediaConduitError.isInstance(next)) {
+          failure = next;
+          break;
+        }
+      }
+      expect(failure).toMatchObject({ code: 'PROVIDER_CRASHED', message: expect.stringContaining('more parts of a stream than the 32 it was granted') });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('refuses to hand a secret in the config to an isolated provider', async () => {
     const r = registry();
     try {

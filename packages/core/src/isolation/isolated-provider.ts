@@ -112,12 +112,35 @@ const STREAM_WINDOW = 32;
 /** Chunks of a response body sent ahead of the provider's reading (about 1 MB); then the host waits and undici stops reading. */
 const BODY_WINDOW = 16;
 
+/**
+ * What a provider's process may have the host do for it at once: requests in flight, the bytes of
+ * their bodies, and clients (one keep-alive pool per origin and time limit) kept open. Past the
+ * first two a request fails with `LIMIT_EXCEEDED`; past the third the least recently used client is
+ * closed (its requests in flight finish first). A provider cannot make the host hold memory or
+ * sockets without end.
+ */
+const MAX_FORWARDED_REQUESTS = 256;
+const MAX_FORWARDED_BODY_BYTES = 1 << 30;
+const MAX_CLIENTS = 32;
+/** The longest time limit a provider may ask the host to wait on one request: a day. */
+const MAX_FORWARDED_TIMEOUT_MS = 24 * 60 * 60_000;
+
 /** A request the host is making for the child: how to abort it, and the chunks it may still send. */
 interface Forwarded {
   controller: AbortController;
   credit: number;
+  /** The bytes of its body, counted against `MAX_FORWARDED_BODY_BYTES` while it is in flight. */
+  bodyBytes: number;
   /** Wakes the sending loop (more credit, or an abort). */
   wake?: (() => void) | undefined;
+}
+
+/** The bytes a forwarded request's body holds (what the host keeps until it is sent). */
+function bodyBytesOf(request: WireHttpRequest): number {
+  let bytes = (request.bytes?.byteLength ?? 0) + (typeof request.json === 'string' ? request.json.length : 0);
+  for (const entry of request.form ?? [])
+    bytes += 'bytes' in entry && entry.bytes instanceof Uint8Array ? entry.bytes.byteLength : String((entry as { value?: unknown }).value ?? '').length;
+  return bytes;
 }
 
 class ChildHost {
@@ -378,6 +401,12 @@ class ChildHost {
       case 'item': {
         const stream = this.streams.get(message.id);
         if (!stream) break;
+        if (stream.items.length >= STREAM_WINDOW) {
+          // More parts than the host granted: the process ignores the flow control, and would make the host hold them all.
+          this.malformed = `more parts of a stream than the ${STREAM_WINDOW} it was granted`;
+          this.kill();
+          break;
+        }
         const value = decode(message.value, this.decoder);
         if (stream.waiting) {
           const { resolve } = stream.waiting;
@@ -462,20 +491,44 @@ class ChildHost {
    */
   private async forward(req: number, request: WireHttpRequest): Promise<void> {
     const controller = new AbortController();
-    const forwarded: Forwarded = { controller, credit: BODY_WINDOW };
-    this.requests.set(req, forwarded);
+    const forwarded: Forwarded = { controller, credit: BODY_WINDOW, bodyBytes: bodyBytesOf(request) };
     const generation = this.generation;
     let client: HttpClientV1 | undefined;
+    let counted = false;
     try {
+      if (this.requests.size >= MAX_FORWARDED_REQUESTS || this.requests.has(req)) {
+        throw mcError(
+          'LIMIT_EXCEEDED',
+          `${request.operation}: the provider has ${this.requests.size} requests in flight through the host, the most it may have; wait for some to end`,
+        );
+      }
+      const inFlight = [...this.requests.values()].reduce((sum, other) => sum + other.bodyBytes, 0);
+      if (inFlight + forwarded.bodyBytes > MAX_FORWARDED_BODY_BYTES) {
+        throw mcError('LIMIT_EXCEEDED', `${request.operation}: the bodies of the provider's requests in flight would pass ${MAX_FORWARDED_BODY_BYTES} bytes; wait for some to end`);
+      }
+      this.requests.set(req, forwarded);
+      counted = true;
+      if (!Number.isInteger(request.timeoutMs) || request.timeoutMs < 1 || request.timeoutMs > MAX_FORWARDED_TIMEOUT_MS) {
+        throw mcError('INVALID_INPUT', `${request.operation}: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_FORWARDED_TIMEOUT_MS}`);
+      }
       const url = new URL(request.url);
       const forbidden = forbiddenHostReason(url.host);
       if (forbidden) throw mcError('PERMISSION_DENIED', `${request.operation}: a provider may not ask the host for ${forbidden}`);
       // One client per origin and time limit: the limit is its pool's default, not set per request.
       const key = `${request.timeoutMs} ${url.origin}`;
       client = this.clients.get(key);
-      if (!client) {
+      if (client) {
+        // Most recently used last: the first is the one to close when there are too many.
+        this.clients.delete(key);
+        this.clients.set(key, client);
+      } else {
         client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher, timeoutMs: request.timeoutMs });
         this.clients.set(key, client);
+        if (this.clients.size > MAX_CLIENTS) {
+          const [oldestKey, oldest] = this.clients.entries().next().value as [string, HttpClientV1];
+          this.clients.delete(oldestKey);
+          void oldest.close().catch(() => {});
+        }
       }
       const headers = addKeptSecrets(url.origin, request.headers, this.kept, (name) => hostValue(this.variables, name), this.withheld);
       const sent: RawBodyRequest = {
@@ -524,7 +577,7 @@ class ChildHost {
       const typed = client ? client.toError(request.operation, error, controller.signal, request.timeoutMs) : error;
       this.post({ t: 'http-fail', req, error: encodeError(typed, contract) });
     } finally {
-      this.requests.delete(req);
+      if (counted) this.requests.delete(req);
     }
   }
 

@@ -64,6 +64,24 @@ async function run(context: ProviderContextV1, command: string): Promise<unknown
       const response = await client.request({ method: 'GET', path: arg + '/whoami', operation: 'hostile get' });
       return { status: response.status, body: await response.body.json() };
     }
+    case 'flood': {
+      // 300 requests at once through the host to a server that never answers; counts those the host refuses.
+      const client = context.createHttpClient({ baseURL: arg });
+      const stop = new AbortController();
+      const codes: string[] = [];
+      let refusedAll: () => void = () => {};
+      const refused = new Promise<void>((resolve) => { refusedAll = resolve; });
+      const requests = Array.from({ length: 300 }, () =>
+        client.request({ method: 'GET', path: '/hang', operation: 'hostile flood', signal: stop.signal }).then(
+          () => 'answered',
+          (error: { code?: string }) => { codes.push(error.code ?? 'none'); if (codes.filter((c) => c === 'LIMIT_EXCEEDED').length === 300 - 256) refusedAll(); },
+        ),
+      );
+      await refused;
+      stop.abort();
+      await Promise.allSettled(requests);
+      return { limited: codes.filter((c) => c === 'LIMIT_EXCEEDED').length, aborted: codes.filter((c) => c === 'ABORTED').length };
+    }
     case 'fail': throw new MediaConduitError({ code: 'RATE_LIMITED', message: 'slow down', retryable: false, status: 429, retryAfterMs: 1234, details: { where: 'hostile' } });
     default: return 'unknown command ' + verb;
   }
@@ -74,7 +92,20 @@ export default function create(context: ProviderContextV1): MediaProviderV1 {
   const model: TextModelV1 = {
     specificationVersion: 'v1', capability: 'text-to-text', id: 'cmd', info,
     async transform(input) { return new Text(JSON.stringify(await run(context, String(input))), { provider: '${id}', model: 'cmd' }); },
-    async *stream(input) { for (const word of String(input).split(' ')) yield { type: 'text-delta', text: word }; yield { type: 'finish', finishReason: 'stop' }; },
+    async *stream(input) {
+      if (String(input) === 'flood-stream') {
+        // Parts written straight onto the channel (fd 3), past the flow control, for every likely stream id.
+        for (let id = 1; id <= 40; id++) {
+          const json = Buffer.from(JSON.stringify(Array.from({ length: 40 }, () => ({ t: 'item', id, value: { type: 'text-delta', text: 'x' } }))));
+          const header = Buffer.alloc(12);
+          header.writeUInt32LE(json.length, 0);
+          fs.writeSync(3, Buffer.concat([header, json]));
+        }
+        await new Promise(() => {});
+      }
+      for (const word of String(input).split(' ')) yield { type: 'text-delta', text: word };
+      yield { type: 'finish', finishReason: 'stop' };
+    },
   };
   return {
     specificationVersion: 'v1', id: '${id}', name: 'Hostile Provider', type: 'remote', capabilities: ['text-to-text'],
