@@ -508,21 +508,23 @@ class ChildHost {
       }
       this.requests.set(req, forwarded);
       counted = true;
-      if (!Number.isInteger(request.timeoutMs) || request.timeoutMs < 1 || request.timeoutMs > MAX_FORWARDED_TIMEOUT_MS) {
-        throw mcError('INVALID_INPUT', `${request.operation}: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_FORWARDED_TIMEOUT_MS}`);
+      if (typeof request.timeoutMs !== 'number' || !(request.timeoutMs > 0)) {
+        throw mcError('INVALID_INPUT', `${request.operation}: timeoutMs must be a positive number of milliseconds, got ${String(request.timeoutMs)}`);
       }
+      // Whole milliseconds, at most a day: the time limit is part of a client's key.
+      const timeoutMs = Math.min(MAX_FORWARDED_TIMEOUT_MS, Math.ceil(request.timeoutMs));
       const url = new URL(request.url);
       const forbidden = forbiddenHostReason(url.host);
       if (forbidden) throw mcError('PERMISSION_DENIED', `${request.operation}: a provider may not ask the host for ${forbidden}`);
       // One client per origin and time limit: the limit is its pool's default, not set per request.
-      const key = `${request.timeoutMs} ${url.origin}`;
+      const key = `${timeoutMs} ${url.origin}`;
       client = this.clients.get(key);
       if (client) {
         // Most recently used last: the first is the one to close when there are too many.
         this.clients.delete(key);
         this.clients.set(key, client);
       } else {
-        client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher, timeoutMs: request.timeoutMs });
+        client = createHttpClient({ baseURL: url.origin, dispatcher: this.options.dispatcher, timeoutMs });
         this.clients.set(key, client);
         if (this.clients.size > MAX_CLIENTS) {
           const [oldestKey, oldest] = this.clients.entries().next().value as [string, HttpClientV1];
@@ -574,7 +576,7 @@ class ChildHost {
       this.post({ t: 'http-end', req });
     } catch (error) {
       // (Before a client exists, the error is the broker's own refusal, or a URL that does not parse.)
-      const typed = client ? client.toError(request.operation, error, controller.signal, request.timeoutMs) : error;
+      const typed = client ? client.toError(request.operation, error, controller.signal, Math.min(MAX_FORWARDED_TIMEOUT_MS, Math.ceil(request.timeoutMs))) : error;
       this.post({ t: 'http-fail', req, error: encodeError(typed, contract) });
     } finally {
       if (counted) this.requests.delete(req);
