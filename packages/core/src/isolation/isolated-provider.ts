@@ -446,7 +446,13 @@ class ChildHost {
         break;
       }
       case 'log':
-        this.options.logger[message.level](`${this.options.label}: ${message.message}`, message.fields);
+        // Only the logger's three levels, with text: the child names the method, and the host's logger may have others.
+        if (message.level === 'debug' || message.level === 'warn' || message.level === 'error') {
+          this.options.logger[message.level](
+            `${this.options.label}: ${String(message.message)}`,
+            message.fields !== null && typeof message.fields === 'object' ? message.fields : undefined,
+          );
+        }
         break;
       case 'pong':
         this.lastPong = Date.now();

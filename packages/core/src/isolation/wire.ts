@@ -133,7 +133,12 @@ export function decode(value: unknown, decoder: Decoder, depth = 0): unknown {
       return decoder.signal ? decoder.signal(value as WireSignal) : undefined;
   }
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = decode(item, decoder, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    const decoded = decode(item, decoder, depth + 1);
+    // A "__proto__" key in the JSON is data: assigned, it would set the object's prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: decoded, enumerable: true, writable: true, configurable: true });
+    else out[key] = decoded;
+  }
   return out;
 }
 
