@@ -150,6 +150,9 @@ describe('the channel to a provider process', () => {
         })(),
       ],
       ['does not carry', frame('[{"\\u0000":["b",5]}]', 1)],
+      // Parsing a decimal integer takes time that grows faster than its length: a long one would hold the host's thread.
+      ['more than 4096 digits', frame(`[{"\\u0000":["n","${'9'.repeat(5000)}"]}]`, 1)],
+      ['a regular expression of more than', frame(`[{"\\u0000":["r",["${'a'.repeat(70_000)}",""]]}]`, 1)],
       [
         // Two byte arrays, each under the limit, announced before any of their bytes: refused on the header alone.
         'in all',

@@ -16,6 +16,9 @@ export const MAX_JSON_CHARS = 1 << 29; // about V8's longest string
 export const MAX_JSON_BYTES = 3 * MAX_JSON_CHARS;
 export const MAX_BLOB_BYTES = 1 << 30;
 const MAX_BLOBS = 1 << 16;
+/** Longest big integer (in decimal digits) and regular expression a frame may carry. */
+const MAX_BIGINT_DIGITS = 4096;
+const MAX_REGEXP_CHARS = 65_536;
 
 const HEADER_BYTES = 12;
 const rethrow = (_message: unknown, error: Error): never => {
@@ -378,12 +381,17 @@ function revive(value: unknown, blobs: Buffer[]): unknown {
       }
       case KIND.date:
         return new Date(Number(payload));
-      case KIND.bigint:
-        return BigInt(String(payload));
+      case KIND.bigint: {
+        // Parsing a decimal integer takes time that grows faster than its length: a few thousand digits at most.
+        const digits = String(payload);
+        if (digits.length > MAX_BIGINT_DIGITS) throw new ChannelError(`a malformed frame (an integer of more than ${MAX_BIGINT_DIGITS} digits)`);
+        return BigInt(digits);
+      }
       case KIND.number:
         return Number(payload);
       case KIND.regexp: {
         const [source, flags] = payload as [string, string];
+        if (String(source).length > MAX_REGEXP_CHARS) throw new ChannelError(`a malformed frame (a regular expression of more than ${MAX_REGEXP_CHARS} characters)`);
         return new RegExp(source, flags);
       }
       case KIND.undefined:
