@@ -735,6 +735,17 @@ describe('the command line as users trip over it', () => {
     await writeFile(join(work, 'a-file'), 'not a folder');
     const output = await cli(['run', MOCK, 'mock/gradient-1', 'x', '-o', 'a-file/out.png', '--no-lockfile']);
     expect(output.err).toMatch(/^error FILE_SYSTEM_ERROR: .* \(hint: check free space and permissions where -o points \(\S+a-file\/out\.png\), or pass another -o\)$/m);
+    // An -o the result cannot go into is refused before the call, which may cost money; a format of the right kind is written, with a warning.
+    const folder = await cli(['run', MOCK, 'mock/gradient-1', 'x', '-o', 'plain-folder', '--no-lockfile']);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toMatch(/^error USAGE: -o plain-folder is a folder; name a file in it \(for example -o plain-folder\/image\.png\)/m);
+    const wrongKind = await cli(['run', MOCK, 'mock/gradient-1', 'x', '-o', 'picture.wav', '--no-lockfile']);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.err).toMatch(/^error USAGE: -o picture\.wav: a text-to-image model makes an image; name the file \.png, \.jpg or \.webp/m);
+    expect(existsSync(join(work, 'picture.wav'))).toBe(false);
+    const renamed = await cli(['run', MOCK, 'mock/gradient-1', 'x', '-o', 'picture.jpg', '--no-lockfile']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.err).toMatch(/^warning: \S+picture\.jpg holds image\/png, which its name does not say; rename it to \.png$/m);
     const lockfile = await cli(['load', `${echo.url}@v1.0.0`, '--lockfile', 'a-file/lock.json']);
     expect(lockfile.err).toMatch(/^error FILE_SYSTEM_ERROR: .*\(hint: check free space and permissions where --lockfile points/m);
     const job = await cli(['train', 'status', 'no-such-job', '--no-lockfile']);

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { MediaConduitError, type Capability, type MediaAsset, type MediaProviderV1 } from '@mediaconduit/provider';
 import { parseCallOptions } from '../call-options.js';
 import type { Context, RegistryFlags } from '../context.js';
@@ -42,6 +42,8 @@ export async function runCommand(ctx: Context, specifier: string, modelId: strin
   const provider = await ctx.loadProvider(registry, specifier, flags);
   const capability = await capabilityOf(provider, modelId, flags.capability, ctx.signal);
   const call = { ...(given ?? parseCallOptions(flags.opt ?? [], capability)), signal: ctx.signal };
+  // Before the call (which may cost money): a file the result cannot go into is a usage error now.
+  if (flags.output !== undefined && flags.output !== '-') checkOutput(ctx, flags.output, capability);
   const started = performance.now();
   switch (capability) {
     case 'text-to-text': {
@@ -210,6 +212,32 @@ async function readAll(ctx: Context): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
+
+/**
+ * Refuses an `-o` the result cannot go into: a folder, or a file named for the other kind of media
+ * (`-o fox.wav` for an image). A format of the right kind (`.jpg` for a model that makes PNG) is
+ * written, with a warning once the format is known.
+ */
+function checkOutput(ctx: Context, output: string, capability: Capability): void {
+  const path = resolve(ctx.io.cwd, output);
+  // (A path through a file, or one that cannot be read, is left to the write, which names what is wrong.)
+  let existing: ReturnType<typeof statSync>;
+  try {
+    existing = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isDirectory()) {
+    throw new UsageError(`-o ${output} is a folder; name a file in it (for example -o ${join(output, capability === 'text-to-audio' ? 'speech.wav' : 'image.png')})`, 'run');
+  }
+  const extension = extname(path).toLowerCase();
+  const isImage = IMAGE_EXTENSIONS.includes(extension);
+  const isAudio = extension in AUDIO_TYPES || extension === '.pcm';
+  if (capability === 'text-to-image' && isAudio) throw new UsageError(`-o ${output}: a text-to-image model makes an image; name the file .png, .jpg or .webp`, 'run');
+  if (capability === 'text-to-audio' && isImage) throw new UsageError(`-o ${output}: a text-to-audio model makes audio; name the file .wav, .mp3 or what the model writes`, 'run');
+}
+
 /** Writes the asset to `output` (`-`: stdout), or to a new file in the current folder; resolves to the path written. */
 async function save(ctx: Context, asset: MediaAsset, output: string | undefined, kind: string): Promise<string | undefined> {
   ctx.progress.stop();
@@ -226,7 +254,13 @@ async function save(ctx: Context, asset: MediaAsset, output: string | undefined,
     for (let n = 2; existsSync(path); n++) path = resolve(ctx.io.cwd, `${kind}-${stamp}-${n}.${ext}`);
   }
   try {
-    return await asset.save(path);
+    const written = await asset.save(path);
+    const natural = EXTENSIONS[asset.mimeType];
+    const given = extname(path).toLowerCase().slice(1);
+    if (output !== undefined && natural && given !== natural && !(natural === 'jpg' && given === 'jpeg')) {
+      ctx.progress.log(`warning: ${path} holds ${asset.mimeType}, which its name does not say; rename it to .${natural}`);
+    }
+    return written;
   } catch (error) {
     if (MediaConduitError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
