@@ -151,6 +151,8 @@ class ChildHost {
   private readonly streams = new Map<number, StreamState>();
   private readonly callbacks = new Map<number, (...args: unknown[]) => unknown>();
   private readonly requests = new Map<number, Forwarded>();
+  /** The bytes of the bodies of `requests`. */
+  private forwardedBodyBytes = 0;
   private readonly clients = new Map<string, HttpClientV1>();
   private readonly kept;
   private readonly withheld;
@@ -354,6 +356,7 @@ class ChildHost {
     this.streams.clear();
     for (const [, forwarded] of this.requests) forwarded.controller.abort();
     this.requests.clear();
+    this.forwardedBodyBytes = 0;
     this.callbacks.clear();
   }
 
@@ -499,6 +502,8 @@ class ChildHost {
     const controller = new AbortController();
     const forwarded: Forwarded = { controller, credit: BODY_WINDOW, bodyBytes: bodyBytesOf(request) };
     const generation = this.generation;
+    // Whole milliseconds, at most a day: the time limit is part of a client's key.
+    const timeoutMs = typeof request.timeoutMs === 'number' && request.timeoutMs > 0 ? Math.min(MAX_FORWARDED_TIMEOUT_MS, Math.ceil(request.timeoutMs)) : Number.NaN;
     let client: HttpClientV1 | undefined;
     let counted = false;
     try {
@@ -508,17 +513,15 @@ class ChildHost {
           `${request.operation}: the provider has ${this.requests.size} requests in flight through the host, the most it may have; wait for some to end`,
         );
       }
-      const inFlight = [...this.requests.values()].reduce((sum, other) => sum + other.bodyBytes, 0);
-      if (inFlight + forwarded.bodyBytes > MAX_FORWARDED_BODY_BYTES) {
+      if (this.forwardedBodyBytes + forwarded.bodyBytes > MAX_FORWARDED_BODY_BYTES) {
         throw mcError('LIMIT_EXCEEDED', `${request.operation}: the bodies of the provider's requests in flight would pass ${MAX_FORWARDED_BODY_BYTES} bytes; wait for some to end`);
       }
       this.requests.set(req, forwarded);
+      this.forwardedBodyBytes += forwarded.bodyBytes;
       counted = true;
-      if (typeof request.timeoutMs !== 'number' || !(request.timeoutMs > 0)) {
+      if (Number.isNaN(timeoutMs)) {
         throw mcError('INVALID_INPUT', `${request.operation}: timeoutMs must be a positive number of milliseconds, got ${String(request.timeoutMs)}`);
       }
-      // Whole milliseconds, at most a day: the time limit is part of a client's key.
-      const timeoutMs = Math.min(MAX_FORWARDED_TIMEOUT_MS, Math.ceil(request.timeoutMs));
       const url = new URL(request.url);
       const forbidden = forbiddenHostReason(url.host);
       if (forbidden) throw mcError('PERMISSION_DENIED', `${request.operation}: a provider may not ask the host for ${forbidden}`);
@@ -582,10 +585,13 @@ class ChildHost {
       this.post({ t: 'http-end', req });
     } catch (error) {
       // (Before a client exists, the error is the broker's own refusal, or a URL that does not parse.)
-      const typed = client ? client.toError(request.operation, error, controller.signal, Math.min(MAX_FORWARDED_TIMEOUT_MS, Math.ceil(request.timeoutMs))) : error;
+      const typed = client ? client.toError(request.operation, error, controller.signal, timeoutMs) : error;
       this.post({ t: 'http-fail', req, error: encodeError(typed, contract) });
     } finally {
-      if (counted) this.requests.delete(req);
+      if (counted && this.requests.get(req) === forwarded) {
+        this.requests.delete(req);
+        this.forwardedBodyBytes -= forwarded.bodyBytes;
+      }
     }
   }
 
