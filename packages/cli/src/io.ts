@@ -65,9 +65,9 @@ const ONE_LINE_UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202
 
 /**
  * `text` as it may reach a terminal: every character it would act on is written as its escape
- * (`\x1b`, `\u202e`); with `newlines: false`, tab and newline too. The command prints what providers, services and models say (names, model
- * ids, messages, job logs); code from Git must not clear the screen, retitle the window or forge a
- * line of the command's own output.
+ * (`\x1b`, `\u202e`); with `newlines: false`, tab and newline too. The command prints what
+ * providers, services and models say (names, model ids, messages, job logs): code from Git must not
+ * clear the screen, retitle the window or forge a line of the command's own output.
  */
 export function printable(text: string, options: { newlines?: boolean } = {}): string {
   return text.replace(options.newlines === false ? ONE_LINE_UNPRINTABLE : UNPRINTABLE, (c) => {
