@@ -65,6 +65,15 @@ describe('a corrupt lockfile', () => {
     expect(noBundle.error?.code).toBe('LOCKFILE_CORRUPT');
     expect(noBundle.error?.message).toMatch(/: bundle is missing or malformed; fix or remove this entry \(then `mediaconduit update/);
   });
+
+  it('with an entry whose url, subdir or ref spell another specifier than its key is corrupt, not followed', async () => {
+    const good = JSON.parse(await readFile((await loadWith(undefined)).lockfile, 'utf8')) as { providers: Record<string, Record<string, unknown>> };
+    for (const change of [{ url: 'file:///elsewhere/provider' }, { subdir: 'packages/other' }, { ref: 'v9.9.9' }]) {
+      const { error } = await loadWith(entryOf(repo.url, { ...good.providers[repo.url], ...change }));
+      expect(error?.code, JSON.stringify(change)).toBe('LOCKFILE_CORRUPT');
+      expect(error?.message).toMatch(/: url, subdir and ref, which spell ".*" instead of the key, (is|are) missing or malformed/);
+    }
+  });
 });
 
 describe('a load that fails', () => {

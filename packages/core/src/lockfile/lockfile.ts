@@ -64,7 +64,7 @@ export function readLockfile(path: string): Lockfile {
   if (lockfileVersion !== 1) throw corrupt(path, `lockfileVersion is ${JSON.stringify(lockfileVersion)}; this version of MediaConduit reads lockfileVersion 1`);
   if (typeof providers !== 'object' || providers === null || Array.isArray(providers)) throw corrupt(path, 'providers must be an object');
   for (const [key, entry] of Object.entries(providers)) {
-    const broken = brokenFields(entry);
+    const broken = brokenFields(key, entry);
     if (broken.length === 0) continue;
     const line = text.split('\n').findIndex((l) => l.includes(`${JSON.stringify(key)}:`)) + 1;
     const fields = broken.length === 1 ? broken[0] : `${broken.slice(0, -1).join(', ')} and ${broken.at(-1)}`;
@@ -81,8 +81,12 @@ const SHA1 = /^[0-9a-f]{40}$/;
 const isString = (value: unknown) => typeof value === 'string';
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The fields of a lockfile entry that are missing or of the wrong shape. */
-function brokenFields(entry: unknown): string[] {
+/**
+ * The fields of a lockfile entry that are missing or of the wrong shape, or (`url`, `subdir` and
+ * `ref`) that do not spell its key: an entry is found by its key, so fields that say another
+ * repository would describe one thing and pin another.
+ */
+function brokenFields(key: string, entry: unknown): string[] {
   const e = isObject(entry) ? entry : {};
   const checks: [string, boolean][] = [
     ['url', isString(e.url)],
@@ -96,7 +100,10 @@ function brokenFields(entry: unknown): string[] {
     ['provider', isObject(e.provider) && isString(e.provider.id) && isString(e.provider.version)],
     ['isolation', e.isolation === undefined || e.isolation === 'process' || e.isolation === 'none'],
   ];
-  return checks.filter(([, ok]) => !ok).map(([name]) => name);
+  const broken = checks.filter(([, ok]) => !ok).map(([name]) => name);
+  if (broken.some((name) => name === 'url' || name === 'subdir' || name === 'ref')) return broken;
+  const spelled = `${e.url as string}${e.subdir ? `//${e.subdir as string}` : ''}${e.ref === null ? '' : `@${e.ref as string}`}`;
+  return spelled === key ? broken : [...broken, `url, subdir and ref, which spell ${JSON.stringify(spelled)} instead of the key,`];
 }
 
 function lineAndColumn(text: string, position: number): string {
