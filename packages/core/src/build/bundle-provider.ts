@@ -1,6 +1,6 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { extname, join, relative, resolve } from 'node:path';
 import { CONTRACT_VERSION } from '@mediaconduit/provider';
 import type { BuildContext, Loader, Message, Plugin } from 'esbuild';
 import { mcError } from '../util/errors.js';
@@ -8,6 +8,7 @@ import { readCapped } from '../util/read-capped.js';
 import { within } from '../util/within.js';
 import { contractShimSource } from './contract-binding.js';
 import { globImportProblems } from './glob-imports.js';
+import { isInside } from '../util/is-inside.js';
 
 // esbuild is CommonJS. require() loads it as it is; an ESM import first scans its whole source for
 // export names (about 10 ms of every cold load).
@@ -240,7 +241,7 @@ function confinementPlugin(roots: readonly string[], loaded: Set<string>, signal
 }
 
 function inside(roots: readonly string[], real: string): boolean {
-  return roots.some((root) => real === root || real.startsWith(root + sep));
+  return roots.some((root) => isInside(root, real));
 }
 
 /**

@@ -1,9 +1,10 @@
 // The parse half of the glob-import check (see glob-imports.ts): acorn reads the JavaScript, and
 // each dynamic import() or require() whose path is a pattern must name its folder literally,
 // inside the allowed roots.
-import { dirname, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type Node, parse } from 'acorn';
 import { simple } from 'acorn-walk';
+import { isInside } from '../util/is-inside.js';
 
 interface Expression extends Node {
   type: string;
@@ -96,7 +97,7 @@ function prefixProblem(prefix: string, next: Expression, file: string, roots: re
   }
   if (!prefix.startsWith('./') && !prefix.startsWith('../')) return undefined;
   const folder = resolve(dirname(file), prefix.slice(0, prefix.lastIndexOf('/') + 1));
-  if (roots.some((root) => folder === root || folder.startsWith(root + sep))) return undefined;
+  if (roots.some((root) => isInside(root, folder))) return undefined;
   return `a glob-style import of the folder ${prefix.slice(0, prefix.lastIndexOf('/') + 1)}, which lies outside the provider's checkout; esbuild would list every file below it. Keep the pattern's folder inside the repository, or import each file by name`;
 }
 

@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { processIsGone } from './process-is-gone.js';
+import { isInside } from '../util/is-inside.js';
 
 /** The file of a temporary entry that names the git processes writing into it, one pid per line. */
 const CHILDREN_FILE = 'children';
@@ -77,7 +78,7 @@ async function endChildren(entry: string): Promise<void> {
  */
 async function worksIn(pid: number, entry: string): Promise<boolean> {
   const [cwd, real] = await Promise.all([readlink(`/proc/${pid}/cwd`).catch(() => undefined), realpath(entry).catch(() => entry)]);
-  return cwd !== undefined && (cwd === real || cwd.startsWith(real + sep));
+  return cwd !== undefined && isInside(real, cwd);
 }
 
 /** Temporary cache entries are `<label>-<pid>-<random>` (see `temporaryEntry`). */

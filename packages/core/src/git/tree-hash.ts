@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { mcError } from '../util/errors.js';
+import { isInside } from '../util/is-inside.js';
 
 /** What a tree walk enforces besides hashing. */
 export interface TreeWalkOptions {
@@ -113,15 +114,11 @@ function count(walk: Walk, size: number): void {
  */
 async function linkProblem(path: string, target: string, walk: Walk): Promise<string | undefined> {
   if (isAbsolute(target)) return 'an absolute path';
-  if (!inside(walk.root, resolve(path, '..', target))) return 'which leads outside the repository';
+  if (!isInside(walk.root, resolve(path, '..', target))) return 'which leads outside the repository';
   const real = await realpath(path).catch(() => undefined);
   if (real === undefined) return 'which leads to nothing inside the repository';
-  if (!inside(walk.realRoot, real)) return 'which leads outside the repository';
+  if (!isInside(walk.realRoot, real)) return 'which leads outside the repository';
   return undefined;
-}
-
-function inside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root + sep);
 }
 
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';

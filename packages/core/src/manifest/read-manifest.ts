@@ -1,5 +1,5 @@
 import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, join, posix, sep } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import { MediaConduitError } from '@mediaconduit/provider';
 import { mcError } from '../util/errors.js';
 import { readCapped } from '../util/read-capped.js';
@@ -7,6 +7,7 @@ import { load, type YAMLException } from 'js-yaml';
 import { MANIFEST_FILE, type ProviderManifest } from './manifest.js';
 import { manifestSchema } from './manifest-schema.js';
 import { yamlLocations } from './yaml-locations.js';
+import { isInside } from '../util/is-inside.js';
 
 /** Largest manifest accepted, in bytes. */
 export const MANIFEST_MAX_BYTES = 64 * 1024;
@@ -125,7 +126,7 @@ async function checkEntryOnDisk(providerDir: string, entry: string): Promise<str
   const stat = await lstat(path).catch(() => undefined);
   if (!stat) return `file "${entry}" does not exist in the provider folder`;
   const [root, real] = await Promise.all([realpath(providerDir), realpath(path).catch(() => undefined)]);
-  if (!real || (real !== root && !real.startsWith(root + sep))) return `"${entry}" is a symlink that leads outside the provider folder`;
+  if (!real || !isInside(root, real)) return `"${entry}" is a symlink that leads outside the provider folder`;
   const target = await lstat(real);
   if (!target.isFile()) return `"${entry}" must be a regular file, not a ${target.isDirectory() ? 'folder' : 'device or special file'}`;
   return undefined;
