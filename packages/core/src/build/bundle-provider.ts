@@ -14,6 +14,15 @@ import { isInside } from '../util/is-inside.js';
 // export names (about 10 ms of every cold load).
 const { context, transform } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
 
+/**
+ * Starts esbuild's service process ahead of the first build, with an empty transform: a cold load
+ * calls it while git runs, since starting the process blocks this thread for about 10 ms. Never
+ * fails (the build reports a service that cannot start).
+ */
+export async function startBuildService(): Promise<void> {
+  await transform('').catch(() => {});
+}
+
 /** What to bundle. */
 export interface BundleRequest {
   /** Root of the checkout: every input must lie inside it (or in `dependenciesDir`). */

@@ -6,7 +6,7 @@ import { MediaConduitError } from '@mediaconduit/provider';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheDirs } from './cache-dirs.js';
 import { lockPath, withEntryLock } from './entry-lock.js';
-import { sweepHalfWritten } from './sweep-leftovers.js';
+import { sweepHalfWritten, temporaryEntryPid } from './sweep-leftovers.js';
 import { temporaryEntry } from './publish-entry.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mc-lock-'));
@@ -83,6 +83,13 @@ describe('leftovers of killed loads', () => {
     await mkdir(join(dirs.tmp, `bundle-${process.pid}-0123456789ab`), { recursive: true });
     const fresh = await temporaryEntry(dirs, 'deps');
     expect((await readdir(dirs.tmp)).sort()).toEqual([`bundle-${process.pid}-0123456789ab`, fresh.split('/').pop()].sort());
+  });
+
+  it('names every temporary entry after its writer, as the sweep reads it, and never twice', async () => {
+    const dirs = cacheDirs(join(root, 'names'));
+    const paths = await Promise.all(Array.from({ length: 200 }, () => temporaryEntry(dirs, 'clone')));
+    expect(new Set(paths).size).toBe(200);
+    for (const path of paths) expect(temporaryEntryPid(basename(path))).toBe(process.pid);
   });
 
   it('clears half-written lockfile copies of processes that are gone', async () => {

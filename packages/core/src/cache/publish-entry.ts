@@ -14,8 +14,9 @@ export async function temporaryEntry(dirs: CacheDirs, label: string): Promise<st
     swept.add(dirs.tmp);
     await sweepLeftovers(dirs.tmp, temporaryEntryPid);
   }
-  const { randomBytes } = process.getBuiltinModule('node:crypto'); // loaded on first use: importing the package stays cheap
-  const path = join(dirs.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // Unique, not secret: Math.random rather than node:crypto, which a cold load would otherwise
+  // load here, before its git process starts.
+  const path = join(dirs.tmp, `${label}-${process.pid}-${Math.random().toString(16).slice(2, 14).padEnd(12, '0')}`);
   await mkdir(path, { recursive: true });
   return path;
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { mcError } from '../util/errors.js';
+import { preferNodeCrypto } from '../util/hash.js';
 import { isInside } from '../util/is-inside.js';
 
 /** What a tree walk enforces besides hashing. */
@@ -123,6 +123,16 @@ async function linkProblem(path: string, target: string, walk: Walk): Promise<st
 
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
+/**
+ * node:crypto, loaded by the first hash rather than with this module: a cold load imports this
+ * module before its git process starts, and loads node:crypto (about 6 ms) while git runs.
+ */
+let crypto: typeof import('node:crypto') | undefined;
+
 function object(type: 'blob' | 'tree', body: Buffer): Buffer {
-  return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest();
+  if (!crypto) {
+    crypto = process.getBuiltinModule('node:crypto');
+    preferNodeCrypto(); // loaded now: this module's other hashes use it too
+  }
+  return crypto.createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest();
 }

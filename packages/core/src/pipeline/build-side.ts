@@ -1,9 +1,10 @@
 // The build side of a cold load, as one lazily imported chunk: the manifest (zod, js-yaml,
 // semver), install (tar) and build (esbuild) steps. A warm load never loads it.
 import { preferNodeCrypto } from '../util/hash.js';
-export { readProviderManifest } from './manifest.js';
+export { readProviderManifest, warmUpManifest } from './manifest.js';
 export { ensureDependencies } from './install.js';
 export { buildBundle } from './build.js';
+export { startBuildService } from '../build/bundle-provider.js';
 
 // This chunk's tree hashes load node:crypto with it, so its other hashes use node:crypto too
 // rather than compile the WebAssembly engine (each chunk has its own copy of util/hash).

@@ -52,8 +52,7 @@ export async function coldLoad(
 /**
  * The build side (manifest, install, esbuild: its own lazily loaded chunk) is imported as soon as
  * this load's first git process runs, while this thread would only wait for git; at the latest
- * when it is needed. (Starting esbuild's service or reading the manifest at the same time measured
- * slower: on two cores that work competes with git.)
+ * when it is needed.
  */
 function withBuildSide(loadEnv: LoadEnvironment) {
   let loading: Promise<typeof import('./build-side.js')> | undefined;
@@ -64,5 +63,18 @@ function withBuildSide(loadEnv: LoadEnvironment) {
     }
     return loading;
   };
-  return { env: { ...loadEnv, onGitStarted: () => void buildSide() } satisfies LoadEnvironment, buildSide };
+  // Once, while git runs: the chunk (with it esbuild's API, which loads node:crypto, needed by the
+  // checkout's tree hash as soon as git is done), a first manifest parse (see warmUpManifest) and
+  // esbuild's service process (see startBuildService). Each would otherwise lie between git's end
+  // and the build.
+  let started = false;
+  const onGitStarted = () => {
+    if (started) return;
+    started = true;
+    void buildSide().then(
+      (side) => Promise.all([side.warmUpManifest(), side.startBuildService()]),
+      () => {},
+    );
+  };
+  return { env: { ...loadEnv, onGitStarted } satisfies LoadEnvironment, buildSide };
 }

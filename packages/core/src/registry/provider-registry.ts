@@ -354,8 +354,8 @@ class Registry implements ProviderRegistry, RegistryCore {
   async cold(source: ProviderSource, locked: LockEntry | undefined, env = this.env): Promise<Located & { toRecord: ToRecord }> {
     if (!locked) await this.lock.assertMayAdd(source.key);
     const { coldLoad } = await import('../cold-side.js');
-    preferNodeCrypto(); // the cold side loads node:crypto: this module's hashes use it too (each chunk has its own copy of util/hash)
     const { entry, ...bundle } = await coldLoad(env, source, locked);
+    preferNodeCrypto(); // the cold load loaded node:crypto: this module's hashes use it too (each chunk has its own copy of util/hash)
     return { ...bundle, toRecord: { entry, derivedOnly: locked?.commit === entry.commit } };
   }
 
