@@ -20,7 +20,11 @@ const { context, transform } = createRequire(import.meta.url)('esbuild') as type
  * fails (the build reports a service that cannot start).
  */
 export async function startBuildService(): Promise<void> {
-  await transform('').catch(() => {});
+  try {
+    await transform('');
+  } catch {
+    // The build says what is wrong.
+  }
 }
 
 /** What to bundle. */

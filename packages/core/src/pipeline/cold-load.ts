@@ -71,10 +71,9 @@ function withBuildSide(loadEnv: LoadEnvironment) {
   const onGitStarted = () => {
     if (started) return;
     started = true;
-    void buildSide().then(
-      (side) => Promise.all([side.warmUpManifest(), side.startBuildService()]),
-      () => {},
-    );
+    buildSide()
+      .then((side) => Promise.all([side.warmUpManifest(), side.startBuildService()]))
+      .catch(() => {}); // neither fails; a chunk that cannot load is the build step's to report
   };
   return { env: { ...loadEnv, onGitStarted } satisfies LoadEnvironment, buildSide };
 }
