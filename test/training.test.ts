@@ -276,6 +276,36 @@ await registry.close();`,
     expect((await failure(second.resumeTrainingJob('mockft-unknown'))).message).toMatch(/no recorded training job "mockft-unknown"/);
   });
 
+  it('a record edited to name a provider the lockfile does not pin gets it neither loaded nor run', async () => {
+    const cache = `cache-${randomBytes(3).toString('hex')}`;
+    const lockfile = join(work, `${cache}.lock.json`);
+    const first = registry({ lockfile }, cache);
+    const job = await (await first.getProvider(MOCK, { config: { trainingMs: 60_000 } })).createTrainingJob!({ data: images });
+    // Whoever can write the cache points the job's record at other code (here: another repository).
+    const store = join(work, cache, 'state', 'training');
+    const [name] = (await readdir(store)).filter((n) => n.endsWith('.json'));
+    const record = JSON.parse(await readFile(join(store, name!), 'utf8')) as { specifier: string };
+    expect(record.specifier).toBe(MOCK);
+    await writeFile(join(store, name!), JSON.stringify({ ...record, specifier: TOGETHER }));
+
+    const second = registry({ lockfile }, cache);
+    const refused = await failure(second.resumeTrainingJob(job.id));
+    expect(refused.code).toBe('INTEGRITY_MISMATCH');
+    expect(refused.message).toContain(`names the provider ${TOGETHER}, which the lockfile ${lockfile} does not pin`);
+    expect(second.listProviders()).toEqual([]);
+    // The worker: the job stays unfinished, unread, and nothing is loaded for it.
+    const round = await second.checkTrainingJobs();
+    expect(round.unfinished.map((j) => j.job.id)).toEqual([job.id]);
+    expect(second.listProviders()).toEqual([]);
+
+    // Pinned by another process after this registry read the lockfile: read again, and loaded as
+    // pinned (here it refuses the mock's settings the record holds: the load went past the check).
+    await registry({ lockfile }, cache).getProvider(TOGETHER, { config: { apiKey: KEY, baseURL: fake.baseURL } });
+    const loaded = await failure(second.resumeTrainingJob(job.id, { config: { apiKey: KEY, baseURL: fake.baseURL } }));
+    expect(loaded.code).toBe('INVALID_OPTIONS');
+    expect(loaded.message).toMatch(/refused its settings/);
+  });
+
   it('a crash while jobs are being written loses none that were written', async () => {
     const cache = `cache-${randomBytes(3).toString('hex')}`;
     const script = join(work, 'crash-child.mjs');

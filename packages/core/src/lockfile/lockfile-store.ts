@@ -19,6 +19,17 @@ export class LockfileStore {
   }
 
   /**
+   * Whether the lockfile pins `key`, read again from the file when this store has no entry for it
+   * (another process may have pinned it since this one read the file).
+   */
+  async pins(key: string): Promise<boolean> {
+    if (this.path === false) return false;
+    if (await this.get(key)) return true;
+    this.cached = readLockfile(this.path);
+    return this.cached.providers[key] !== undefined;
+  }
+
+  /**
    * Records `entry` under `key`. A no-op when nothing changed; `LOCKFILE_FROZEN` in frozen mode
    * when it would change. Other processes' entries written meanwhile are kept.
    */

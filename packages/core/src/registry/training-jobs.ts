@@ -57,11 +57,31 @@ export async function resumeTrainingJob(core: RegistryCore, id: string, options:
   return resumeRecorded(core, stored[0]!, options);
 }
 
+/**
+ * The provider a recorded job names, loaded with the recorded settings (`options.config` over
+ * them). A record is state in the cache, which anyone who can write the cache can edit: with a
+ * lockfile, the specifier must be one it pins, so that an edited record never has other code
+ * loaded and run (without one, the records are trusted as they stand).
+ *
+ * @throws `INTEGRITY_MISMATCH` naming the job, the specifier and the lockfile.
+ */
+export async function recordedJobProvider(core: RegistryCore, record: StoredTrainingJob, options: GetProviderOptions = {}): Promise<MediaProviderV1> {
+  const lockfile = core.lock.path;
+  if (lockfile !== false && !(await core.lock.pins(core.parse(record.specifier).key))) {
+    throw mcError(
+      'INTEGRITY_MISMATCH',
+      `training job ${record.job.id}: its record names the provider ${record.specifier}, which the lockfile ${lockfile} does not pin; a job's provider is loaded only as the lockfile pins it, since its record lies in the cache, where it can be edited. If the job is yours, load the provider once (registry.getProvider, or \`mediaconduit load\`) to pin it, or delete the record (${trainingStore(core).recordPath(record.specifier, record.job.id)})`,
+      { details: { job: record.job.id, specifier: record.specifier, lockfile } },
+    );
+  }
+  return core.getProvider(record.specifier, { config: { ...record.config, ...options.config }, ...(options.signal ? { signal: options.signal } : {}) });
+}
+
 /** A handle on the job of `record` (see {@link resumeTrainingJob}). */
 export async function resumeRecorded(core: RegistryCore, record: StoredTrainingJob, options: GetProviderOptions = {}): Promise<TrainingJobV1> {
   const id = record.job.id;
   const load = async () => {
-    const provider = await core.getProvider(record.specifier, { config: { ...record.config, ...options.config }, ...(options.signal ? { signal: options.signal } : {}) });
+    const provider = await recordedJobProvider(core, record, options);
     if (typeof provider.getTrainingJob !== 'function')
       throw mcError('UNSUPPORTED', `resumeTrainingJob: provider ${record.specifier} (${record.providerId}) offers no training in its loaded version`);
     return provider.getTrainingJob(id, options.signal ? { signal: options.signal } : {});

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type ImageModelV1, isFinalTrainingStatus, type MediaConduitError } from '@mediaconduit/provider';
 import type { StoredTrainingJob, TrainingSample } from '../training/training-store.js';
 import type { RegistryCore } from './registry-core.js';
-import { resumeRecorded, trainingJobs, trainingStore } from './training-jobs.js';
+import { recordedJobProvider, resumeRecorded, trainingJobs, trainingStore } from './training-jobs.js';
 import type { RoundHooks, TrainingRound, WatchState, WatchTrainingJobsOptions } from './training-watch-types.js';
 
 // The work of a training watcher's round, loaded with the rest of the training code on first use
@@ -94,7 +94,7 @@ async function makeSamples(core: RegistryCore, options: WatchTrainingJobsOptions
     let sample: TrainingSample;
     try {
       model ??= (await (
-        await core.getProvider(job.specifier, { config: { ...job.config, ...options.config }, signal: hooks.signal })
+        await recordedJobProvider(core, job, { ...(options.config ? { config: options.config } : {}), signal: hooks.signal })
       ).getModel(job.job.outputModel, { capability: 'text-to-image' })) as ImageModelV1;
       const image = await model.transform(prompt, { signal: hooks.signal });
       const path = await image.save(

@@ -58,7 +58,8 @@ export function publicConfig(config: Readonly<Record<string, unknown>>): Record<
 export class TrainingJobStore {
   constructor(readonly dir: string) {}
 
-  private file(specifier: string, id: string): string {
+  /** The file that records job `id` of `specifier`. */
+  recordPath(specifier: string, id: string): string {
     return join(this.dir, `${hashName(`${specifier}\0${id}`)}.json`);
   }
 
@@ -80,7 +81,7 @@ export class TrainingJobStore {
    * cancelled stays cancelled whatever a provider says later). Returns the state kept.
    */
   async put(origin: Omit<StoredTrainingJob, 'job' | 'recordedAt'>, job: TrainingJobInfoV1): Promise<StoredTrainingJob> {
-    const path = this.file(origin.specifier, job.id);
+    const path = this.recordPath(origin.specifier, job.id);
     const existing = await this.read(path).catch(() => undefined);
     if (existing && !isNewer(job, existing.job)) return existing;
     const merged = existing ? mergeJob(existing.job, job) : job;
@@ -99,12 +100,12 @@ export class TrainingJobStore {
 
   /** The record of one job, or undefined when there is none (or it cannot be read). */
   async get(specifier: string, id: string): Promise<StoredTrainingJob | undefined> {
-    return this.read(this.file(specifier, id)).catch(() => undefined);
+    return this.read(this.recordPath(specifier, id)).catch(() => undefined);
   }
 
   /** Adds samples to a recorded job (a sample for a prompt already recorded replaces it). */
   async addSamples(specifier: string, id: string, samples: readonly TrainingSample[]): Promise<StoredTrainingJob> {
-    const path = this.file(specifier, id);
+    const path = this.recordPath(specifier, id);
     let existing: StoredTrainingJob;
     try {
       existing = await this.read(path);
