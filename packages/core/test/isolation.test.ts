@@ -235,7 +235,7 @@ describe('a provider in a process of its own', () => {
     childProcesses.spawn = ((...args: Parameters<typeof realSpawn>) => {
       const child = realSpawn(...args);
       const argv = (args[1] ?? []) as string[];
-      if (argv.some((arg) => arg.endsWith('child-main.mjs'))) {
+      if (argv.some((arg) => arg.endsWith('child-main.cjs'))) {
         const entry = { pid: child.pid ?? -1, args: argv } as (typeof spawned)[number];
         spawned.push(entry);
         child.once('exit', (code, signal) => {

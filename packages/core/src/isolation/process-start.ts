@@ -6,10 +6,10 @@ import { mkdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
-/** The child's entry: beside this module in the built core (`dist/isolation/child-main.mjs`), also when core runs from its sources. */
+/** The child's entry: beside this module in the built core (`dist/isolation/child-main.cjs`), also when core runs from its sources. */
 function childEntry(): string {
   const here = import.meta.url;
-  return fileURLToPath(new URL(/\/src\/isolation\/[^/]+$/.test(here) ? '../../dist/isolation/child-main.mjs' : './child-main.mjs', here));
+  return fileURLToPath(new URL(/\/src\/isolation\/[^/]+$/.test(here) ? '../../dist/isolation/child-main.cjs' : './child-main.cjs', here));
 }
 
 /** The permission flags this Node offers: `--permission` (Node ≥ 23.5) or `--experimental-permission`. */
