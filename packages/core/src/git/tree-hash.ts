@@ -127,12 +127,12 @@ const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
  * node:crypto, loaded by the first hash rather than with this module: a cold load imports this
  * module before its git process starts, and loads node:crypto (about 6 ms) while git runs.
  */
-let crypto: typeof import('node:crypto') | undefined;
+let nodeCrypto: typeof import('node:crypto') | undefined;
 
 function object(type: 'blob' | 'tree', body: Buffer): Buffer {
-  if (!crypto) {
-    crypto = process.getBuiltinModule('node:crypto');
+  if (!nodeCrypto) {
+    nodeCrypto = process.getBuiltinModule('node:crypto');
     preferNodeCrypto(); // loaded now: this module's other hashes use it too
   }
-  return crypto.createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest();
+  return nodeCrypto.createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest();
 }
