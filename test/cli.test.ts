@@ -495,6 +495,25 @@ describe('mediaconduit train', () => {
   });
 });
 
+describe('mediaconduit train: following a job', () => {
+  it('says how to follow a job with the flags it was started with; a lockfile that does not pin its provider refuses to load it, saying how to pin it', async () => {
+    const started = await cli(['train', 'start', MOCK, '--data', 'photos', '--config', 'trainingMs=300', '--no-lockfile']);
+    expect(started.code).toBe(0);
+    const follow = /^follow it with: mediaconduit (train wait (mockft-\S+) --no-lockfile)$/m.exec(started.out);
+    expect(follow).not.toBeNull();
+    const refused = await cli(['train', 'wait', follow![2]!, '--lockfile', 'unpinned.lock.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /^error INTEGRITY_MISMATCH: training job mockft-\S+: its record names the provider file:\S+, which the lockfile \S+unpinned\.lock\.json does not pin/m,
+    );
+    expect(refused.err).toContain('load the provider once (`mediaconduit load <spec>`) to pin it');
+    expect(refused.err).toContain(`(hint: pin the job's provider with mediaconduit load ${MOCK} `);
+    const followed = await cli(follow![1]!.split(' '));
+    expect(followed.code).toBe(0);
+    expect(followed.out).toMatch(/^job mockft-\S+ \(mock\): completed 100%/m);
+  });
+});
+
 describe('mediaconduit bench', () => {
   interface Report {
     rows: { group: string; name: string; unit: string; median: number; runs: number; ratio?: number; ok?: boolean; note?: string }[];

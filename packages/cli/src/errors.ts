@@ -95,6 +95,7 @@ export const CLI_WORDS: readonly (readonly [RegExp, string | ((match: string, ..
     '`mediaconduit train list` lists the recorded ones (a job started with another --cache-dir is recorded there)',
   ],
   [/resumeTrainingJob: /g, ''],
+  [/load the provider once \(registry\.getProvider, or `mediaconduit load`\) to pin it/g, 'load the provider once (`mediaconduit load <spec>`) to pin it'],
   [/; pass \{ specifier \}/g, '; pass --spec <spec>'],
   [/; pass a value for the provider on purpose with \{ config: \{ env: \{ ([A-Z0-9_]+): … \} \} \}/g, '; pass it to the provider on purpose with --config env=\'{"$1":"…"}\''],
   [/ or pass \{ config: \{ env: \{ ([A-Z0-9_]+): … \} \} \} to getProvider/g, ''],
@@ -119,6 +120,10 @@ function specificHint(error: MediaConduitError, pathFlags: readonly PathFlag[]):
     return 'a relative path means the folder you run the command in; a remote provider looks like github:owner/repo@v1.0.0';
   if (error.code === 'GIT_FAILED' && /Could not resolve host|Connection refused|Failed to connect|unable to access/i.test(error.message))
     return 'the host cannot be reached: check the network; with a filled cache (mediaconduit lock fills it), --offline loads without it';
+  if (error.code === 'INTEGRITY_MISMATCH' && /which the lockfile .* does not pin/.test(error.message)) {
+    const specifier = typeof error.details.specifier === 'string' ? error.details.specifier : '<spec>';
+    return `pin the job's provider with mediaconduit load ${specifier} (with the --lockfile and --cache-dir the job was started with), or pass --no-lockfile to follow jobs started without one`;
+  }
   if (error.code === 'INVALID_INPUT' && /no recorded training job/.test(error.message))
     return 'jobs are recorded in the cache folder: pass the --cache-dir the job was started with, and mediaconduit train list --cache-dir <dir> shows them';
   if (error.code === 'FILE_SYSTEM_ERROR') {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CONTRACT_VERSION, MediaConduitError } from '@mediaconduit/provider';
 import type { Context } from './context.js';
 import { EXIT, UsageError } from './errors.js';
+import { shellWord } from './io.js';
 import { CLI_VERSION } from './version.js';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -186,7 +187,7 @@ export async function initCommand(ctx: Context, dir: string, flags: InitFlags): 
   );
   ctx.out.line(`Created provider "${id}" (${template} template) in ${at}: ${files.length} files. Next:`);
   // Quoted for the shell when it must be, so that the line can be pasted as it is.
-  if (!here) ctx.out.line(`  cd ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}`);
+  if (!here) ctx.out.line(`  cd ${shellWord(dir)}`);
   ctx.out.line('  npm install                                   # the contract types and the mediaconduit command');
   ctx.out.line(`  ${gitExists ? '' : 'git init && '}git add -A && git commit -m "first version"   # a provider loads from a commit`);
   ctx.out.line(`  ${cli} validate .                         # the conformance checks`);

@@ -76,6 +76,11 @@ export function printable(text: string, options: { newlines?: boolean } = {}): s
   });
 }
 
+/** `word` as one word of a POSIX shell command line: as it is when it needs no quotes, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 /** Output helpers shared by the commands: human lines, or one JSON document with `--json`. */
 export class Output {
   constructor(

@@ -3,7 +3,7 @@ import { isFinalTrainingStatus, MediaConduitError, type TrainingJobInfoV1, type 
 import type { TrainingWatchEvent } from '@mediaconduit/core';
 import type { Context, RegistryFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatMs, table } from '../io.js';
+import { formatMs, shellWord, table } from '../io.js';
 
 /** Flags of `train start`. */
 export interface TrainStartFlags extends RegistryFlags {
@@ -135,7 +135,9 @@ export async function trainStartCommand(ctx: Context, specifier: string, flags: 
   const info = flags.wait ? await follow(ctx, job, pollIntervalMs) : job.info;
   ctx.out.result(info);
   describe(ctx, info);
-  if (!flags.wait) ctx.out.line(`follow it with: mediaconduit train wait ${job.id}`);
+  // With the flags that say where the job is recorded and its provider pinned, so that the line works as it is.
+  const where = `${flags.cacheDir ? ` --cache-dir ${shellWord(flags.cacheDir)}` : ''}${flags.lockfile === false ? ' --no-lockfile' : flags.lockfile ? ` --lockfile ${shellWord(flags.lockfile)}` : ''}`;
+  if (!flags.wait) ctx.out.line(`follow it with: mediaconduit train wait ${job.id}${where}`);
   else if (info.outputModel) ctx.out.line(`use it with: mediaconduit run ${specifier} ${info.outputModel} "<prompt with ${info.parameters.triggerWord ?? 'the trigger word'}>"`);
   return EXIT.OK;
 }
