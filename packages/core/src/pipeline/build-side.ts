@@ -6,6 +6,6 @@ export { ensureDependencies } from './install.js';
 export { buildBundle } from './build.js';
 export { startBuildService } from '../build/bundle-provider.js';
 
-// This chunk's tree hashes load node:crypto with it, so its other hashes use node:crypto too
-// rather than compile the WebAssembly engine (each chunk has its own copy of util/hash).
+// esbuild's API, which this chunk requires, loads node:crypto with it, so this chunk's hashes use
+// node:crypto too rather than compile the WebAssembly engine (each chunk has its own copy of util/hash).
 preferNodeCrypto();
