@@ -1,3 +1,4 @@
+import { CONTRACT_VERSION } from '@mediaconduit/provider';
 import { checkContractRange } from '../manifest/check-contract-range.js';
 import type { ProviderManifest } from '../manifest/manifest.js';
 import { parseManifest, readManifest } from '../manifest/read-manifest.js';
@@ -16,7 +17,7 @@ export async function readProviderManifest(source: ProviderSource, providerDir: 
   return manifest;
 }
 
-/** A manifest with a field of every kind: parsing it compiles what a real manifest's parse runs. */
+/** A manifest with a field of every kind, for this host's contract: parsing it compiles what a real manifest's parse runs. */
 const SAMPLE = `id: warm-up
 name: Warm-up
 version: 1.0.0
@@ -26,7 +27,7 @@ capabilities:
   - text-to-text
   - text-to-image
 entry: src/index.ts
-contract: ^0.1.0
+contract: ^${CONTRACT_VERSION}
 env:
   - name: SAMPLE_KEY
     description: a key
