@@ -514,6 +514,42 @@ describe('mediaconduit train: following a job', () => {
   });
 });
 
+describe('mediaconduit train publish', () => {
+  it('gives a mock LoRA’s inline weights a URL through fal’s storage, and prints how to apply them', async () => {
+    const pictures = join(work, 'publish-pictures');
+    await mkdir(pictures, { recursive: true });
+    for (let i = 0; i < 5; i++) await writeFile(join(pictures, `p${i}.png`), encodePng(256, 256, new Uint8Array(256 * 256 * 3).fill(30 * i)));
+    const trained = await cli(['train', 'start', MOCK, '--data', 'publish-pictures', '--trigger-word', 'TOK', '--config', 'trainingMs=0', '--wait', '--no-lockfile']);
+    expect(trained.code).toBe(0);
+    const id = /^job (mockft-\S+) \(mock\): completed/m.exec(trained.out)?.[1];
+    expect(trained.out).toMatch(
+      new RegExp(
+        `^ {2}weights inline \\(mock-lora-TOK-[0-9a-f]{6}\\.safetensors, \\d+ bytes\\): mediaconduit train publish ${id} --to <provider with storage> gives them a URL$`,
+        'm',
+      ),
+    );
+    // Without --to there is nowhere to put them: a typed error that says what to pass.
+    const nowhere = await cli(['train', 'publish', id!, '--no-lockfile']);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.err).toMatch(/^error INVALID_OPTIONS: publishAdapter: the weights are inline \(a data: URL\), which a service cannot download; pass \{ storage \}/m);
+    const falFake: FakeFalServer = await startFakeFal();
+    try {
+      const env = { FAL_KEY: falFake.key, FAL_BASE_URL: falFake.origin, MEDIACONDUIT_SECRET_ORIGINS: `FAL_KEY=${falFake.origin}`, MEDIACONDUIT_NPM_REGISTRY: npm.url };
+      const published = await cli(['train', 'publish', id!, '--to', FAL, '--scale', '0.8', '--no-lockfile', '--isolation', 'process'], { env });
+      expect(published.code).toBe(0);
+      const url = new RegExp(`^${id} : weights at (\\S+)$`.replace(' : ', ': '), 'm').exec(published.out)?.[1];
+      expect(url).toMatch(/\/mock-lora-TOK-[0-9a-f]{6}\.safetensors$/);
+      expect(published.out).toContain(`apply them with: mediaconduit run <spec> <FLUX model> "<prompt with TOK>" --opt 'adapters=[{"path":"${url}","scale":0.8}]'`);
+      // The file at the URL is the job's weights, byte for byte.
+      const status = json<{ artifacts: { kind: string; url: string }[] }>(await cli(['train', 'status', id!, '--no-lockfile', '--json']));
+      const inline = status.artifacts.find((a) => a.kind === 'weights')!.url;
+      expect(Buffer.from(falFake.file(url!)!.bytes).equals(Buffer.from(inline.slice(inline.indexOf(',') + 1), 'base64'))).toBe(true);
+    } finally {
+      await falFake.close();
+    }
+  });
+});
+
 describe('mediaconduit bench', () => {
   interface Report {
     rows: { group: string; name: string; unit: string; median: number; runs: number; ratio?: number; ok?: boolean; note?: string }[];

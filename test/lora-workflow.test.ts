@@ -13,6 +13,7 @@ import {
   type ImageModelV1,
   type ProviderRegistry,
   type ProviderRegistryOptions,
+  publishAdapter,
   readImageInfo,
   type TrainingWatchEvent,
   withAdapters,
@@ -29,6 +30,7 @@ let work: string;
 let pictures: string;
 let FAL: string;
 let TOGETHER: string;
+let MOCK: string;
 let npm: NpmRegistry;
 let fal: FakeFalServer;
 let together: FakeTogetherServer;
@@ -38,7 +40,7 @@ const quiet = { debug() {}, warn() {}, error() {} };
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mc-lora-workflow-'));
   npm = await startFalDependencies();
-  ({ FAL, TOGETHER } = await commitProviders(work, { fal: npm }));
+  ({ FAL, TOGETHER, MOCK } = await commitProviders(work, { fal: npm }));
   pictures = join(work, 'pictures');
   await mkdir(pictures);
   for (let i = 0; i < 6; i++) await writeFile(join(pictures, `cat-${i}.png`), encodePng(512, 512, new Uint8Array(512 * 512 * 3).fill(20 + 30 * i)));
@@ -146,6 +148,52 @@ describe('an image LoRA trained on fal and served on Together and fal', () => {
     const stored = JSON.stringify(await app.trainingJobs());
     expect(stored).not.toContain(fal.key);
     expect(stored).not.toContain(TOGETHER_KEY);
+  });
+
+  it('a LoRA trained on the mock is published through fal’s storage and served on Together’s FLUX by its weights URL, with the mock as the fallback', async () => {
+    const app = registry();
+    const mock = await app.getProvider(MOCK, { config: { trainingMs: 0 } });
+    const done = await (await mock.createTrainingJob!({ data: pictures, triggerWord: 'TOK' })).wait();
+    const weights = done.artifacts!.find((a) => a.kind === 'weights')!;
+    expect(weights.url).toMatch(/^data:application\/octet-stream;base64,/);
+
+    // Together downloads LoRAs by http(s) URL only: the inline weights are refused before a request, with the fix.
+    const flux = (await (await app.getProvider(TOGETHER)).getModel('black-forest-labs/FLUX.1-dev', { capability: 'text-to-image' })) as ImageModelV1;
+    const sent = together.requests.length;
+    await expect(flux.transform('TOK cat', { adapters: [{ path: weights.url }] })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('publishAdapter'),
+    });
+    expect(together.requests.length).toBe(sent);
+    // Without storage, publishing says what to pass.
+    await expect(publishAdapter(done)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+
+    // Published through fal's storage (from fal's process, the bytes crossing from this one): the file at the URL is the weights, whole.
+    const falProvider = await app.getProvider(FAL);
+    const adapter = await publishAdapter(done, { storage: falProvider, scale: 0.9 });
+    expect(adapter.path).toMatch(new RegExp(`^${fal.origin}/files/.+/mock-lora-TOK-[0-9a-f]{6}\\.safetensors$`));
+    const file = fal.file(adapter.path)!;
+    expect(Buffer.from(file.bytes).equals(Buffer.from(weights.url.slice(weights.url.indexOf(',') + 1), 'base64'))).toBe(true);
+    expect(file.contentType).toBe('application/octet-stream');
+    // Weights kept in a file of this machine are copied into fal's process for the upload, and named as they were.
+    const kept = join(work, 'kept-lora.safetensors');
+    await writeFile(kept, file.bytes);
+    const fromFile = await publishAdapter(kept, { storage: falProvider });
+    expect(fromFile.path).toMatch(/\/kept-lora\.safetensors$/);
+    expect(Buffer.from(fal.file(fromFile.path)!.bytes).equals(Buffer.from(file.bytes))).toBe(true);
+
+    // Served on Together first, by that URL; on the mock second, by the same weights.
+    const onMock = withAdapters((await mock.getModel('mock/gradient-1', { capability: 'text-to-image' })) as ImageModelV1, [{ path: weights.url }]);
+    const chain = app.withFallback([withAdapters(flux, [adapter]), onMock], { name: 'mock-tok' });
+    const first = await chain.transform('TOK cat wearing a hat', { width: 256, height: 256 });
+    expect(first.metadata.provider).toBe('together');
+    expect(together.requests.at(-1)!.json).toMatchObject({ image_loras: [{ path: adapter.path, scale: 0.9 }] });
+    together.addFault({ path: '/images/generations', status: 503 });
+    const second = await chain.transform('TOK cat wearing a hat', { width: 256, height: 256, seed: 5 });
+    expect(second.metadata.provider).toBe('mock');
+    const trained = (await mock.getModel(done.outputModel!, { capability: 'text-to-image' })) as ImageModelV1;
+    const direct = await trained.transform('TOK cat wearing a hat', { width: 256, height: 256, seed: 5 });
+    expect(Buffer.from(second.toBytes()).equals(Buffer.from(direct.toBytes()))).toBe(true);
   });
 
   it('takes pictures named one by one with their captions into the provider’s process, and cancels the job from another registry', async () => {

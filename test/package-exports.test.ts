@@ -47,6 +47,7 @@ const EXPORTS: Record<string, string[]> = {
     'parseUrlRewrites',
     'providerShapeProblems',
     'pruneCache',
+    'publishAdapter',
     'readImageInfo',
     'readLockfile',
     'readWavInfo',

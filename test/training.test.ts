@@ -122,6 +122,30 @@ describe('training on the mock provider, through the registry', () => {
     const adapted = withAdapters(base, [{ path: done.outputModel! }]);
     expect(Buffer.from((await adapted.transform('a portrait of sks, smiling', options)).bytes).equals(Buffer.from(withWord.bytes))).toBe(true);
     await expect(base.transform('sks', { adapters: [{ path: 'https://loras.example/x.safetensors' }] })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+
+    // The completed job lists its weights: a real safetensors file, inline as a data: URL (the mock keeps no files).
+    const weights = done.artifacts!.find((a) => a.kind === 'weights')!;
+    expect(weights).toMatchObject({ contentType: 'application/octet-stream', fileName: expect.stringMatching(/^mock-lora-sks-[0-9a-f]{6}\.safetensors$/) });
+    expect(weights.url).toMatch(/^data:application\/octet-stream;base64,/);
+    const file = Buffer.from(weights.url.slice(weights.url.indexOf(',') + 1), 'base64');
+    expect(file.byteLength).toBe(weights.bytes);
+    const headerLength = Number(file.readBigUInt64LE(0));
+    expect(headerLength % 8).toBe(0);
+    const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    const { __metadata__: metadata, ...tensors } = header as unknown as Record<string, never>;
+    expect(metadata).toMatchObject({ 'mediaconduit.mock_lora': job.id, 'mediaconduit.trigger_word': 'sks', 'mediaconduit.base_model': 'mock/gradient-1' });
+    // Each tensor's bytes are its shape's worth of float32, and together they fill the file to its end.
+    const spans = Object.values(tensors as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>);
+    expect(spans.map((t) => t.dtype)).toEqual(['F32', 'F32']);
+    for (const t of spans) expect(t.data_offsets[1] - t.data_offsets[0]).toBe(t.shape.reduce((a, b) => a * b, 4));
+    expect(8 + headerLength + Math.max(...spans.map((t) => t.data_offsets[1]))).toBe(file.byteLength);
+    // The weights apply as an adapter on the mock as the model's id does; bytes of no mock LoRA do not.
+    const byWeights = withAdapters(base, [{ path: weights.url }]);
+    expect(Buffer.from((await byWeights.transform('a portrait of sks, smiling', options)).bytes).equals(Buffer.from(withWord.bytes))).toBe(true);
+    const other = `data:application/octet-stream;base64,${Buffer.from('not weights').toString('base64')}`;
+    const refused = await failure(base.transform('sks', { adapters: [{ path: other }] }));
+    expect(refused).toMatchObject({ code: 'UNSUPPORTED' });
+    expect(refused.message).toMatch(/no mock LoRA's weights \(it is not a safetensors file/);
   });
 
   it('a watcher records a sample that cannot be made with its error, and tries one that failed for a passing reason three times', async () => {

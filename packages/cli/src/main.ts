@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CAPABILITIES, CONTRACT_VERSION } from '@mediaconduit/provider';
 import type { BenchFlags } from './bench/bench-command.js';
 import type { RunFlags } from './commands/run.js';
-import type { TrainJobFlags, TrainStartFlags, TrainWatchFlags } from './commands/train.js';
+import type { TrainJobFlags, TrainPublishFlags, TrainStartFlags, TrainWatchFlags } from './commands/train.js';
 import type { InitFlags } from './init-provider.js';
 import { Context, type RegistryFlags } from './context.js';
 import { EXIT, type PathFlag, reportError, UsageError } from './errors.js';
@@ -173,7 +173,7 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     .addOption(new Option('--only <group>', 'run one group').choices(['load', 'concurrency', 'requests']))
     .action(act(async (ctx, flags: BenchFlags) => (await import('./bench/bench-command.js')).benchCommand(ctx, flags)));
 
-  const train = sub(root, 'train', 'fine-tune models: start, list, status, wait, cancel, watch');
+  const train = sub(root, 'train', 'fine-tune models: start, list, status, wait, cancel, watch, publish');
   registryOptions(sub(train, 'start', 'check and upload training data, and start a LoRA training job'))
     .argument('<spec>', 'provider specifier')
     .requiredOption('--data <path...>', 'training images or JSONL files, or folders of them')
@@ -214,6 +214,12 @@ function program(io: CliIo, setResult: (code: number) => void, contexts: Context
     if (name === 'wait') command.option('--poll-ms <ms>', 'how often to read the job');
     command.action(act(async (ctx, id: string, flags: TrainJobFlags) => (await import('./commands/train.js'))[fn](ctx, id, flags)));
   }
+  registryOptions(sub(train, 'publish', "a completed image LoRA's weights at a URL any service can download (uploaded through --to's storage when they are not at one yet)"))
+    .argument('<id>', 'job id (mediaconduit train list shows them)')
+    .option('--spec <spec>', 'the provider, when the id is recorded for several')
+    .option('--to <spec>', "the provider whose public storage takes the weights (fal's), for weights inline or on this machine")
+    .option('--scale <n>', 'the adapter scale to print (default 1)')
+    .action(act(async (ctx, id: string, flags: TrainPublishFlags) => (await import('./commands/train.js')).trainPublishCommand(ctx, id, flags)));
   return root;
 }
 

@@ -46,6 +46,7 @@ export type { LayeredModelConfig, ModelConfigLayer } from './calls/model-config.
 export type { UsageReport, UsageTotals } from './calls/usage-meter.js';
 export { isRetryable } from './calls/retryable.js';
 export { withAdapters, type Adapter } from './calls/with-adapters.js';
+export { publishAdapter, type AdapterSource, type PublishAdapterOptions } from './training/publish-adapter.js';
 export { readLockfile } from './lockfile/lockfile.js';
 export type { StoredTrainingJob, TrainingSample } from './training/training-store.js';
 export { TrainingJobWatcher, type TrainingRound, type TrainingWatchEvent, type WatchTrainingJobsOptions } from './registry/training-watch.js';

@@ -25,6 +25,9 @@ export interface FalClientSettings {
   dispatcher?: object | undefined;
 }
 
+/** The largest single upload fal's storage takes (larger files go in parts, which this provider does not do). */
+export const MAX_UPLOAD_BYTES = 90 * 2 ** 20;
+
 /** Longest part of an error body quoted in a message. */
 const MAX_SERVICE_TEXT = 1024;
 

@@ -11,6 +11,7 @@ import {
 import { FalClient } from './fal-client.js';
 import { createImageModel, LORA_ENDPOINT } from './image-model.js';
 import { ModelCatalog } from './model-catalog.js';
+import { falStorage } from './storage.js';
 import { FalTraining } from './training.js';
 
 export { FALLBACK_MODELS } from './model-catalog.js';
@@ -62,7 +63,8 @@ const isHttpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new U
  * Creates the fal.ai provider: FLUX text-to-image models discovered from fal's platform API (by
  * category, with prices), generated synchronously, and `fal-ai/flux-lora` with LoRAs applied;
  * FLUX LoRA training on fal's trainers, followed through fal's queue. A trained LoRA is served as
- * the model `fal-ai/flux-lora:<weights URL>`.
+ * the model `fal-ai/flux-lora:<weights URL>`. Its `storage` uploads files to fal's storage, at
+ * public URLs (LoRA weights for another service, for example).
  */
 export function createFal(settings: FalSettings & FalHost = {}): FalProvider {
   const { env: readEnv, logger: givenLogger, now: givenNow, createHttpClient, ...rest } = settings;
@@ -160,6 +162,7 @@ export function createFal(settings: FalSettings & FalHost = {}): FalProvider {
     createTrainingJob: (options) => training.create(options),
     getTrainingJob: (id, options) => training.get(id, options),
     listTrainingJobs: () => training.list(),
+    storage: falStorage(client),
     dispose: () => client.close(),
   };
   return provider;

@@ -15,7 +15,7 @@ import {
   trainingJobHandle,
 } from '@mediaconduit/provider';
 import { zipSync } from 'fflate';
-import { type FalClient, falError } from './fal-client.js';
+import { type FalClient, falError, MAX_UPLOAD_BYTES } from './fal-client.js';
 import { LORA_ENDPOINT } from './image-model.js';
 import { readPrices } from './model-catalog.js';
 
@@ -56,8 +56,6 @@ export const DEFAULT_TRAINER = 'fal-ai/flux-lora-fast-training';
 const BASE_MODEL = 'fal-ai/flux/dev';
 const BASE_ALIASES = new Set([BASE_MODEL, LORA_ENDPOINT]);
 const LABEL = 'fal training';
-/** The largest single upload fal's storage takes (larger files go in parts, which this provider does not do). */
-const MAX_UPLOAD_BYTES = 90 * 2 ** 20;
 
 /** What to do instead of a parameter fal's trainers do not have. */
 const INSTEAD: Partial<Record<TrainingOptionField, string>> = {

@@ -2,7 +2,7 @@
 // from a Git repository through the registry, in this process and in a process of its own (where
 // the host keeps FAL_KEY and adds it for the fake's origin only).
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -95,6 +95,63 @@ describe('the fal provider, in this process', () => {
     await expect(schnell.transform('x', { adapters: [{ path: weights }] })).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('fal-ai/flux-lora') });
     await expect(provider.getModel('fal-ai/flux-lora:not a url')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await provider.dispose();
+  });
+
+  it('uploads a file (a path or its bytes) to fal’s storage at a public URL, and takes a LoRA inline as a data: URI', async () => {
+    const provider = fal();
+    const folder = await mkdtemp(join(tmpdir(), 'fal-storage-'));
+    try {
+      const weights = new Uint8Array(4096).map((_, i) => (i * 7) & 255);
+      await writeFile(join(folder, 'style.safetensors'), weights);
+      const stored = await provider.storage!.upload(join(folder, 'style.safetensors'));
+      expect(stored).toEqual({
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/files\/.+\/style\.safetensors$/),
+        fileName: 'style.safetensors',
+        bytes: 4096,
+        contentType: 'application/octet-stream',
+      });
+      expect(Buffer.from(fake.file(stored.url)!.bytes).equals(Buffer.from(weights))).toBe(true);
+      // The key goes to fal's storage API, never with the bytes to the signed upload URL.
+      const initiate = fake.requests.find((r) => r.path === '/storage/upload/initiate')!;
+      expect(initiate.headers.authorization).toBe(`Key ${fake.key}`);
+      expect(initiate.json).toEqual({ content_type: 'application/octet-stream', file_name: 'style.safetensors' });
+      expect(fake.requests.find((r) => r.service === 'upload')!.headers.authorization).toBeUndefined();
+      // Bytes, named; the type follows the name.
+      const png = await provider.storage!.upload(new Uint8Array([137, 80, 78, 71]), { fileName: 'dot.png' });
+      expect(png).toMatchObject({ fileName: 'dot.png', contentType: 'image/png', bytes: 4 });
+      expect(fake.file(png.url)!.contentType).toBe('image/png');
+
+      // Bad input: typed, before anything is sent.
+      const sent = fake.requests.length;
+      const refusal = (promise: Promise<unknown>) =>
+        promise.then(
+          () => undefined,
+          (e: unknown) => e as MediaConduitError,
+        );
+      expect(await refusal(provider.storage!.upload(folder))).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('is not a regular file (a folder)') });
+      expect(await refusal(provider.storage!.upload(join(folder, 'gone.bin')))).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('gone.bin: no such file; nothing was uploaded'),
+      });
+      expect(await refusal(provider.storage!.upload(weights, { fileName: '../up.bin' }))).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('fileName must be a file name'),
+      });
+      expect(await refusal(provider.storage!.upload(42 as never))).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("a file's path or its bytes") });
+      const keyless = fal({ apiKey: undefined, env: () => undefined });
+      expect(await refusal(keyless.storage!.upload(join(folder, 'style.safetensors')))).toMatchObject({ code: 'MISSING_CONFIGURATION' });
+      expect(fake.requests.length).toBe(sent);
+      await keyless.dispose();
+
+      // fal takes a small LoRA inline, as a data: URI, where it takes one by URL.
+      const inline = `data:application/octet-stream;base64,${Buffer.from(weights).toString('base64')}`;
+      const lora = (await provider.getModel('fal-ai/flux-lora')) as ImageModelV1;
+      expect(Image.isInstance(await lora.transform('TOK at sea', { adapters: [{ path: inline }] }))).toBe(true);
+      expect(fake.requests.filter((r) => r.service === 'run').at(-1)!.json).toMatchObject({ loras: [{ path: inline, scale: 1 }] });
+    } finally {
+      await provider.dispose();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('turns fal’s errors into typed ones: every field error of a 422, a bad key, an unknown model, a request error', async () => {

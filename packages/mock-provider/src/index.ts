@@ -14,6 +14,7 @@ import type { MockRuntime } from './call-context.js';
 import { createEmbeddingModel } from './embedding-model.js';
 import { Faults } from './faults.js';
 import { createImageModel } from './image-model.js';
+import { jobOfWeightsUrl } from './lora-weights.js';
 import { parseMockOptions, type MockOptions } from './mock-options.js';
 import { MOCK_MODELS } from './models.js';
 import { PROVIDER_ID, PROVIDER_NAME } from './provider-info.js';
@@ -43,15 +44,26 @@ export function createMockProvider(options: MockOptions = {}, host: MockTraining
   const runtime: MockRuntime = { faults: new Faults(parsed), seed: parsed.seed };
   const training = new MockTraining(parsed, host);
   const models = new Map<string, ModelV1>();
-  /** A LoRA named as an adapter: the mock applies its own (`mock-lora/<job id>`, completed) and no other. */
+  /**
+   * A LoRA named as an adapter: the mock applies its own (completed), by model id
+   * (`mock-lora/<job id>`) or by its weights (the `data:` URL of the job's `weights` artifact), and
+   * no other.
+   */
   const adapterOf = (path: string): MockLora => {
-    if (typeof path !== 'string' || !path.startsWith(LORA_PREFIX)) {
+    const weights = typeof path === 'string' && path.startsWith('data:') ? jobOfWeightsUrl(path) : undefined;
+    if (weights && 'problem' in weights) {
       throw new MediaConduitError({
         code: 'UNSUPPORTED',
-        message: `${PROVIDER_ID}: the adapter "${String(path)}" is not a mock LoRA; the mock applies only its own (${LORA_PREFIX}<job id>, from its training). LoRAs by URL apply on Together or fal`,
+        message: `${PROVIDER_ID}: the adapter's data: URL is no mock LoRA's weights (${weights.problem}); the mock applies only its own LoRAs. LoRAs by URL apply on Together or fal`,
       });
     }
-    const found = training.lora(path);
+    if (!weights && (typeof path !== 'string' || !path.startsWith(LORA_PREFIX))) {
+      throw new MediaConduitError({
+        code: 'UNSUPPORTED',
+        message: `${PROVIDER_ID}: the adapter "${String(path)}" is not a mock LoRA; the mock applies only its own (${LORA_PREFIX}<job id>, or its weights' data: URL, from its training). LoRAs by URL apply on Together or fal`,
+      });
+    }
+    const found = training.lora(weights ? `${LORA_PREFIX}${weights.jobId}` : path);
     if ('problem' in found) throw new MediaConduitError({ code: 'INVALID_INPUT', message: `${PROVIDER_ID}: adapter: ${found.problem}` });
     return found.lora;
   };

@@ -4,6 +4,7 @@ import {
   refuseTrainingOptions,
   trainingJobHandle,
   type ModelInfoV1,
+  type TrainingArtifactV1,
   type TrainingCheckpointV1,
   type TrainingEventV1,
   type TrainingJobInfoV1,
@@ -11,6 +12,7 @@ import {
   type TrainingOptionsV1,
   type TrainingStatusV1,
 } from '@mediaconduit/provider';
+import { encodeMockWeights, MOCK_WEIGHTS_TYPE, mockWeightsUrl } from './lora-weights.js';
 import { MOCK_MODELS } from './models.js';
 import { PROVIDER_ID } from './provider-info.js';
 import { hashString } from './random.js';
@@ -253,9 +255,26 @@ export class MockTraining {
         secondsRemaining: status === 'completed' || status === 'failed' || status === 'cancelled' ? 0 : Math.ceil(Math.max(0, job.createdMs + job.durationMs - this.now()) / 1000),
       },
       ...(failed ? { error: this.settings.trainingFailure ?? 'simulated failure (the mock was configured with trainingFailure)' } : {}),
+      ...(status === 'completed' ? { artifacts: [this.weights(job)] } : {}),
       trainingFiles: own?.files ?? [],
       parameters: own?.parameters ?? { epochs: job.epochs, triggerWord: job.triggerWord },
       ...(own?.warnings.length ? { warnings: own.warnings } : {}),
+    };
+  }
+
+  /**
+   * A completed job's weights: a small safetensors file, inline as a `data:` URL (the mock keeps no
+   * files, and works offline). fal takes it as it is; for services that download LoRAs from http(s)
+   * URLs only (Together), core's `publishAdapter` uploads it to a provider's storage first.
+   */
+  private weights(job: MockJob): TrainingArtifactV1 {
+    const bytes = encodeMockWeights(job);
+    return {
+      kind: 'weights',
+      url: mockWeightsUrl(bytes),
+      fileName: `mock-lora-${job.triggerWord}-${job.style}.safetensors`,
+      bytes: bytes.byteLength,
+      contentType: MOCK_WEIGHTS_TYPE,
     };
   }
 

@@ -26,10 +26,14 @@ export function imageRequest(model: string, input: ImageInputV1, options: ImageO
  */
 function loraUrl(model: string, path: unknown): string {
   if (typeof path === 'string' && /^https?:\/\//i.test(path) && URL.canParse(path)) return path;
+  const shown = typeof path === 'string' && path.length > 80 ? `${JSON.stringify(path.slice(0, 60))}… (${path.length} characters)` : JSON.stringify(path);
+  const local = typeof path === 'string' && (/^(data|file):/i.test(path) || !/^[a-z][a-z0-9+.-]*:/i.test(path));
   throw new MediaConduitError({
     code: 'INVALID_INPUT',
-    message: `together image ${model}: the adapter ${JSON.stringify(path)} is not a URL; Together applies a LoRA by the http(s) URL of its weights (a .safetensors file, or a Hugging Face repository URL), which its servers download`,
-    details: { adapter: path },
+    message: `together image ${model}: the adapter ${shown} is not an http(s) URL; Together applies a LoRA by the http(s) URL of its weights (a .safetensors file, or a Hugging Face repository URL), which its servers download${
+      local ? '; for weights inline (a data: URL) or in a file, publishAdapter(job, { storage: falProvider }) from @mediaconduit/core uploads them to a public URL first' : ''
+    }`,
+    details: { adapter: typeof path === 'string' ? path.slice(0, 200) : path },
   });
 }
 

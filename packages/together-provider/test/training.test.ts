@@ -207,8 +207,14 @@ describe('Together training', () => {
     for (const path of ['mock-lora/mockft-1', '/home/me/lora.safetensors', 'file:///home/me/lora.safetensors']) {
       const refused = await failure(flux.transform('a lake', { adapters: [{ path }] }));
       expect(refused).toMatchObject({ code: 'INVALID_INPUT', details: { adapter: path } });
-      expect(refused.message).toMatch(/is not a URL; Together applies a LoRA by the http\(s\) URL of its weights/);
+      expect(refused.message).toMatch(/is not an http\(s\) URL; Together applies a LoRA by the http\(s\) URL of its weights/);
     }
+    // Weights inline (a mock LoRA's data: URL) are named, not quoted whole, with how to publish them.
+    const inline = `data:application/octet-stream;base64,${'QUJD'.repeat(300)}`;
+    const refused = await failure(flux.transform('a lake', { adapters: [{ path: inline }] }));
+    expect(refused.message).toContain(`"data:application/octet-stream;base64,QUJDQUJDQUJDQUJDQUJDQUJ"… (${inline.length} characters) is not an http(s) URL`);
+    expect(refused.message).toMatch(/publishAdapter\(job, \{ storage: falProvider \}\)/);
+    expect(refused.message.length).toBeLessThan(600);
     expect(fake.requests.length).toBe(sent);
   });
 });

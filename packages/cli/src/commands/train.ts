@@ -41,6 +41,13 @@ export interface TrainJobFlags extends RegistryFlags {
   pollMs?: string;
 }
 
+/** Flags of `train publish`. */
+export interface TrainPublishFlags extends TrainJobFlags {
+  /** The provider whose public storage takes weights that are not at a URL yet (fal). */
+  to?: string;
+  scale?: string;
+}
+
 /** A numeric flag's value; a usage error of `command` when it is not a positive (whole) number. */
 const number = (flag: string, value: string | undefined, integer: boolean, command = 'train start'): number | undefined => {
   if (value === undefined) return undefined;
@@ -64,6 +71,15 @@ const progressText = (info: TrainingJobInfoV1): string => {
 function describe(ctx: Context, info: TrainingJobInfoV1): void {
   ctx.out.line(`job ${info.id} (${info.providerId}): ${progressText(info)}${info.providerStatus !== info.status ? ` [${info.providerStatus}]` : ''}`);
   ctx.out.line(`  base model ${info.baseModel}${info.outputModel ? `, output model ${info.outputModel}` : ''}`);
+  const weights = info.artifacts?.find((a) => a.kind === 'weights');
+  if (weights) {
+    // Inline weights (the mock's data: URL) are described, not printed whole.
+    ctx.out.line(
+      /^https?:\/\//i.test(weights.url)
+        ? `  weights ${weights.url}`
+        : `  weights inline${weights.fileName ? ` (${weights.fileName}${weights.bytes !== undefined ? `, ${weights.bytes} bytes` : ''})` : ''}: mediaconduit train publish ${info.id} --to <provider with storage> gives them a URL`,
+    );
+  }
   if (info.error) ctx.out.line(`  error: ${info.error}`);
   if (info.costUsd !== undefined) ctx.out.line(`  cost ${info.costUsd} USD${isFinalTrainingStatus(info.status) ? '' : ' if it runs to its end'} (the provider's prices)`);
   for (const warning of info.warnings ?? []) ctx.out.line(`  warning: ${warning}`);
@@ -186,6 +202,27 @@ export async function trainWaitCommand(ctx: Context, id: string, flags: TrainJob
   ctx.out.result(info);
   describe(ctx, info);
   ctx.out.line(`  waited ${formatMs(performance.now() - started)}`);
+  return EXIT.OK;
+}
+
+/**
+ * `mediaconduit train publish <id> [--to <spec>] [--scale n]`: a completed image LoRA as an adapter
+ * that services taking LoRAs by URL apply (Together's FLUX, fal's flux-lora). Weights already at an
+ * http(s) URL are printed as they are; inline or local ones are uploaded through the `--to`
+ * provider's public storage (fal's) first.
+ */
+export async function trainPublishCommand(ctx: Context, id: string, flags: TrainPublishFlags): Promise<number> {
+  const scale = number('scale', flags.scale, false, 'train publish');
+  const job = await resume(ctx, id, flags);
+  const info = await job.status({ signal: ctx.signal });
+  const { publishAdapter } = await import('@mediaconduit/core');
+  const storage = flags.to ? await ctx.loadProvider(await ctx.registry(flags), flags.to, { ...flags, config: [] }) : undefined;
+  const adapter = await publishAdapter(info, { signal: ctx.signal, ...(storage ? { storage } : {}), ...(scale !== undefined ? { scale } : {}) });
+  ctx.progress.stop();
+  ctx.out.result({ job: info.id, adapter });
+  ctx.out.line(`${info.id}: weights at ${adapter.path}`);
+  const word = info.parameters.triggerWord ?? 'the trigger word';
+  ctx.out.line(`apply them with: mediaconduit run <spec> <FLUX model> "<prompt with ${word}>" --opt ${shellWord(`adapters=${JSON.stringify([adapter])}`)}`);
   return EXIT.OK;
 }
 

@@ -260,8 +260,11 @@ export async function startFakeFal(options: FakeFalOptions = {}): Promise<FakeFa
     const format = input.output_format === 'png' ? 'png' : 'jpeg';
     const seed = typeof input.seed === 'number' ? input.seed : 42;
     const loras = (Array.isArray(input.loras) ? input.loras : []) as { path: string; scale?: number }[];
+    // fal downloads a LoRA from a public URL (here: the fake's own files) or takes it inline, as a data: URI.
     const missing = loras.flatMap((lora, i): FalFieldError[] =>
-      fileAt(lora.path) ? [] : [{ loc: ['body', 'loras', i, 'path'], msg: `Failed to download the file from ${lora.path}`, type: 'file_download_error' }],
+      fileAt(lora.path) || /^data:[^,]*,./s.test(String(lora.path))
+        ? []
+        : [{ loc: ['body', 'loras', i, 'path'], msg: `Failed to download the file from ${lora.path}`, type: 'file_download_error' }],
     );
     if (missing.length > 0) return { status: 422, body: { detail: missing }, error: 'Unprocessable Entity' };
     const images = Array.from({ length: count }, (_, i) => {

@@ -15,6 +15,7 @@ export type { ProviderContextV1 } from './provider-context-v1.js';
 export type { HttpClientFactoryV1, HttpClientOptionsV1, HttpClientV1, HttpRequestV1, HttpResponseV1 } from './http-client-v1.js';
 export { modelWithCapability } from './model-with-capability.js';
 export type { ListModelsOptionsV1, MediaProviderV1, ProviderFactoryV1 } from './media-provider-v1.js';
+export type { FileStorageV1, FileUploadOptionsV1, StoredFileV1 } from './file-storage-v1.js';
 export {
   TRAINING_STATUSES,
   isFinalTrainingStatus,

@@ -1,5 +1,6 @@
 import type { CallOptionsV1 } from './call-options-v1.js';
 import type { Capability } from './capability.js';
+import type { FileStorageV1 } from './file-storage-v1.js';
 import type { ProviderHealthV1 } from './health-v1.js';
 import type { ModelByCapabilityV1 } from './model-v1.js';
 import type { ModelInfoV1 } from './model-info-v1.js';
@@ -46,6 +47,12 @@ export interface MediaProviderV1 extends Partial<TrainingProviderV1> {
   isAvailable(): Promise<boolean>;
   /** A health check. */
   getHealth(options?: CallOptionsV1): Promise<ProviderHealthV1>;
+  /**
+   * Public file storage, for providers whose service keeps files at URLs others can fetch (fal's
+   * storage). Core's `publishAdapter` uses it to give a LoRA whose weights are inline or on this
+   * machine a URL that any service taking LoRAs by URL can download.
+   */
+  readonly storage?: FileStorageV1;
   /** Releases connections and timers. The registry calls it on `close()`. */
   dispose?(): Promise<void>;
 }
