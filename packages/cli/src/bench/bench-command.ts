@@ -711,6 +711,7 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           check: (f) => f.ratio >= 0.9,
         });
         const added = median(r.isolation.isolatedUs.map((us, i) => us - r.isolation.inProcessUs[i]!));
+        const floor = 2 * median(r.isolation.roundTripUs);
         row({
           group: 'requests',
           name: 'one chat call at a time, in a process of its own',
@@ -720,7 +721,16 @@ export async function benchCommand(ctx: Context, flags: BenchFlags): Promise<num
           paired: true,
           target: '≤ 50 µs added',
           check: () => added <= 50,
-          note: `+${added.toFixed(0)} µs a call (median of the pairs' differences)`,
+          note: `+${added.toFixed(0)} µs a call (median of the pairs' differences); the floor of two bare round trips (row below): ${floor.toFixed(0)} µs`,
+        });
+        row({
+          group: 'requests',
+          name: 'a bare round trip to another Node process: 1 byte each way over a socket pair, echoed',
+          unit: 'µs',
+          samples: r.isolation.roundTripUs,
+          base: { name: 'an event-loop turn in this process (setImmediate)', samples: r.isolation.turnUs },
+          paired: true,
+          note: `the least any call to another process adds. An isolated call makes two (the call; its HTTP request through the host, which adds the key): at least ${floor.toFixed(0)} µs`,
         });
         const mb = (bytes: number) => bytes / 2 ** 20;
         row({

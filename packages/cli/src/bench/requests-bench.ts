@@ -30,7 +30,7 @@ export interface RequestFigures {
   /** Four images of `imageSize`² at once: peak RSS increase and decoded bytes, ours and a naive client. */
   memory: { ours: MemoryFigures; naive: MemoryFigures; isolated: MemoryFigures };
   /** The same provider in a process of its own and in this one: chat throughput per round, and the latency of one call at a time (µs), in pairs. */
-  isolation: { isolated: number[]; inProcess: number[]; isolatedUs: number[]; inProcessUs: number[] };
+  isolation: { isolated: number[]; inProcess: number[]; isolatedUs: number[]; inProcessUs: number[]; roundTripUs: number[]; turnUs: number[] };
 }
 
 export interface MemoryFigures {
@@ -132,7 +132,16 @@ async function rps(model, requests) {
   await Promise.all(Array.from({ length: a.concurrency }, async () => { while (next++ < requests) if (!(await model.transform('hello there')).text) throw new Error('empty'); }));
   return requests / ((performance.now() - started) / 1000);
 }
-const out = { isolated: [], inProcess: [], isolatedUs: [], inProcessUs: [] };
+// The floor under any call to another process: a bare round trip, 1 byte each way over a socket
+// pair (what the provider's channel runs on), to a Node process that echoes it.
+const { spawn } = await import('node:child_process');
+const echo = spawn(process.execPath, ['-e', "const s = new (require('node:net').Socket)({ fd: 3, readable: true, writable: true }); s.on('data', (b) => s.write(b));"], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+const socket = echo.stdio[3];
+let answered;
+socket.on('data', () => answered());
+const roundTrip = () => new Promise((resolve) => { answered = resolve; socket.write(Buffer.from([1])); });
+for (let i = 0; i < 200; i++) await roundTrip();
+const out = { isolated: [], inProcess: [], isolatedUs: [], inProcessUs: [], roundTripUs: [], turnUs: [] };
 await rps(models.inProcess, a.requests);
 await rps(models.isolated, a.requests);
 for (let i = 0; i < a.rounds; i++) for (const side of i % 2 ? ['isolated', 'inProcess'] : ['inProcess', 'isolated']) out[side].push(await rps(models[side], a.requests));
@@ -142,7 +151,14 @@ for (let i = 0; i < a.singles; i++) {
     await models[side].transform('hi');
     out[side + 'Us'].push((performance.now() - started) * 1000);
   }
+  let started = performance.now();
+  await roundTrip();
+  out.roundTripUs.push((performance.now() - started) * 1000);
+  started = performance.now();
+  await new Promise((resolve) => setImmediate(resolve));
+  out.turnUs.push((performance.now() - started) * 1000);
 }
+echo.kill();
 await registry.close();
 process.stdout.write(JSON.stringify(out));
 `;
