@@ -61,7 +61,8 @@ export function createImageModel(info: ModelInfoV1, client: TogetherClient, logg
       const response = await client.send(request);
       let read: Awaited<ReturnType<typeof readImageResponse>>;
       try {
-        read = await readImageResponse(response.body);
+        const length = Number(response.headers['content-length']);
+        read = await readImageResponse(response.body, Number.isSafeInteger(length) && length > 0 ? length : undefined);
       } catch (error) {
         throw client.bodyError(request, error);
       }

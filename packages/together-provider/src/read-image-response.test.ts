@@ -32,6 +32,28 @@ describe('readImageResponse', () => {
     expect(Buffer.from(images[1]!).equals(b)).toBe(true);
   });
 
+  it('decodes into one buffer per image when the body’s length is known, and gives each image a buffer of its own size', async () => {
+    const big = {
+      ...answer,
+      data: [
+        { ...answer.data[0], b64_json: randomBytes(100_000).toString('base64') },
+        { ...answer.data[1], b64_json: randomBytes(90_000).toString('base64') },
+      ],
+    };
+    const text = JSON.stringify(big);
+    const expected = big.data.map((d) => Buffer.from(d.b64_json, 'base64'));
+    // The true length, one too few or far too few (a content-length that lies), and far too many.
+    for (const bodyBytes of [text.length, text.length - 1, 10, text.length * 50]) {
+      for (const size of [3, 64, 65_536]) {
+        const { json, images } = await readImageResponse(chunks(text, size), bodyBytes);
+        expect(json.data!.map((d) => d.b64_json)).toEqual(['@image:0', '@image:1']);
+        expect(images.map((image, i) => Buffer.from(image).equals(expected[i]!))).toEqual([true, true]);
+        // No image keeps a buffer sized for the whole answer: at most 64 KiB more than its own bytes.
+        for (const image of images) expect(image.buffer.byteLength - image.byteLength).toBeLessThanOrEqual(65_536);
+      }
+    }
+  });
+
   it('reads escaped slashes and URL answers', async () => {
     const escaped = JSON.stringify(answer).replace(/\//g, '\\/');
     expect(Buffer.from((await readImageResponse(chunks(escaped, 5))).images[0]!).equals(a)).toBe(true);

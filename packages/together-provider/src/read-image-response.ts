@@ -11,7 +11,7 @@ const KEY = '"b64_json"';
  * value is decoded chunk by chunk as it streams in, and only the small rest of the JSON is parsed.
  * Peak memory stays near the size of the images themselves.
  */
-export async function readImageResponse(body: AsyncIterable<Uint8Array | string>): Promise<{ json: ImageResponseSkeleton; images: Uint8Array[] }> {
+export async function readImageResponse(body: AsyncIterable<Uint8Array | string>, bodyBytes?: number): Promise<{ json: ImageResponseSkeleton; images: Uint8Array[] }> {
   const images: Uint8Array[] = [];
   let skeleton = '';
   let tail = ''; // JSON text that may be the start of KEY
@@ -19,6 +19,32 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
   let parts: Buffer[] = [];
   let state: 'json' | 'after-key' | 'payload' = 'json';
   let sawColon = false;
+  /** Bytes of the body before the chunk being read. */
+  let before = 0;
+  /**
+   * The image being decoded, when the body's length bounds it: one buffer of at most three
+   * quarters of the body's remaining bytes, decoded into in place. Pages it never reaches are
+   * never touched, so the image costs its own size, not that plus a copy of its parts.
+   */
+  let target: Buffer | undefined;
+  let written = 0;
+  const decodeInto = (text: string) => {
+    if (target && written + (text.length / 4) * 3 <= target.byteLength) written += target.write(text, written, 'base64');
+    else parts.push(Buffer.from(text, 'base64'));
+  };
+  const finish = (): Uint8Array => {
+    const own = target ? target.subarray(0, written) : undefined;
+    target = undefined;
+    written = 0;
+    const all = own ? [own, ...parts] : parts;
+    parts = [];
+    if (all.length === 1) {
+      const only = all[0]!;
+      // A buffer much larger than its image (the first of several in one answer) is copied to size.
+      return only.buffer.byteLength - only.byteLength > 1 << 16 ? Buffer.from(only) : only;
+    }
+    return Buffer.concat(all);
+  };
 
   const feed = (text: string) => {
     let input = state === 'json' ? tail + text : text;
@@ -45,6 +71,7 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
         if (sawColon && input[0] === '"') {
           input = input.slice(1);
           state = 'payload';
+          if (bodyBytes !== undefined && bodyBytes > before) target = Buffer.allocUnsafeSlow(Math.ceil(((bodyBytes - before) * 3) / 4));
         } else {
           state = 'json';
         }
@@ -54,13 +81,12 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
         // JSON may escape "/" as "\/": dropping backslashes leaves plain base64.
         const all = base64 + (end === -1 ? input : input.slice(0, end)).replace(/\\/g, '');
         const usable = all.length - (all.length % 4);
-        if (usable > 0) parts.push(Buffer.from(all.slice(0, usable), 'base64'));
+        if (usable > 0) decodeInto(all.slice(0, usable));
         base64 = all.slice(usable);
         if (end === -1) return;
-        if (base64) parts.push(Buffer.from(base64, 'base64'));
-        images.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+        if (base64) decodeInto(base64);
+        images.push(finish());
         skeleton += `"@image:${images.length - 1}"`;
-        parts = [];
         base64 = '';
         input = input.slice(end + 1);
         state = 'json';
@@ -68,7 +94,10 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
     }
   };
   const decoder = new TextDecoder();
-  for await (const chunk of body) feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+  for await (const chunk of body) {
+    feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    before += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+  }
   feed(decoder.decode());
   skeleton += tail;
   return { json: JSON.parse(skeleton) as ImageResponseSkeleton, images };

@@ -36,6 +36,8 @@ export interface RequestFigures {
 export interface MemoryFigures {
   peakIncrease: number;
   decoded: number;
+  /** Of `peakIncrease`, the provider's process's share (isolated only). */
+  childIncrease?: number;
 }
 
 // Child scripts; arguments come in BENCH_ARGS (JSON).
@@ -205,10 +207,12 @@ if (!(await generate(0, 64)).length) throw new Error('warm-up failed');
 globalThis.gc();
 await new Promise((resolve) => setTimeout(resolve, 50));
 globalThis.gc();
-const before = process.memoryUsage.rss() + childBefore();
+const hostBefore = process.memoryUsage.rss();
+const before = hostBefore + childBefore();
 const images = await Promise.all([1, 2, 3, 4].map((i) => generate(i, a.size)));
-const peak = process.resourceUsage().maxRSS * 1024 + childPeak();
-process.stdout.write(JSON.stringify({ peakIncrease: peak - before, decoded: images.reduce((sum, bytes) => sum + bytes.byteLength, 0) }));
+const hostPeak = process.resourceUsage().maxRSS * 1024;
+const peak = hostPeak + childPeak();
+process.stdout.write(JSON.stringify({ peakIncrease: peak - before, decoded: images.reduce((sum, bytes) => sum + bytes.byteLength, 0), ...(a.mode === 'isolated' ? { childIncrease: peak - before - (hostPeak - hostBefore) } : {}) }));
 process.exit(0);
 `;
 
