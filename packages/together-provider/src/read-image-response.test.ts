@@ -43,7 +43,7 @@ describe('readImageResponse', () => {
     const text = JSON.stringify(big);
     const expected = big.data.map((d) => Buffer.from(d.b64_json, 'base64'));
     // The true length, one too few or far too few (a content-length that lies), and far too many.
-    for (const bodyBytes of [text.length, text.length - 1, 10, text.length * 50]) {
+    for (const bodyBytes of [text.length, text.length - 1, 10, text.length * 50, 2 ** 52]) {
       for (const size of [3, 64, 65_536]) {
         const { json, images } = await readImageResponse(chunks(text, size), bodyBytes);
         expect(json.data!.map((d) => d.b64_json)).toEqual(['@image:0', '@image:1']);

@@ -71,7 +71,7 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
         if (sawColon && input[0] === '"') {
           input = input.slice(1);
           state = 'payload';
-          if (bodyBytes !== undefined && bodyBytes > before) target = Buffer.allocUnsafeSlow(Math.ceil(((bodyBytes - before) * 3) / 4));
+          target = bodyBytes !== undefined && bodyBytes > before ? allocate(Math.ceil(((bodyBytes - before) * 3) / 4)) : undefined;
         } else {
           state = 'json';
         }
@@ -101,4 +101,17 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
   feed(decoder.decode());
   skeleton += tail;
   return { json: JSON.parse(skeleton) as ImageResponseSkeleton, images };
+}
+
+/** The largest buffer decoded into in place; a larger image is decoded in parts, joined at its end. */
+const MAX_IN_PLACE = 1 << 30;
+
+/** A buffer of `bytes`, or none when that is more than is sensible to ask for (a content-length that lies). */
+function allocate(bytes: number): Buffer | undefined {
+  if (bytes > MAX_IN_PLACE) return undefined;
+  try {
+    return Buffer.allocUnsafeSlow(bytes);
+  } catch {
+    return undefined;
+  }
 }
