@@ -43,7 +43,7 @@ describe('readImageResponse', () => {
     const text = JSON.stringify(big);
     const expected = big.data.map((d) => Buffer.from(d.b64_json, 'base64'));
     // The true length, one too few or far too few (a content-length that lies), and far too many.
-    for (const bodyBytes of [text.length, text.length - 1, 10, text.length * 50, 2 ** 52]) {
+    for (const bodyBytes of [text.length, text.length - 1, Math.floor(text.length / 2), 10, text.length * 50, 2 ** 52]) {
       for (const size of [3, 64, 65_536]) {
         const { json, images } = await readImageResponse(chunks(text, size), bodyBytes);
         expect(json.data!.map((d) => d.b64_json)).toEqual(['@image:0', '@image:1']);
@@ -52,6 +52,24 @@ describe('readImageResponse', () => {
         for (const image of images) expect(image.buffer.byteLength - image.byteLength).toBeLessThanOrEqual(65_536);
       }
     }
+  });
+
+  it('keeps characters split across chunks whole, and takes chunks given as text', async () => {
+    const named = { ...answer, model: 'modèle ✓ 画像' };
+    const bytes = Buffer.from(JSON.stringify(named));
+    async function* byteChunks(size: number) {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    }
+    for (const size of [1, 2, 5]) {
+      const { json, images } = await readImageResponse(byteChunks(size), bytes.length);
+      expect((json as { model?: string }).model).toBe('modèle ✓ 画像');
+      expect(Buffer.from(images[1]!).equals(b)).toBe(true);
+    }
+    async function* textChunks() {
+      const text = JSON.stringify(named);
+      for (let i = 0; i < text.length; i += 7) yield text.slice(i, i + 7);
+    }
+    expect(Buffer.from((await readImageResponse(textChunks())).images[0]!).equals(a)).toBe(true);
   });
 
   it('reads escaped slashes and URL answers', async () => {
