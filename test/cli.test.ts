@@ -530,8 +530,8 @@ describe('mediaconduit train publish', () => {
     );
     // Without --to there is nowhere to put them: a typed error that says what to pass.
     const nowhere = await cli(['train', 'publish', id!, '--no-lockfile']);
-    expect(nowhere.code).toBe(1);
-    expect(nowhere.err).toMatch(/^error INVALID_OPTIONS: publishAdapter: the weights are inline \(a data: URL\), which a service cannot download; pass \{ storage \}/m);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err).toContain(`the weights of ${id} are not at a URL yet (inline, as a data: URL): pass --to <spec of a provider with storage, such as fal's>`);
     const falFake: FakeFalServer = await startFakeFal();
     try {
       const env = { FAL_KEY: falFake.key, FAL_BASE_URL: falFake.origin, MEDIACONDUIT_SECRET_ORIGINS: `FAL_KEY=${falFake.origin}`, MEDIACONDUIT_NPM_REGISTRY: npm.url };

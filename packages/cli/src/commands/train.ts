@@ -215,6 +215,13 @@ export async function trainPublishCommand(ctx: Context, id: string, flags: Train
   const scale = number('scale', flags.scale, false, 'train publish');
   const job = await resume(ctx, id, flags);
   const info = await job.status({ signal: ctx.signal });
+  const weights = info.artifacts?.find((a) => a.kind === 'weights');
+  if (!flags.to && info.status === 'completed' && weights && !/^https?:\/\//i.test(weights.url)) {
+    throw new UsageError(
+      `the weights of ${info.id} are not at a URL yet (${weights.url.startsWith('data:') ? 'inline, as a data: URL' : 'named as a file'}): pass --to <spec of a provider with storage, such as fal's> to upload them where any service can fetch them`,
+      'train publish',
+    );
+  }
   const { publishAdapter } = await import('@mediaconduit/core');
   const storage = flags.to ? await ctx.loadProvider(await ctx.registry(flags), flags.to, { ...flags, config: [] }) : undefined;
   const adapter = await publishAdapter(info, { signal: ctx.signal, ...(storage ? { storage } : {}), ...(scale !== undefined ? { scale } : {}) });
