@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { type FileStorageV1, MediaConduitError, type StoredFileV1 } from '@mediaconduit/provider';
 import { type FalClient, MAX_UPLOAD_BYTES } from './fal-client.js';
@@ -44,30 +45,31 @@ export function falStorage(client: FalClient): FileStorageV1 {
   };
 }
 
-/** A regular file's bytes, its size checked before it is read (not a folder, device or FIFO). */
+/**
+ * A regular file's bytes, its type and size checked on the open file before it is read: not a
+ * folder, device or FIFO (opened without waiting for a writer), and not over one upload.
+ */
 async function readUpload(path: string): Promise<Uint8Array> {
   if (path === '') throw invalid('the path is empty: give the file to upload');
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw fileError(path, error);
-  });
-  if (!info.isFile()) throw invalid(`${path} is not a regular file (${info.isDirectory() ? 'a folder' : 'a special file'}); give one file to upload`);
-  if (info.size > MAX_UPLOAD_BYTES) throw tooBig(path, info.size);
-  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
     throw fileError(path, error);
   });
   try {
-    const now = await handle.stat();
-    // The file read is the file checked (not one swapped in between).
-    if (!now.isFile() || now.ino !== info.ino || now.dev !== info.dev) throw invalid(`${path} changed while it was opened; try again`);
-    if (now.size > MAX_UPLOAD_BYTES) throw tooBig(path, now.size);
-    const bytes = new Uint8Array(now.size);
-    let read = 0;
-    while (read < bytes.byteLength) {
-      const { bytesRead } = await handle.read(bytes, read, bytes.byteLength - read, read);
+    const info = await handle.stat();
+    if (!info.isFile()) throw invalid(`${path} is not a regular file (${info.isDirectory() ? 'a folder' : 'a special file'}); give one file to upload`);
+    if (info.size > MAX_UPLOAD_BYTES) throw tooBig(path, info.size);
+    // Read to its end, never past the cap: a file's size may say less than it holds (/proc's say 0).
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size - total, 1 << 16), MAX_UPLOAD_BYTES + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, null);
       if (bytesRead === 0) break;
-      read += bytesRead;
+      parts.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > MAX_UPLOAD_BYTES) throw tooBig(path, total);
     }
-    return read === bytes.byteLength ? bytes : bytes.subarray(0, read);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   } catch (error) {
     throw MediaConduitError.isInstance(error) ? error : fileError(path, error as NodeJS.ErrnoException);
   } finally {

@@ -133,6 +133,12 @@ describe('the fal provider, in this process', () => {
         code: 'INVALID_INPUT',
         message: expect.stringContaining('gone.bin: no such file; nothing was uploaded'),
       });
+      // A FIFO is refused as it is opened, without waiting for a writer that never comes.
+      await run('mkfifo', [join(folder, 'pipe')]);
+      expect(await refusal(provider.storage!.upload(join(folder, 'pipe')))).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('is not a regular file (a special file)'),
+      });
       expect(await refusal(provider.storage!.upload(weights, { fileName: '../up.bin' }))).toMatchObject({
         code: 'INVALID_INPUT',
         message: expect.stringContaining('fileName must be a file name'),

@@ -48,7 +48,8 @@ export async function readImageResponse(body: AsyncIterable<Uint8Array | string>
   /** Decodes `bytes` of payload: whole quartets now, the rest with the next piece. */
   const payload = (bytes: Buffer) => {
     // JSON may escape "/" as "\/": dropping backslashes leaves plain base64 (rare: copied only then).
-    const plain = bytes.includes(BACKSLASH) ? Buffer.from(bytes.filter((byte) => byte !== BACKSLASH)) : bytes;
+    const kept = bytes.includes(BACKSLASH) ? bytes.filter((byte) => byte !== BACKSLASH) : bytes;
+    const plain = Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength);
     let at = 0;
     if (pending.length > 0) {
       const take = Math.min(4 - pending.length, plain.length);
