@@ -37,8 +37,8 @@ export function falStorage(client: FalClient): FileStorageV1 {
         throw invalid(`contentType must be a MIME type such as application/octet-stream, got ${JSON.stringify(contentType)}`);
       // No key: nothing is read or sent.
       client.requireKey();
+      if (typeof file !== 'string' && file.byteLength > MAX_UPLOAD_BYTES) throw tooBig('the bytes', file.byteLength);
       const bytes = typeof file === 'string' ? await readUpload(file) : file;
-      if (bytes.byteLength > MAX_UPLOAD_BYTES) throw tooBig(typeof file === 'string' ? file : 'the bytes', bytes.byteLength);
       const url = await client.upload(bytes, { name: fileName, contentType }, LABEL, options.signal);
       return { url, fileName, bytes: bytes.byteLength, contentType } satisfies StoredFileV1;
     },
@@ -83,9 +83,7 @@ function fileError(path: string, error: NodeJS.ErrnoException): MediaConduitErro
       ? 'no such file'
       : error.code === 'EACCES' || error.code === 'EPERM'
         ? 'this user may not read it'
-        : error.code === 'EISDIR'
-          ? 'it is a folder'
-          : `it cannot be read (${error.code ?? error.message})`;
+        : `it cannot be read (${error.code ?? error.message})`;
   return invalid(`${path}: ${why}; nothing was uploaded`);
 }
 

@@ -37,7 +37,7 @@ export async function publishAdapter(source: AdapterSource, options: PublishAdap
   const weights = weightsOf(source);
   const url = weights.url;
   if (/^https?:\/\//i.test(url) && URL.canParse(url)) return { path: url, scale };
-  const inline = url.startsWith('data:') ? decodeDataUrl(url) : undefined;
+  const inline = url.startsWith('data:') ? await decodeDataUrl(url) : undefined;
   const file = inline ? undefined : localPath(url);
   if (!inline && file === undefined) {
     throw mcError('INVALID_INPUT', `publishAdapter: the weights' location ${JSON.stringify(url.slice(0, 200))} is neither an http(s) URL, a data: URL nor a file on this machine`);
@@ -116,20 +116,23 @@ function storageOf(given: PublishAdapterOptions['storage'], where: string): File
   );
 }
 
-/** A `data:` URL's bytes and MIME type (base64 or percent-encoded). */
-function decodeDataUrl(url: string): { bytes: Uint8Array; contentType?: string } {
-  const comma = url.indexOf(',');
-  if (comma < 0) throw mcError('INVALID_INPUT', 'publishAdapter: the weights\' data: URL has no ","; it is not a data: URL');
-  const [type = '', ...flags] = url.slice(5, comma).split(';');
-  const data = url.slice(comma + 1);
+/**
+ * A `data:` URL's bytes and MIME type, as the Fetch standard reads one (base64 or percent-encoded):
+ * `fetch` decodes it in this process, with no request.
+ */
+async function decodeDataUrl(url: string): Promise<{ bytes: Uint8Array; contentType: string }> {
   let bytes: Uint8Array;
+  let contentType: string;
   try {
-    bytes = flags.includes('base64') ? Buffer.from(data, 'base64') : Buffer.from(decodeURIComponent(data), 'latin1');
+    const response = await fetch(url);
+    bytes = new Uint8Array(await response.arrayBuffer());
+    // Its essence only (`text/plain`, not `text/plain;charset=US-ASCII`): what a storage takes.
+    contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim() || 'application/octet-stream';
   } catch {
-    throw mcError('INVALID_INPUT', "publishAdapter: the weights' data: URL cannot be decoded");
+    throw mcError('INVALID_INPUT', "publishAdapter: the weights' data: URL cannot be decoded (it is not a data: URL of the form data:<type>;base64,<data>)");
   }
   if (bytes.byteLength === 0) throw mcError('INVALID_INPUT', "publishAdapter: the weights' data: URL holds no bytes");
-  return { bytes, ...(type ? { contentType: type } : {}) };
+  return { bytes, contentType };
 }
 
 /** The path a `file:` URL or a plain path names; `undefined` for any other URL. */
